@@ -1,0 +1,22 @@
+# The product image: the Django app with its built frontend. One image serves the web, worker and
+# beat services of docker-compose.yml; the command picks the role.
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /src/frontend
+COPY frontend/ ./
+RUN if [ -f package.json ]; then npm ci --no-audit --no-fund && npm run build; else mkdir -p dist; fi
+
+FROM python:3.13-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 THREATMODEL_VAR_DIR=/var/lib/threatmodel
+RUN apt-get update && apt-get install -y --no-install-recommends graphviz \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --home /app --uid 10001 threatmodel
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+COPY --from=frontend /src/frontend/dist ./frontend/dist
+RUN mkdir -p /var/lib/threatmodel && chown threatmodel /var/lib/threatmodel \
+    && SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
+USER threatmodel
+EXPOSE 8000
+CMD ["uvicorn", "threatmodel.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]

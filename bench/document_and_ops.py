@@ -1,0 +1,111 @@
+"""Benchmark: the document endpoint and a 10-operation batch on a model of 1,000 elements and
+2,000 flows, on PostgreSQL (DATABASE_URL), through the real HTTP stack (Django test client).
+
+Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/threatmodel_bench .venv/bin/python bench/document_and_ops.py
+It creates (and drops) its own database next to the one DATABASE_URL names.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/threatmodel")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+
+def build_ops(elements: int, flows: int) -> list[dict[str, Any]]:
+    ops: list[dict[str, Any]] = []
+    for b in range(5):
+        ops.append({"op": "add_element", "key": f"tb{b}", "kind": "trust_boundary", "name": f"Zone {b}",
+                    "parent": "tb0" if b == 4 else None, "properties": {"boundary_type": "namespace"}})
+    kinds = ["process", "process", "data_store", "external_entity"]
+    for i in range(elements - 5):
+        kind = kinds[i % 4]
+        props: dict[str, Any] = {"privileged": i % 3 == 0, "runs_as_root": "unknown"} if kind == "process" else {}
+        ops.append({"op": "add_element", "key": f"e{i}", "kind": kind, "name": f"Element {i}", "parent": f"tb{i % 5}",
+                    "x": float(i % 40) * 30, "y": float(i // 40) * 30, "properties": props})
+    n = elements - 5
+    for j in range(flows):
+        source, target = j % n, (j * 7 + 1) % n
+        target = (target + 1) % n if target == source else target
+        ops.append({"op": "add_flow", "key": f"f{j}", "source": f"e{source}", "target": f"e{target}",
+                    "label": f"Flow {j}", "properties": {"encrypted": j % 2 == 0}})
+    return ops
+
+
+def main() -> None:
+    from django.test.utils import get_runner  # noqa: F401 - imported for the side effect of test settings
+
+    setup_test_environment()
+    from django.test.utils import setup_databases, teardown_databases
+
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        run()
+    finally:
+        teardown_databases(old, verbosity=0)
+
+
+def run() -> None:
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    from dfd.models import Diagram
+    from dfd.services import apply_ops
+    from threatmodel.models import Membership, Team, ThreatModel
+
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']} (a scratch copy of DATABASE_URL's)")
+    user = get_user_model().objects.create_user("bench", password="x")
+    team = Team.objects.create(name="Bench", slug="bench")
+    Membership.objects.create(team=team, user=user, role="owner")
+    model = ThreatModel.objects.create(team=team, name="Large")
+    diagram = Diagram.objects.create(threat_model=model, name="Level 0")
+    ops = build_ops(1000, 2000)
+    started = time.perf_counter()
+    apply_ops(diagram_id=diagram.pk, actor=user, base_version=1, ops=ops)
+    print(f"initial load: {len(ops)} operations in one batch: {time.perf_counter() - started:.2f} s")
+
+    client = APIClient()
+    client.force_authenticate(user)
+    doc_times = []
+    for _ in range(7):
+        started = time.perf_counter()
+        response = client.get(f"/api/v1/threat-models/{model.pk}/document/")
+        response.json()
+        doc_times.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    size = len(response.content)
+    batch_times = []
+    for round_no in range(7):
+        diagram.refresh_from_db()
+        batch = [{"op": "move_element", "key": f"e{i}", "x": float(round_no), "y": 1.0} for i in range(5)]
+        batch += [{"op": "update_element", "key": f"e{4 * i}", "properties": {"privileged": round_no % 2 == 0}} for i in range(3)]
+        batch += [{"op": "add_flow", "key": f"extra{round_no}", "source": "e1", "target": "e2"},
+                  {"op": "delete_flow", "key": f"f{round_no}"}]
+        started = time.perf_counter()
+        response = client.post(f"/api/v1/diagrams/{diagram.pk}/ops/", {"base_version": diagram.version, "ops": batch}, format="json")
+        batch_times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content
+    print(f"model: 1,000 elements, 2,000 flows; document {size / 1024:.0f} KiB")
+    print(f"GET document/      median {statistics.median(doc_times) * 1000:.0f} ms  (min {min(doc_times) * 1000:.0f}, max {max(doc_times) * 1000:.0f}; 7 runs)")
+    print(f"POST ops/ (10 ops) median {statistics.median(batch_times) * 1000:.0f} ms  (min {min(batch_times) * 1000:.0f}, max {max(batch_times) * 1000:.0f}; 7 runs)")
+    print(f"settings.DEBUG={settings.DEBUG}")
+
+
+if __name__ == "__main__":
+    main()

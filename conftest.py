@@ -1,0 +1,101 @@
+"""Shared test fixtures: the personas of every permission test, and a small world to act on.
+
+Healthchecks' Alice/Bob/Charlie, extended to our four roles: an owner, an editor, a reviewer and
+a viewer of one team, and an outsider who belongs to another team.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from dfd.models import Diagram
+from dfd.services import apply_ops
+from stride.models import Technique, Threat
+from threatmodel.choices import Role
+from threatmodel.models import Membership, Team, ThreatModel
+
+PERSONAS = ("owner", "editor", "reviewer", "viewer", "outsider")
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class World:
+    team: Team
+    other_team: Team
+    users: dict[str, Any]
+    model: ThreatModel
+    diagram: Diagram
+
+    def client(self, persona: str | None) -> APIClient:
+        client = APIClient()
+        if persona is not None:
+            client.force_authenticate(self.users[persona])
+        return client
+
+
+def make_user(username: str) -> Any:
+    return get_user_model().objects.create_user(username=username, email=f"{username}@example.com", password=PASSWORD)
+
+
+SMALL_DIAGRAM_OPS: list[dict[str, Any]] = [
+    {"op": "add_element", "key": "tb-inet", "kind": "trust_boundary", "name": "Internet", "properties": {"boundary_type": "internet"}},
+    {"op": "add_element", "key": "tb-app", "kind": "trust_boundary", "name": "App", "x": 300, "width": 400, "height": 300},
+    {"op": "add_element", "key": "user", "kind": "external_entity", "name": "User", "parent": "tb-inet"},
+    {"op": "add_element", "key": "web", "kind": "process", "name": "Web", "parent": "tb-app", "x": 20, "y": 30,
+     "properties": {"privileged": False, "runs_as_root": True}},
+    {"op": "add_element", "key": "db", "kind": "data_store", "name": "DB", "parent": "tb-app", "x": 200, "y": 30,
+     "properties": {"encrypted": True, "data_classification": "confidential"}},
+    {"op": "add_flow", "key": "f1", "source": "user", "target": "web", "label": "HTTPS", "protocol": "https",
+     "properties": {"encrypted": True, "public_network": True}},
+    {"op": "add_flow", "key": "f2", "source": "web", "target": "db", "label": "SQL", "protocol": "postgres"},
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # The production hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    users = {name: make_user(name) for name in PERSONAS}
+    team = Team.objects.create(name="Payments", slug="payments")
+    other = Team.objects.create(name="Elsewhere", slug="elsewhere")
+    for name, role in (("owner", Role.OWNER), ("editor", Role.EDITOR), ("reviewer", Role.REVIEWER), ("viewer", Role.VIEWER)):
+        Membership.objects.create(team=team, user=users[name], role=role)
+    Membership.objects.create(team=other, user=users["outsider"], role=Role.OWNER)
+    model = ThreatModel.objects.create(team=team, name="Checkout", created_by=users["owner"])
+    diagram = Diagram.objects.create(threat_model=model, name="Level 0")
+    apply_ops(diagram_id=diagram.pk, actor=None, base_version=1, ops=SMALL_DIAGRAM_OPS)
+    diagram.refresh_from_db()
+    model.refresh_from_db()
+    return World(team=team, other_team=other, users=users, model=model, diagram=diagram)
+
+
+@pytest.fixture
+def technique(db: None) -> Technique:
+    return Technique.objects.create(attack_id="T1611", stix_id="attack-pattern--t1611", name="Escape to Host")
+
+
+@pytest.fixture
+def threat(world: World, technique: Technique) -> Threat:
+    threat = Threat.objects.create(
+        threat_model=world.model,
+        fingerprint="TEST-1@web",
+        rule_id="TEST-1",
+        origin="rule",
+        stride="E",
+        element=world.model.diagrams.get().elements.get(key="web"),
+        element_key="web",
+        title="Escape from the web container",
+        likelihood=3,
+        impact=4,
+    )
+    threat.techniques.add(technique)
+    return threat

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DfdConfig(AppConfig):
+    name = "dfd"
+    verbose_name = "Data-flow diagrams"

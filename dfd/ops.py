@@ -1,0 +1,493 @@
+"""Diagram operations: their wire format, and their effect on an in-memory diagram state.
+
+Every change to a diagram — from the editor, the REST API, an import or a template — is a list of
+operations. This module is pure (no ORM): it parses raw operation objects, checks each one against
+the state left by the operations before it, and produces the final state plus a per-operation
+record of what changed. ``dfd.services.apply_ops`` then writes the difference in one transaction,
+or nothing at all when any operation is invalid.
+
+The format is chosen for live workshops too (the same objects will travel over WebSockets):
+operations name elements by their stable ``key``; ``update_*`` operations carry only the fields
+they change, and ``properties`` in an update merge property by property (``null`` removes one),
+so two people editing different properties of one element do not overwrite each other.
+A delete wins: deleting an element deletes its flows in the same batch.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from dfd import vocabulary
+from threatmodel.errors import ErrorDetail
+
+KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,79}$")
+MAX_COORD = 1_000_000.0
+NAME_MAX = 200
+DESCRIPTION_MAX = 10_000
+LABEL_MAX = 200
+PROTOCOL_MAX = 60
+
+OP_KINDS = (
+    "add_element",
+    "update_element",
+    "move_element",
+    "set_parent",
+    "delete_element",
+    "add_flow",
+    "update_flow",
+    "delete_flow",
+)
+
+# Which fields each operation accepts; anything else is refused, so typos do not pass silently.
+_ALLOWED_FIELDS: dict[str, set[str]] = {
+    "add_element": {"op", "key", "kind", "name", "description", "properties", "parent", "x", "y", "width", "height"},
+    "update_element": {"op", "key", "name", "description", "properties"},
+    "move_element": {"op", "key", "x", "y", "width", "height"},
+    "set_parent": {"op", "key", "parent", "x", "y"},
+    "delete_element": {"op", "key"},
+    "add_flow": {"op", "key", "source", "target", "label", "protocol", "bidirectional", "description", "properties"},
+    "update_flow": {"op", "key", "source", "target", "label", "protocol", "bidirectional", "description", "properties"},
+    "delete_flow": {"op", "key"},
+}
+
+
+@dataclass(frozen=True)
+class ElementState:
+    key: str
+    kind: str
+    name: str
+    description: str = ""
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    parent: str | None = None
+    x: float = 0.0
+    y: float = 0.0
+    width: float | None = None
+    height: float | None = None
+    pk: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "name": self.name,
+            "description": self.description,
+            "properties": dict(self.properties),
+            "parent": self.parent,
+            "x": self.x,
+            "y": self.y,
+            "width": self.width,
+            "height": self.height,
+        }
+
+
+@dataclass(frozen=True)
+class FlowState:
+    key: str
+    source: str
+    target: str
+    label: str = ""
+    protocol: str = ""
+    bidirectional: bool = False
+    description: str = ""
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    pk: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "source": self.source,
+            "target": self.target,
+            "label": self.label,
+            "protocol": self.protocol,
+            "bidirectional": self.bidirectional,
+            "description": self.description,
+            "properties": dict(self.properties),
+        }
+
+
+@dataclass
+class DiagramState:
+    """Elements and flows of one diagram, plus the keys other diagrams of the model already use."""
+
+    elements: dict[str, ElementState]
+    flows: dict[str, FlowState]
+    keys_elsewhere: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class OpRecord:
+    """What one operation did: for the log (before/after) and for the response."""
+
+    seq: int
+    op: str
+    key: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass
+class Outcome:
+    state: DiagramState
+    records: list[OpRecord]
+    deleted_flows: list[str]
+    reparented: list[str]
+    errors: list[ErrorDetail]
+
+
+class _OpError(Exception):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field_name = field_name
+        self.message = message
+
+
+def simulate(state: DiagramState, raw_ops: object, *, max_ops: int, max_errors: int = 100) -> Outcome:
+    """Apply ``raw_ops`` to a copy of ``state``; collect an error for every invalid operation.
+
+    Operations see the effect of the ones before them, so a batch may add a boundary and then put
+    an element in it. When ``errors`` is not empty the returned state must not be written.
+    """
+    work = DiagramState(dict(state.elements), dict(state.flows), set(state.keys_elsewhere))
+    outcome = Outcome(work, [], [], [], [])
+    if not isinstance(raw_ops, list):
+        outcome.errors.append({"path": "ops", "message": "must be a list of operations"})
+        return outcome
+    if len(raw_ops) > max_ops:
+        outcome.errors.append({"path": "ops", "message": f"at most {max_ops} operations per batch (got {len(raw_ops)})"})
+        return outcome
+    for seq, raw in enumerate(raw_ops):
+        if len(outcome.errors) >= max_errors:
+            break
+        path = f"ops[{seq}]"
+        try:
+            _apply_one(work, seq, raw, outcome)
+        except _OpError as exc:
+            where = f"{path}.{exc.field_name}" if exc.field_name else path
+            outcome.errors.append({"path": where, "message": exc.message})
+    return outcome
+
+
+def _apply_one(work: DiagramState, seq: int, raw: object, outcome: Outcome) -> None:
+    if not isinstance(raw, Mapping):
+        raise _OpError("", "must be an object with an 'op' field")
+    op = raw.get("op")
+    if op not in OP_KINDS:
+        raise _OpError("op", f"must be one of {', '.join(OP_KINDS)} (got {_show(op)})")
+    unknown = sorted(str(name) for name in raw if name not in _ALLOWED_FIELDS[op])
+    if unknown:
+        raise _OpError(unknown[0], f"is not a field of {op}")
+    key = _key(raw, "key")
+    handler = _HANDLERS[op]
+    handler(work, seq, key, raw, outcome)
+
+
+# --- element operations ------------------------------------------------------------------------------
+
+
+def _add_element(work: DiagramState, seq: int, key: str, raw: Mapping[str, Any], out: Outcome) -> None:
+    _require_free_key(work, key)
+    kind = raw.get("kind")
+    if kind not in vocabulary.ELEMENT_KINDS:
+        raise _OpError("kind", f"must be one of {', '.join(vocabulary.ELEMENT_KINDS)} (got {_show(kind)})")
+    name = _text(raw, "name", NAME_MAX, required=True)
+    props = _properties(str(kind), raw.get("properties", {}), allow_unset=False)
+    parent = _optional_key(raw, "parent")
+    if parent is not None:
+        _require_boundary(work, parent, "parent")
+    element = ElementState(
+        key=key,
+        kind=str(kind),
+        name=name,
+        description=_text(raw, "description", DESCRIPTION_MAX),
+        properties=props,
+        parent=parent,
+        x=_coord(raw, "x", 0.0),
+        y=_coord(raw, "y", 0.0),
+        width=_size(raw, "width"),
+        height=_size(raw, "height"),
+    )
+    work.elements[key] = element
+    out.records.append(OpRecord(seq, "add_element", key, None, element.as_dict()))
+
+
+def _update_element(work: DiagramState, seq: int, key: str, raw: Mapping[str, Any], out: Outcome) -> None:
+    before = _element(work, key)
+    changes: dict[str, Any] = {}
+    if "name" in raw:
+        changes["name"] = _text(raw, "name", NAME_MAX, required=True)
+    if "description" in raw:
+        changes["description"] = _text(raw, "description", DESCRIPTION_MAX)
+    if "properties" in raw:
+        patch = _properties(before.kind, raw["properties"], allow_unset=True)
+        merged = dict(before.properties)
+        for name, value in patch.items():
+            if value is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = value
+        changes["properties"] = merged
+    after = replace(before, **changes)
+    work.elements[key] = after
+    out.records.append(OpRecord(seq, "update_element", key, before.as_dict(), after.as_dict()))
+
+
+def _move_element(work: DiagramState, seq: int, key: str, raw: Mapping[str, Any], out: Outcome) -> None:
+    before = _element(work, key)
+    if "x" not in raw or "y" not in raw:
+        raise _OpError("x" if "x" not in raw else "y", "is required")
+    changes: dict[str, Any] = {"x": _coord(raw, "x", 0.0), "y": _coord(raw, "y", 0.0)}
+    if "width" in raw:
+        changes["width"] = _size(raw, "width")
+    if "height" in raw:
+        changes["height"] = _size(raw, "height")
+    after = replace(before, **changes)
+    work.elements[key] = after
+    out.records.append(OpRecord(seq, "move_element", key, before.as_dict(), after.as_dict()))
+
+
+def _set_parent(work: DiagramState, seq: int, key: str, raw: Mapping[str, Any], out: Outcome) -> None:
+    before = _element(work, key)
+    if "parent" not in raw:
+        raise _OpError("parent", "is required (a boundary key, or null to leave every boundary)")
+    parent = _optional_key(raw, "parent")
+    if parent is not None:
+        if parent == key:
+            raise _OpError("parent", "an element cannot be its own parent")
+        _require_boundary(work, parent, "parent")
+        if _is_descendant(work, parent, of=key):
+            raise _OpError("parent", f"{parent!r} is inside {key!r}; a boundary cannot be nested in itself")
+    changes: dict[str, Any] = {"parent": parent}
+    if "x" in raw:
+        changes["x"] = _coord(raw, "x", 0.0)
+    if "y" in raw:
+        changes["y"] = _coord(raw, "y", 0.0)
+    after = replace(before, **changes)
+    work.elements[key] = after
+    out.records.append(OpRecord(seq, "set_parent", key, before.as_dict(), after.as_dict()))
+
+
+def _delete_element(work: DiagramState, seq: int, key: str, raw: Mapping[str, Any], out: Outcome) -> None:
+    before = _element(work, key)
+    # Flows of the element go with it, in this batch, and the response lists them.
+    for flow_key in [k for k, f in work.flows.items() if key in (f.source, f.target)]:
+        flow = work.flows.pop(flow_key)
+        out.deleted_flows.append(flow_key)
+        out.records.append(OpRecord(seq, "delete_flow", flow_key, flow.as_dict(), None))
+    # What a deleted boundary contained moves up to the boundary's own parent, where it stays
+    # on the canvas (geometry is relative to the parent, so the offset is added back).
+    for child_key in [k for k, e in work.elements.items() if e.parent == key]:
+        child = work.elements[child_key]
+        moved = replace(child, parent=before.parent, x=child.x + before.x, y=child.y + before.y)
+        work.elements[child_key] = moved
+        out.reparented.append(child_key)
+        out.records.append(OpRecord(seq, "set_parent", child_key, child.as_dict(), moved.as_dict()))
+    del work.elements[key]
+    out.records.append(OpRecord(seq, "delete_element", key, before.as_dict(), None))
+
+
+# --- flow operations ---------------------------------------------------------------------------------------
+
+
+def _add_flow(work: DiagramState, seq: int, key: str, raw: Mapping[str, Any], out: Outcome) -> None:
+    _require_free_key(work, key)
+    source = _key(raw, "source")
+    target = _key(raw, "target")
+    _require_endpoint(work, source, "source")
+    _require_endpoint(work, target, "target")
+    if source == target:
+        raise _OpError("target", "a flow must connect two different elements")
+    flow = FlowState(
+        key=key,
+        source=source,
+        target=target,
+        label=_text(raw, "label", LABEL_MAX),
+        protocol=_text(raw, "protocol", PROTOCOL_MAX),
+        bidirectional=_bool(raw, "bidirectional", False),
+        description=_text(raw, "description", DESCRIPTION_MAX),
+        properties=_properties(vocabulary.FLOW, raw.get("properties", {}), allow_unset=False),
+    )
+    work.flows[key] = flow
+    out.records.append(OpRecord(seq, "add_flow", key, None, flow.as_dict()))
+
+
+def _update_flow(work: DiagramState, seq: int, key: str, raw: Mapping[str, Any], out: Outcome) -> None:
+    before = work.flows.get(key)
+    if before is None:
+        raise _OpError("key", f"no flow {key!r} in this diagram")
+    changes: dict[str, Any] = {}
+    for name in ("source", "target"):
+        if name in raw:
+            endpoint = _key(raw, name)
+            _require_endpoint(work, endpoint, name)
+            changes[name] = endpoint
+    if changes.get("source", before.source) == changes.get("target", before.target):
+        raise _OpError("target", "a flow must connect two different elements")
+    if "label" in raw:
+        changes["label"] = _text(raw, "label", LABEL_MAX)
+    if "protocol" in raw:
+        changes["protocol"] = _text(raw, "protocol", PROTOCOL_MAX)
+    if "bidirectional" in raw:
+        changes["bidirectional"] = _bool(raw, "bidirectional", False)
+    if "description" in raw:
+        changes["description"] = _text(raw, "description", DESCRIPTION_MAX)
+    if "properties" in raw:
+        patch = _properties(vocabulary.FLOW, raw["properties"], allow_unset=True)
+        merged = dict(before.properties)
+        for name, value in patch.items():
+            if value is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = value
+        changes["properties"] = merged
+    after = replace(before, **changes)
+    work.flows[key] = after
+    out.records.append(OpRecord(seq, "update_flow", key, before.as_dict(), after.as_dict()))
+
+
+def _delete_flow(work: DiagramState, seq: int, key: str, raw: Mapping[str, Any], out: Outcome) -> None:
+    before = work.flows.pop(key, None)
+    if before is None:
+        raise _OpError("key", f"no flow {key!r} in this diagram")
+    out.records.append(OpRecord(seq, "delete_flow", key, before.as_dict(), None))
+
+
+_HANDLERS = {
+    "add_element": _add_element,
+    "update_element": _update_element,
+    "move_element": _move_element,
+    "set_parent": _set_parent,
+    "delete_element": _delete_element,
+    "add_flow": _add_flow,
+    "update_flow": _update_flow,
+    "delete_flow": _delete_flow,
+}
+
+
+# --- field readers ------------------------------------------------------------------------------------------
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _key(raw: Mapping[str, Any], name: str) -> str:
+    value = raw.get(name)
+    if value is None:
+        raise _OpError(name, "is required")
+    if not isinstance(value, str) or not KEY_RE.match(value):
+        raise _OpError(name, "must be 1-80 characters: letters, digits and _ . : - (starting with a letter or digit)")
+    return value
+
+
+def _optional_key(raw: Mapping[str, Any], name: str) -> str | None:
+    if raw.get(name) is None:
+        return None
+    return _key(raw, name)
+
+
+def _text(raw: Mapping[str, Any], name: str, max_length: int, *, required: bool = False) -> str:
+    value = raw.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise _OpError(name, f"must be a string (got {_show(value)})")
+    value = value.strip() if name == "name" else value
+    if required and not value:
+        raise _OpError(name, "must not be empty")
+    if len(value) > max_length:
+        raise _OpError(name, f"must be at most {max_length} characters (got {len(value)})")
+    if "\x00" in value:
+        raise _OpError(name, "must not contain NUL characters")
+    return value
+
+
+def _bool(raw: Mapping[str, Any], name: str, default: bool) -> bool:
+    value = raw.get(name, default)
+    if not isinstance(value, bool):
+        raise _OpError(name, f"must be true or false (got {_show(value)})")
+    return value
+
+
+def _number(raw: Mapping[str, Any], name: str) -> float:
+    value = raw.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _OpError(name, f"must be a number (got {_show(value)})")
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > MAX_COORD:
+        raise _OpError(name, f"must be a finite number within ±{MAX_COORD:.0f}")
+    return number
+
+
+def _coord(raw: Mapping[str, Any], name: str, default: float) -> float:
+    if raw.get(name) is None:
+        return default
+    return _number(raw, name)
+
+
+def _size(raw: Mapping[str, Any], name: str) -> float | None:
+    if raw.get(name) is None:
+        return None
+    number = _number(raw, name)
+    if number <= 0:
+        raise _OpError(name, "must be greater than 0")
+    return number
+
+
+def _properties(kind: str, value: object, *, allow_unset: bool) -> dict[str, Any]:
+    errors = vocabulary.validate_properties(kind, value, allow_unset=allow_unset)
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise _OpError(f"properties.{name}" if name else "properties", message)
+    assert isinstance(value, Mapping)
+    return dict(value)
+
+
+# --- state checks --------------------------------------------------------------------------------------------
+
+
+def _element(work: DiagramState, key: str) -> ElementState:
+    element = work.elements.get(key)
+    if element is None:
+        raise _OpError("key", f"no element {key!r} in this diagram")
+    return element
+
+
+def _require_free_key(work: DiagramState, key: str) -> None:
+    if key in work.elements or key in work.flows:
+        raise _OpError("key", f"{key!r} is already used in this diagram")
+    if key in work.keys_elsewhere:
+        raise _OpError("key", f"{key!r} is already used in another diagram of this threat model")
+
+
+def _require_boundary(work: DiagramState, key: str, field_name: str) -> None:
+    element = work.elements.get(key)
+    if element is None:
+        raise _OpError(field_name, f"no element {key!r} in this diagram")
+    if element.kind != "trust_boundary":
+        raise _OpError(field_name, f"{key!r} is a {element.kind.replace('_', ' ')}; only a trust boundary can contain elements")
+
+
+def _require_endpoint(work: DiagramState, key: str, field_name: str) -> None:
+    element = work.elements.get(key)
+    if element is None:
+        raise _OpError(field_name, f"no element {key!r} in this diagram")
+    if element.kind == "trust_boundary":
+        raise _OpError(field_name, f"{key!r} is a trust boundary; flows connect entities, processes and stores")
+
+
+def _is_descendant(work: DiagramState, candidate: str, *, of: str) -> bool:
+    """True when ``candidate`` sits (at any depth) inside element ``of``."""
+    seen: set[str] = set()
+    current: str | None = candidate
+    while current is not None and current not in seen:
+        if current == of:
+            return True
+        seen.add(current)
+        element = work.elements.get(current)
+        current = element.parent if element else None
+    return False

@@ -1,0 +1,410 @@
+"""The property vocabulary: which typed properties each diagram element kind (and a flow) carries.
+
+This module is the one place the vocabulary is written down. Model validation, the write path, the
+REST API (``/api/v1/vocabulary/``), the editor's property panel and the rule loader all read it,
+so a property that is not declared here cannot be set, shown or tested by a rule.
+
+Every property accepts the literal string ``"unknown"``. A property that was never set is absent
+from the element's stored ``properties``; reading it yields the default, ``"unknown"``. Keeping
+"explicitly unknown" apart from "never considered" lets the design gate ask that every required
+property has been looked at, while "unknown" stays distinct from ``False`` for the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+VOCABULARY_VERSION = 1
+UNKNOWN = "unknown"
+
+ElementKind = Literal["external_entity", "process", "data_store", "trust_boundary"]
+ELEMENT_KINDS: tuple[str, ...] = ("external_entity", "process", "data_store", "trust_boundary")
+FLOW = "flow"
+TARGETS: tuple[str, ...] = (*ELEMENT_KINDS, FLOW)
+
+PropertyType = Literal["bool", "enum", "text"]
+
+EE, PR, DS, TB = "external_entity", "process", "data_store", "trust_boundary"
+
+DATA_CLASSES = ("public", "internal", "confidential", "restricted")
+COMPONENTS = (
+    "generic",
+    "user_browser",
+    "service_client",
+    "workload",
+    "ingress_controller",
+    "load_balancer",
+    "api_gateway",
+    "kube_apiserver",
+    "kubelet",
+    "container_runtime",
+    "kubernetes_dashboard",
+    "etcd",
+    "container_registry",
+    "ci_pipeline",
+    "source_control",
+    "secrets_manager",
+    "identity_provider",
+    "database",
+    "object_storage",
+    "message_queue",
+    "cache",
+    "log_store",
+    "cloud_metadata",
+    "cloud_api",
+)
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    """One property: its type, the values it allows and where it applies."""
+
+    name: str
+    type: PropertyType
+    label: str
+    description: str
+    applies_to: tuple[str, ...]
+    group: str = "general"
+    values: tuple[str, ...] = ()
+    required_for: tuple[str, ...] = ()
+    max_length: int = 200
+    # Per-kind wording where one property means slightly different things on different kinds.
+    kind_descriptions: Mapping[str, str] = field(default_factory=dict)
+
+    def allowed_values(self) -> list[Any]:
+        if self.type == "bool":
+            return [True, False, UNKNOWN]
+        if self.type == "enum":
+            return [*self.values, UNKNOWN]
+        return []
+
+    def check(self, value: object) -> str | None:
+        """Return an error message for ``value``, or None when it is acceptable."""
+        if value == UNKNOWN:
+            return None
+        if self.type == "bool":
+            if not isinstance(value, bool):
+                return f"must be true, false or \"unknown\" (got {_show(value)})"
+            return None
+        if self.type == "enum":
+            if not isinstance(value, str) or value not in self.values:
+                return f"must be one of {', '.join(self.values)} or \"unknown\" (got {_show(value)})"
+            return None
+        if not isinstance(value, str):
+            return f"must be a string (got {_show(value)})"
+        if len(value) > self.max_length:
+            return f"must be at most {self.max_length} characters (got {len(value)})"
+        if any(ord(ch) < 32 and ch not in "\t" for ch in value):
+            return "must not contain control characters"
+        return None
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_SPECS: tuple[PropertySpec, ...] = (
+    # --- general ---------------------------------------------------------------------------------
+    PropertySpec(
+        "component",
+        "enum",
+        "Component",
+        "What this element is, when it is a well-known cloud-native part. Rules use it to recognise the "
+        "Kubernetes API server, kubelet, etcd, registries, metadata services and so on.",
+        (EE, PR, DS),
+        values=COMPONENTS,
+    ),
+    PropertySpec(
+        "technology",
+        "text",
+        "Technology",
+        "Product and version, for people reading the model (for example 'PostgreSQL 15').",
+        (EE, PR, DS),
+        max_length=120,
+    ),
+    PropertySpec(
+        "authenticated",
+        "bool",
+        "Authenticated",
+        "Whether identity is verified at this point.",
+        (EE, PR, DS, FLOW),
+        required_for=(PR, DS, FLOW),
+        kind_descriptions={
+            EE: "The entity proves its identity before it is served.",
+            PR: "The process requires every caller to authenticate.",
+            DS: "Access to the store requires authentication.",
+            FLOW: "The receiver verifies the sender's identity on this flow.",
+        },
+    ),
+    PropertySpec(
+        "encrypted",
+        "bool",
+        "Encrypted",
+        "Whether the data is encrypted.",
+        (DS, FLOW),
+        required_for=(DS, FLOW),
+        kind_descriptions={DS: "Data is encrypted at rest.", FLOW: "Data is encrypted in transit (TLS, mTLS, VPN)."},
+    ),
+    PropertySpec(
+        "public_network",
+        "bool",
+        "Public network",
+        "Whether the internet is involved.",
+        (EE, PR, DS, TB, FLOW),
+        required_for=(EE, FLOW),
+        kind_descriptions={
+            EE: "The entity reaches the system over the internet.",
+            PR: "The process is directly reachable from the internet.",
+            DS: "The store is directly reachable from the internet.",
+            TB: "This boundary encloses the internet (untrusted zone).",
+            FLOW: "The flow travels over a public network.",
+        },
+    ),
+    PropertySpec(
+        "data_classification",
+        "enum",
+        "Data classification",
+        "The most sensitive class of data held or carried.",
+        (PR, DS, FLOW),
+        values=DATA_CLASSES,
+        required_for=(DS, FLOW),
+    ),
+    PropertySpec(
+        "stores_credentials",
+        "bool",
+        "Stores credentials",
+        "Holds secrets, keys, tokens or password hashes.",
+        (DS,),
+        required_for=(DS,),
+    ),
+    PropertySpec("is_log", "bool", "Is a log", "The store holds logs or an audit trail.", (DS,)),
+    PropertySpec("backed_up", "bool", "Backed up", "Data can be restored from a backup kept elsewhere.", (DS,)),
+    PropertySpec(
+        "privilege_level",
+        "enum",
+        "Privilege level",
+        "How much the element is allowed to do.",
+        (EE, PR),
+        values=("anonymous", "user", "admin", "system"),
+        kind_descriptions={
+            EE: "The privilege the actor holds in the system.",
+            PR: "The privilege the process runs with on its host or platform.",
+        },
+    ),
+    PropertySpec("validates_input", "bool", "Validates input", "The process validates all input it receives.", (PR,)),
+    PropertySpec(
+        "audit_logged", "bool", "Audit logged", "The process records who did what in an audit log.", (PR,)
+    ),
+    PropertySpec(
+        "rate_limited", "bool", "Rate limited", "Callers are rate limited or quota bound.", (PR,)
+    ),
+    PropertySpec(
+        "carries_credentials",
+        "bool",
+        "Carries credentials",
+        "Passwords, tokens or keys travel on this flow.",
+        (FLOW,),
+    ),
+    PropertySpec(
+        "boundary_type",
+        "enum",
+        "Boundary type",
+        "What kind of trust boundary this is.",
+        (TB,),
+        values=(
+            "internet",
+            "corporate",
+            "cloud_account",
+            "supply_chain",
+            "cluster",
+            "control_plane",
+            "node",
+            "namespace",
+            "pod",
+            "network_zone",
+            "other",
+        ),
+        required_for=(TB,),
+    ),
+    # --- container / Kubernetes ------------------------------------------------------------------------
+    PropertySpec(
+        "privileged",
+        "bool",
+        "Privileged container",
+        "Runs with securityContext.privileged: all capabilities and host devices.",
+        (PR,),
+        group="container",
+    ),
+    PropertySpec(
+        "runs_as_root", "bool", "Runs as root", "The container's process runs as UID 0.", (PR,), group="container"
+    ),
+    PropertySpec(
+        "host_path",
+        "bool",
+        "hostPath mount",
+        "A directory of the node's filesystem is mounted into the container (or backs this store).",
+        (PR, DS),
+        group="container",
+    ),
+    PropertySpec("host_pid", "bool", "Host PID namespace", "hostPID: sees every process on the node.", (PR,), group="container"),
+    PropertySpec(
+        "host_network", "bool", "Host network", "hostNetwork: shares the node's network stack.", (PR,), group="container"
+    ),
+    PropertySpec("host_ipc", "bool", "Host IPC namespace", "hostIPC: shares the node's IPC namespace.", (PR,), group="container"),
+    PropertySpec(
+        "runtime_socket_mounted",
+        "bool",
+        "Runtime socket mounted",
+        "docker.sock, containerd.sock or crio.sock is mounted into the container.",
+        (PR,),
+        group="container",
+    ),
+    PropertySpec(
+        "automount_sa_token",
+        "bool",
+        "Service-account token mounted",
+        "The pod's Kubernetes service-account token is mounted automatically.",
+        (PR,),
+        group="kubernetes",
+    ),
+    PropertySpec(
+        "sa_permissions",
+        "enum",
+        "Service-account permissions",
+        "What the workload's service account may do in the Kubernetes API.",
+        (PR,),
+        group="kubernetes",
+        values=("none", "read_only", "namespaced_write", "cluster_admin"),
+    ),
+    PropertySpec(
+        "image_signed",
+        "bool",
+        "Image signed",
+        "The image's signature is verified before it runs (admission policy).",
+        (PR,),
+        group="container",
+    ),
+    PropertySpec(
+        "image_registry",
+        "enum",
+        "Image registry",
+        "Where the container image comes from.",
+        (PR,),
+        group="container",
+        values=("private", "public"),
+    ),
+    PropertySpec(
+        "secrets_in_env",
+        "bool",
+        "Secrets in environment",
+        "Secrets are passed as environment variables or command-line arguments.",
+        (PR,),
+        group="container",
+    ),
+    PropertySpec(
+        "resource_limits",
+        "bool",
+        "Resource limits",
+        "CPU and memory limits are set for the container.",
+        (PR,),
+        group="container",
+    ),
+    PropertySpec(
+        "network_policy",
+        "bool",
+        "Network policy",
+        "A NetworkPolicy restricts traffic.",
+        (PR, TB),
+        group="kubernetes",
+        kind_descriptions={
+            PR: "A NetworkPolicy restricts this workload's ingress and egress.",
+            TB: "A default-deny NetworkPolicy applies inside this boundary (namespace).",
+        },
+    ),
+    PropertySpec(
+        "exposes_k8s_api",
+        "bool",
+        "Exposes a cluster API",
+        "Exposes the Kubernetes API, kubelet API, dashboard or Docker API to its callers.",
+        (PR,),
+        group="kubernetes",
+    ),
+    PropertySpec(
+        "metadata_reachable",
+        "bool",
+        "Cloud metadata reachable",
+        "The workload can reach the cloud instance metadata endpoint (169.254.169.254).",
+        (PR,),
+        group="kubernetes",
+    ),
+)
+
+PROPERTIES: dict[str, PropertySpec] = {spec.name: spec for spec in _SPECS}
+
+
+def specs_for(kind: str) -> dict[str, PropertySpec]:
+    """The properties an element kind (or ``"flow"``) may carry, in declaration order."""
+    return {name: spec for name, spec in PROPERTIES.items() if kind in spec.applies_to}
+
+
+def required_for(kind: str) -> list[str]:
+    return [name for name, spec in PROPERTIES.items() if kind in spec.required_for]
+
+
+def validate_properties(kind: str, values: object, *, allow_unset: bool = False) -> dict[str, str]:
+    """Check a ``{name: value}`` mapping for ``kind``; return ``{name: message}`` for each problem.
+
+    ``allow_unset`` accepts ``None`` as a value, meaning "remove this property" in an update.
+    """
+    if not isinstance(values, Mapping):
+        return {"": "must be an object of property names to values"}
+    allowed = specs_for(kind)
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        spec = allowed.get(name) if isinstance(name, str) else None
+        if spec is None:
+            if isinstance(name, str) and name in PROPERTIES:
+                errors[str(name)] = f"does not apply to a {kind.replace('_', ' ')}"
+            else:
+                errors[str(name)[:60]] = f"is not a known property of a {kind.replace('_', ' ')}"
+            continue
+        if value is None and allow_unset:
+            continue
+        message = spec.check(value)
+        if message:
+            errors[name] = message
+    return errors
+
+
+def resolved(kind: str, stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Every property of ``kind`` with its stored value, or ``"unknown"`` when it was never set."""
+    return {name: stored.get(name, UNKNOWN) for name in specs_for(kind)}
+
+
+def as_document() -> dict[str, Any]:
+    """The vocabulary as JSON, for the API and the editor."""
+    return {
+        "version": VOCABULARY_VERSION,
+        "unknown": UNKNOWN,
+        "kinds": list(ELEMENT_KINDS),
+        "targets": {
+            target: [
+                {
+                    "name": spec.name,
+                    "type": spec.type,
+                    "label": spec.label,
+                    "description": spec.kind_descriptions.get(target, spec.description),
+                    "group": spec.group,
+                    "values": spec.allowed_values(),
+                    "required": target in spec.required_for,
+                    "default": UNKNOWN,
+                    **({"max_length": spec.max_length} if spec.type == "text" else {}),
+                }
+                for spec in specs_for(target).values()
+            ]
+            for target in TARGETS
+        },
+    }

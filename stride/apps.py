@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StrideConfig(AppConfig):
+    name = "stride"
+    verbose_name = "STRIDE threats and ATT&CK"

@@ -1,0 +1,62 @@
+"""Admin for the core app. Audit events are read-only: a trail that can be edited is no trail."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from threatmodel.models import ApiToken, AuditEvent, Membership, Team, ThreatModel
+
+
+class MembershipInline(admin.TabularInline[Membership, Team]):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin[Team]):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin[Membership]):
+    list_display = ["team", "user", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["team__name", "user__username"]
+
+
+@admin.register(ThreatModel)
+class ThreatModelAdmin(admin.ModelAdmin[ThreatModel]):
+    list_display = ["name", "team", "stage", "version", "updated_at"]
+    list_filter = ["stage", "team"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["version", "created_at", "updated_at", "created_by"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    search_fields = ["name", "user__username", "prefix"]
+    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # secrets are created through the API, which shows them once
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    list_display = ["created_at", "team", "threat_model", "actor", "action", "object_type", "object_id"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["action", "object_id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,123 @@
+"""Serializers of the core app. They shape and validate fields; services do the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from threatmodel.choices import Role
+from threatmodel.models import ApiToken, Membership, Team, ThreatModel
+
+
+class TeamSerializer(serializers.ModelSerializer[Team]):
+    role = serializers.SerializerMethodField(help_text="Your role in this team.")
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "slug", "created_at", "role"]
+        read_only_fields = ["id", "slug", "created_at", "role"]
+
+    def get_role(self, team: Team) -> str | None:
+        roles: dict[int, str] = self.context.get("roles", {})
+        if team.pk in roles:
+            return roles[team.pk]
+        request = self.context.get("request")  # a team created in this request is not in the map yet
+        if request is None:
+            return None
+        return Membership.objects.filter(team=team, user_id=request.user.pk).values_list("role", flat=True).first()
+
+
+class MembershipSerializer(serializers.ModelSerializer[Membership]):
+    username = serializers.CharField(source="user.username", read_only=True)
+    email = serializers.CharField(source="user.email", read_only=True)
+    user = serializers.CharField(write_only=True, help_text="Username or e-mail of an existing user.")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "team", "user", "username", "email", "role", "created_at"]
+        read_only_fields = ["id", "username", "email", "created_at"]
+        extra_kwargs = {"team": {"queryset": Team.objects.none()}}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["team"].queryset = Team.objects.visible_to(request.user)  # type: ignore[attr-defined]
+
+
+class MembershipUpdateSerializer(serializers.Serializer[Membership]):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class ThreatModelSerializer(serializers.ModelSerializer[ThreatModel]):
+    class Meta:
+        model = ThreatModel
+        fields = [
+            "id",
+            "team",
+            "name",
+            "description",
+            "scope",
+            "assumptions",
+            "stage",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "stage", "version", "created_by", "created_at", "updated_at"]
+        extra_kwargs = {"team": {"queryset": Team.objects.all()}}
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        if self.instance is not None:
+            fields["team"].read_only = True
+        return fields
+
+
+class ThreatModelCreateSerializer(serializers.Serializer[ThreatModel]):
+    team = serializers.IntegerField(help_text="Id of one of your teams.")
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
+    scope = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
+    assumptions = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
+
+
+class ThreatModelUpdateSerializer(serializers.Serializer[ThreatModel]):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    scope = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    assumptions = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+        read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="The secret. Shown once; store it now.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+
+
+class ImportSerializer(serializers.Serializer[Any]):
+    team = serializers.IntegerField(help_text="Id of the team that will own the imported model.")
+    file = serializers.FileField(required=False, help_text="The file (multipart upload).")
+    name = serializers.CharField(max_length=200, required=False, help_text="Override the model's name.")
+
+
+class LoginSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, style={"input_type": "password"})
+
+
+class MeSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.CharField()
+    teams = serializers.ListField(child=serializers.DictField())

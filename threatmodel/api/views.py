@@ -1,0 +1,331 @@
+"""REST endpoints of the core app: teams, memberships, threat models, tokens, auth, import/export.
+
+Querysets are scoped to the user's teams, so an outsider gets 404 from every detail route; the
+services check roles, so a viewer who can see a model still cannot change it (403).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from threatmodel import native, services
+from threatmodel.api.requests import acting, payload
+from threatmodel.api.schema import errors
+from threatmodel.api.serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenSerializer,
+    ImportSerializer,
+    LoginSerializer,
+    MembershipSerializer,
+    MembershipUpdateSerializer,
+    MeSerializer,
+    TeamSerializer,
+    ThreatModelCreateSerializer,
+    ThreatModelSerializer,
+    ThreatModelUpdateSerializer,
+)
+from threatmodel.errors import NotFound, PayloadTooLarge, ValidationFailed
+from threatmodel.models import ApiToken, Membership, Team, ThreatModel
+from threatmodel.permissions import require_role
+
+
+def visible_team(request: Request, team_id: object) -> Team:
+    team = Team.objects.visible_to(request.user).filter(pk=team_id).first() if isinstance(team_id, int) else None
+    if team is None:
+        raise NotFound("No such team.")
+    return team
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your teams"),
+    create=extend_schema(summary="Create a team (you become its owner)", responses={201: TeamSerializer, **errors(400)}),
+    retrieve=extend_schema(responses={200: TeamSerializer, **errors(404)}),
+    update=extend_schema(responses={200: TeamSerializer, **errors(400, 403, 404)}),
+    partial_update=extend_schema(responses={200: TeamSerializer, **errors(400, 403, 404)}),
+    destroy=extend_schema(summary="Delete a team and all its models (owners)", responses={204: None, **errors(403, 404)}),
+)
+class TeamViewSet(viewsets.ModelViewSet[Team]):
+    serializer_class = TeamSerializer
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at"]
+
+    def get_queryset(self) -> QuerySet[Team]:
+        return Team.objects.visible_to(self.request.user)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if self.request.user.is_authenticated:
+            context["roles"] = dict(Membership.objects.filter(user_id=self.request.user.pk).values_list("team_id", "role"))
+        return context
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Team]) -> None:
+        serializer.instance = services.team_create(actor=acting(self.request), name=serializer.validated_data["name"])
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Team]) -> None:
+        assert serializer.instance is not None
+        name = serializer.validated_data.get("name", serializer.instance.name)
+        serializer.instance = services.team_update(actor=acting(self.request), team=serializer.instance, name=name)
+
+    def perform_destroy(self, instance: Team) -> None:
+        services.team_delete(actor=acting(self.request), team=instance)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Members of your teams (filter with ?team=)"),
+    create=extend_schema(summary="Add a member (owners)", responses={201: MembershipSerializer, **errors(400, 403, 404)}),
+    update=extend_schema(request=MembershipUpdateSerializer, responses={200: MembershipSerializer, **errors(400, 403, 404)}),
+    partial_update=extend_schema(
+        request=MembershipUpdateSerializer, responses={200: MembershipSerializer, **errors(400, 403, 404)}
+    ),
+    destroy=extend_schema(summary="Remove a member (owners) or leave a team", responses={204: None, **errors(400, 403, 404)}),
+)
+class MembershipViewSet(viewsets.ModelViewSet[Membership]):
+    serializer_class = MembershipSerializer
+    filterset_fields = ["team", "role"]
+    search_fields = ["user__username", "user__email"]
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        if not self.request.user.is_authenticated:
+            return Membership.objects.none()
+        teams = Membership.objects.filter(user_id=self.request.user.pk).values("team_id")
+        return Membership.objects.filter(team_id__in=teams).select_related("user").order_by("team_id", "user__username")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        team = visible_team(request, payload(request).get("team"))
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_add(
+            actor=acting(request),
+            team=team,
+            username=serializer.validated_data["user"],
+            role=serializer.validated_data["role"],
+        )
+        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        membership = self.get_object()
+        serializer = MembershipUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = services.membership_update(actor=acting(request), membership=membership, role=serializer.validated_data["role"])
+        return Response(self.get_serializer(updated).data)
+
+    def perform_destroy(self, instance: Membership) -> None:
+        services.membership_remove(actor=acting(self.request), membership=instance)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Threat models of your teams"),
+    retrieve=extend_schema(responses={200: ThreatModelSerializer, **errors(404)}),
+    destroy=extend_schema(summary="Delete a model (team owners)", responses={204: None, **errors(403, 404)}),
+)
+class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
+    serializer_class = ThreatModelSerializer
+    filterset_fields = ["team", "stage"]
+    search_fields = ["name", "description", "scope"]
+    ordering_fields = ["name", "created_at", "updated_at", "stage"]
+
+    def get_queryset(self) -> QuerySet[ThreatModel]:
+        return ThreatModel.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        request=ThreatModelCreateSerializer,
+        responses={201: ThreatModelSerializer, **errors(400, 403, 404)},
+        summary="Create a threat model (editors and owners)",
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = ThreatModelCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        team = visible_team(request, data.pop("team"))
+        model = services.threat_model_create(actor=acting(request), team=team, **data)
+        return Response(ThreatModelSerializer(model).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ThreatModelUpdateSerializer, responses={200: ThreatModelSerializer, **errors(400, 403, 404)})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        model = self.get_object()
+        serializer = ThreatModelUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        updated = services.threat_model_update(actor=acting(request), threat_model=model, **serializer.validated_data)
+        return Response(ThreatModelSerializer(updated).data)
+
+    def perform_destroy(self, instance: ThreatModel) -> None:
+        services.threat_model_delete(actor=acting(self.request), threat_model=instance)
+
+    @extend_schema(
+        summary="The whole model in one response: diagrams, elements, flows, threats",
+        responses={200: OpenApiTypes.OBJECT, **errors(404)},
+    )
+    @action(detail=True, methods=["get"])
+    def document(self, request: Request, pk: str | None = None) -> Response:
+        return Response(native.document_build(self.get_object()))
+
+    @extend_schema(
+        summary="Export the model",
+        parameters=[OpenApiParameter("format", str, enum=["json"], default="json", description="Export format.")],
+        responses={200: OpenApiTypes.OBJECT, **errors(400, 404)},
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str | None = None) -> HttpResponse:
+        model = self.get_object()
+        fmt = request.query_params.get("format", "json")
+        if fmt != "json":
+            raise ValidationFailed("Unknown export format.", details=[{"path": "format", "message": "must be one of json"}])
+        body = json.dumps(native.native_export(model), indent=2, ensure_ascii=False)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="threat-model-{model.pk}-v{model.version}.json"'
+        return response
+
+    @extend_schema(
+        summary="Import a whole model (all or nothing)",
+        description=(
+            "Send the file as multipart (`file`, `team`) or the JSON document itself as the body with "
+            "`?team=<id>`. Files over the configured limit are refused from their Content-Length."
+        ),
+        request={"multipart/form-data": ImportSerializer, "application/json": OpenApiTypes.OBJECT},
+        parameters=[OpenApiParameter("team", int, required=False), OpenApiParameter("name", str, required=False)],
+        responses={
+            201: OpenApiResponse(OpenApiTypes.OBJECT, description="The new model and any warnings"),
+            **errors(400, 403, 404, 413),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_(self, request: Request) -> Response:
+        # A declared Content-Length over the limit never gets here (RequestSizeLimitMiddleware);
+        # the size of what was actually read is checked again below.
+        content_type = request.content_type.split(";")[0].strip().lower()
+        if content_type == "application/json":
+            raw = request.body
+            team_raw: object = request.query_params.get("team")
+            name: object = request.query_params.get("name")
+        else:
+            form = payload(request)
+            upload = form.get("file")
+            if upload is None:
+                raise ValidationFailed("Attach the file as 'file'.", details=[{"path": "file", "message": "is required"}])
+            raw = upload.read(settings.THREATMODEL_IMPORT_MAX_BYTES + 1)
+            team_raw = form.get("team")
+            name = form.get("name")
+        if len(raw) > settings.THREATMODEL_IMPORT_MAX_BYTES:
+            raise PayloadTooLarge("The file is larger than the import limit.", limit=settings.THREATMODEL_IMPORT_MAX_BYTES)
+        try:
+            team_id = int(str(team_raw))
+        except ValueError:
+            raise ValidationFailed("Say which team imports the model.", details=[{"path": "team", "message": "is required"}]) from None
+        team = visible_team(request, team_id)
+        require_role(request.user, team.pk, "write", what="team")
+        model, warnings = native.native_import(
+            actor=acting(request),
+            team=team,
+            raw=raw,
+            name=str(name)[:200] if isinstance(name, str) and name.strip() else None,
+        )
+        return Response(
+            {"threat_model": ThreatModelSerializer(model).data, "warnings": warnings}, status=status.HTTP_201_CREATED
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your API tokens"),
+    retrieve=extend_schema(responses={200: ApiTokenSerializer, **errors(404)}),
+    create=extend_schema(summary="Create a token (its secret is shown once)", responses={201: ApiTokenCreatedSerializer, **errors(400)}),
+    destroy=extend_schema(summary="Revoke a token", responses={204: None, **errors(404)}),
+)
+class ApiTokenViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[ApiToken]
+):
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self) -> QuerySet[ApiToken]:
+        if not self.request.user.is_authenticated:
+            return ApiToken.objects.none()
+        return ApiToken.objects.filter(user_id=self.request.user.pk)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, secret = services.api_token_create(
+            actor=acting(request),
+            name=serializer.validated_data["name"],
+            expires_at=serializer.validated_data.get("expires_at"),
+        )
+        data = dict(ApiTokenSerializer(token).data)
+        data["token"] = secret
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: ApiToken) -> None:
+        services.api_token_revoke(actor=acting(self.request), token=instance)
+
+
+class AuthViewSet(viewsets.ViewSet):
+    """Session sign-in for the browser app. CSRF is enforced on sign-in and on every later write."""
+
+    throttle_scope = "login"
+
+    def get_permissions(self) -> Sequence[Any]:
+        if self.action in ("csrf", "login"):
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_throttles(self) -> list[Any]:
+        return [ScopedRateThrottle()] if self.action == "login" else []
+
+    @extend_schema(summary="Set the CSRF cookie; returns the token too", responses={200: OpenApiTypes.OBJECT})
+    @action(detail=False, methods=["get"])
+    def csrf(self, request: Request) -> Response:
+        return Response({"csrf_token": get_token(request)})
+
+    @extend_schema(request=LoginSerializer, responses={200: MeSerializer, **errors(400, 403)})
+    @action(detail=False, methods=["post"])
+    def login(self, request: Request) -> Response:
+        # Signing in is a write made with the browser's cookies: it needs the CSRF token too.
+        SessionAuthentication().enforce_csrf(request)
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None:
+            raise ValidationFailed("Wrong username or password.", details=[{"path": "password", "message": "does not match"}])
+        login(request._request, user)
+        return Response(_me(user))
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=False, methods=["post"])
+    def logout(self, request: Request) -> Response:
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: MeSerializer, **errors(401)})
+    @action(detail=False, methods=["get"])
+    def me(self, request: Request) -> Response:
+        return Response(_me(request.user))
+
+
+def _me(user: Any) -> dict[str, Any]:
+    memberships = Membership.objects.filter(user_id=user.pk).select_related("team").order_by("team__name")
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "email": user.email,
+        "teams": [{"id": m.team_id, "name": m.team.name, "slug": m.team.slug, "role": m.role} for m in memberships],
+    }

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ThreatModelConfig(AppConfig):
+    name = "threatmodel"
+    verbose_name = "Threat models"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI extension for token authentication.
+        from threatmodel.api import schema  # noqa: F401

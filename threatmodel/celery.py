@@ -1,0 +1,17 @@
+"""The Celery application, configured from Django settings (``CELERY_*``).
+
+Without a broker the settings make every task eager, so the same code path runs on a laptop with
+no services and on a deployment with Redis and workers.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
+
+app = Celery("threatmodel")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

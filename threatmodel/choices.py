@@ -1,0 +1,26 @@
+"""Closed vocabularies of the core app: roles and workflow stages."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    EDITOR = "editor", "Editor"
+    REVIEWER = "reviewer", "Reviewer"
+    VIEWER = "viewer", "Viewer"
+
+    @classmethod
+    def rank(cls, role: str) -> int:
+        """Higher is more powerful; a role includes every right of the roles ranked below it,
+        except that a reviewer's sign-off right is checked by name, not by rank."""
+        return {cls.VIEWER: 0, cls.REVIEWER: 1, cls.EDITOR: 2, cls.OWNER: 3}[cls(role)]
+
+
+class Stage(models.TextChoices):
+    DESIGN = "design", "Design"
+    BREAK = "break", "Break"
+    FIX = "fix", "Fix"
+    VERIFY = "verify", "Verify"
+    APPROVED = "approved", "Approved"

@@ -1,0 +1,54 @@
+"""The product's own exceptions. The API renders every one of them in the same error shape.
+
+Services raise these (never DRF exceptions), so that the same service can be called from a view,
+a Celery task, a management command or a test and fail the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class ErrorDetail(TypedDict):
+    path: str
+    message: str
+
+
+class ApplicationError(Exception):
+    """A refused request. ``details`` name the fields (as JSON paths) that are wrong."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, details: list[ErrorDetail] | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: list[ErrorDetail] = details or []
+        self.extra = extra
+
+
+class ValidationFailed(ApplicationError):
+    status = 400
+    code = "invalid"
+
+
+class StaleVersion(ApplicationError):
+    """The client edited an old version; it must reload. ``current_version`` says which is current."""
+
+    status = 409
+    code = "stale_version"
+
+
+class Forbidden(ApplicationError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ApplicationError):
+    status = 404
+    code = "not_found"
+
+
+class PayloadTooLarge(ApplicationError):
+    status = 413
+    code = "too_large"

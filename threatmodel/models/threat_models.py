@@ -1,0 +1,51 @@
+"""The threat model: the unit a team works on, reviews and signs off."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+
+from threatmodel.choices import Stage
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+
+class ThreatModelQuerySet(models.QuerySet["ThreatModel"]):
+    def visible_to(self, user: User | AnonymousUser) -> ThreatModelQuerySet:
+        """Models of the teams the user belongs to; nothing for anyone else."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(team__memberships__user=user)
+
+
+class ThreatModel(models.Model):
+    """A system under analysis: scope, assumptions, diagrams, threats and its workflow stage.
+
+    ``version`` increases with every change to the model or its diagrams, so that analysis runs,
+    reports and snapshots can say which state of the model they describe.
+    """
+
+    team = models.ForeignKey("threatmodel.Team", on_delete=models.CASCADE, related_name="threat_models")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=20_000)
+    scope = models.TextField(blank=True, max_length=20_000)
+    assumptions = models.TextField(blank=True, max_length=20_000)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DESIGN)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ThreatModelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["team", "stage"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,488 @@
+"""The native JSON format of a whole threat model, and the document the editor loads.
+
+Export and import are exact inverses for a model in the design stage: export → import → export
+gives the same document (no database ids, no timestamps; elements ordered parents first, then by
+key; threats by fingerprint). The format is described in ``docs/native-format.md``; its version is
+``FORMAT_VERSION`` and an importer refuses versions it does not know.
+
+Import goes through the single diagram write path (``dfd.services.apply_ops``), so an imported
+diagram obeys every rule an edited one does. It is all-or-nothing: any problem rolls back the
+whole import, and each error names the JSON path of what is wrong (``diagrams[0].elements[3].kind``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from dfd import vocabulary
+from dfd.choices import DiagramLevel
+from dfd.models import Diagram, Element, Flow
+from dfd.services import apply_ops
+from stride.choices import Stride, ThreatOrigin, ThreatStatus
+from stride.models import Technique, Threat
+from threatmodel.choices import Stage
+from threatmodel.errors import ErrorDetail, ValidationFailed
+from threatmodel.models import Membership, Team, ThreatModel
+from threatmodel.services import audit_record, threat_model_create
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+FORMAT = "threatmodel/native"
+FORMAT_VERSION = 1
+MAX_DIAGRAMS = 200
+MAX_THREATS = 100_000
+MAX_EXPLANATION_BYTES = 20_000
+FINGERPRINT_RE = re.compile(r"^[^\x00-\x1f]{1,400}$")
+
+
+# --- reading the model (document and export share the loading) ---------------------------------------
+
+
+def _load(model: ThreatModel) -> dict[str, Any]:
+    """Everything in a model, in a fixed number of queries whatever its size."""
+    diagrams = list(Diagram.objects.filter(threat_model=model).order_by("order", "id"))
+    elements: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    row: Mapping[str, Any]
+    for row in Element.objects.filter(threat_model=model).values(
+        "id", "diagram_id", "key", "kind", "name", "description", "properties", "parent__key", "x", "y", "width", "height"
+    ):
+        elements[row["diagram_id"]].append(dict(row))
+    flows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in Flow.objects.filter(threat_model=model).values(
+        "id",
+        "diagram_id",
+        "key",
+        "source__key",
+        "target__key",
+        "label",
+        "protocol",
+        "bidirectional",
+        "description",
+        "properties",
+    ):
+        flows[row["diagram_id"]].append(dict(row))
+    threats = list(
+        Threat.objects.filter(threat_model=model).values(
+            "id",
+            "fingerprint",
+            "rule_id",
+            "origin",
+            "stride",
+            "element_key",
+            "flow_key",
+            "title",
+            "description",
+            "explanation",
+            "status",
+            "likelihood",
+            "impact",
+            "owner__username",
+            "notes",
+        )
+    )
+    techniques: dict[int, list[str]] = defaultdict(list)
+    for threat_id, attack_id in Threat.techniques.through.objects.filter(threat__threat_model=model).values_list(
+        "threat_id", "technique__attack_id"
+    ):
+        techniques[threat_id].append(attack_id)
+    return {"diagrams": diagrams, "elements": elements, "flows": flows, "threats": threats, "techniques": techniques}
+
+
+def _ordered_elements(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Parents before children, then by key: the order an importer can apply them in."""
+    by_key = {row["key"]: row for row in rows}
+    depth: dict[str, int] = {}
+
+    def depth_of(key: str) -> int:
+        if key not in depth:
+            seen: list[str] = []
+            current: str | None = key
+            while current is not None and current not in depth and current not in seen:
+                seen.append(current)
+                current = by_key[current]["parent__key"] if current in by_key else None
+            base = depth.get(current, -1) if current is not None else -1
+            for offset, item in enumerate(reversed(seen), start=1):
+                depth[item] = base + offset
+        return depth[key]
+
+    return sorted(rows, key=lambda row: (depth_of(row["key"]), row["key"]))
+
+
+def _element_out(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "key": row["key"],
+        "kind": row["kind"],
+        "name": row["name"],
+        "description": row["description"],
+        "properties": dict(sorted((row["properties"] or {}).items())),
+        "parent": row["parent__key"],
+        "x": row["x"],
+        "y": row["y"],
+        "width": row["width"],
+        "height": row["height"],
+    }
+
+
+def _flow_out(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "key": row["key"],
+        "source": row["source__key"],
+        "target": row["target__key"],
+        "label": row["label"],
+        "protocol": row["protocol"],
+        "bidirectional": row["bidirectional"],
+        "description": row["description"],
+        "properties": dict(sorted((row["properties"] or {}).items())),
+    }
+
+
+def _threat_out(row: Mapping[str, Any], techniques: list[str]) -> dict[str, Any]:
+    return {
+        "fingerprint": row["fingerprint"],
+        "rule_id": row["rule_id"],
+        "origin": row["origin"],
+        "stride": row["stride"],
+        "element": row["element_key"] or None,
+        "flow": row["flow_key"] or None,
+        "title": row["title"],
+        "description": row["description"],
+        "explanation": row["explanation"] or {},
+        "techniques": sorted(techniques),
+        "status": row["status"],
+        "likelihood": row["likelihood"],
+        "impact": row["impact"],
+        "owner": row["owner__username"],
+        "notes": row["notes"],
+    }
+
+
+def native_export(model: ThreatModel) -> dict[str, Any]:
+    data = _load(model)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "vocabulary_version": vocabulary.VOCABULARY_VERSION,
+        "threat_model": {
+            "name": model.name,
+            "description": model.description,
+            "scope": model.scope,
+            "assumptions": model.assumptions,
+            "stage": model.stage,
+        },
+        "diagrams": [
+            {
+                "name": diagram.name,
+                "level": diagram.level,
+                "order": diagram.order,
+                "elements": [_element_out(row) for row in _ordered_elements(data["elements"][diagram.pk])],
+                "flows": [_flow_out(row) for row in sorted(data["flows"][diagram.pk], key=lambda r: r["key"])],
+            }
+            for diagram in data["diagrams"]
+        ],
+        "threats": [
+            _threat_out(row, data["techniques"][row["id"]]) for row in sorted(data["threats"], key=lambda r: r["fingerprint"])
+        ],
+    }
+
+
+def document_build(model: ThreatModel) -> dict[str, Any]:
+    """The whole model for the editor: like the export, plus ids and versions for editing."""
+    data = _load(model)
+    return {
+        "id": model.pk,
+        "team": model.team_id,
+        "name": model.name,
+        "description": model.description,
+        "scope": model.scope,
+        "assumptions": model.assumptions,
+        "stage": model.stage,
+        "version": model.version,
+        "vocabulary_version": vocabulary.VOCABULARY_VERSION,
+        "diagrams": [
+            {
+                "id": diagram.pk,
+                "name": diagram.name,
+                "level": diagram.level,
+                "order": diagram.order,
+                "version": diagram.version,
+                "elements": [_element_out(row) for row in _ordered_elements(data["elements"][diagram.pk])],
+                "flows": [_flow_out(row) for row in sorted(data["flows"][diagram.pk], key=lambda r: r["key"])],
+            }
+            for diagram in data["diagrams"]
+        ],
+        "threats": [
+            {"id": row["id"], **_threat_out(row, data["techniques"][row["id"]])}
+            for row in sorted(data["threats"], key=lambda r: r["fingerprint"])
+        ],
+    }
+
+
+# --- import ----------------------------------------------------------------------------------------------------
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse bytes as JSON, turning every failure into an error that says where."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            "The file is not UTF-8 text.", details=[{"path": "$", "message": f"invalid byte at offset {exc.start}"}]
+        ) from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed(
+            "The file is not valid JSON.",
+            details=[{"path": "$", "message": f"{exc.msg} at line {exc.lineno}, column {exc.colno}"}],
+        ) from exc
+    except RecursionError as exc:
+        raise ValidationFailed(
+            "The file is nested too deeply to be a threat model.", details=[{"path": "$", "message": "too deeply nested"}]
+        ) from exc
+
+
+class _Checker:
+    """Collects path-named errors while walking an untrusted document."""
+
+    def __init__(self) -> None:
+        self.errors: list[ErrorDetail] = []
+
+    def fail(self, path: str, message: str) -> None:
+        if len(self.errors) < 100:
+            self.errors.append({"path": path, "message": message})
+
+    def obj(self, value: object, path: str) -> Mapping[str, Any] | None:
+        if not isinstance(value, Mapping):
+            self.fail(path, "must be an object")
+            return None
+        return value
+
+    def lst(self, value: object, path: str, max_items: int) -> list[Any]:
+        if not isinstance(value, list):
+            self.fail(path, "must be a list")
+            return []
+        if len(value) > max_items:
+            self.fail(path, f"at most {max_items} items (got {len(value)})")
+            return []
+        return value
+
+    def text(self, parent: Mapping[str, Any], name: str, path: str, max_length: int, *, required: bool = False) -> str:
+        value = parent.get(name, "")
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str):
+            self.fail(f"{path}.{name}", "must be a string")
+            return ""
+        if required and not value.strip():
+            self.fail(f"{path}.{name}", "must not be empty")
+        if len(value) > max_length:
+            self.fail(f"{path}.{name}", f"must be at most {max_length} characters (got {len(value)})")
+            return ""
+        if "\x00" in value:
+            self.fail(f"{path}.{name}", "must not contain NUL characters")
+        return value
+
+    def choice(self, parent: Mapping[str, Any], name: str, path: str, allowed: list[str], default: str | None = None) -> str:
+        value = parent.get(name, default)
+        if value not in allowed:
+            self.fail(f"{path}.{name}", f"must be one of {', '.join(allowed)}")
+            return allowed[0]
+        return str(value)
+
+    def level(self, parent: Mapping[str, Any], name: str, path: str) -> int | None:
+        value = parent.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            self.fail(f"{path}.{name}", "must be an integer from 1 to 5, or null")
+            return None
+        return value
+
+
+def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = None) -> tuple[ThreatModel, list[str]]:
+    """Create a new model in ``team`` from a native JSON file; return it and any warnings."""
+    data = parse_json(raw)
+    check = _Checker()
+    root = check.obj(data, "$")
+    if root is None:
+        raise ValidationFailed("The file is not a threat model.", details=check.errors)
+    if root.get("format") != FORMAT:
+        raise ValidationFailed(
+            "This is not a native threat model file.", details=[{"path": "format", "message": f"must be {FORMAT!r}"}]
+        )
+    if root.get("format_version") != FORMAT_VERSION:
+        raise ValidationFailed(
+            "Unsupported format version.",
+            details=[{"path": "format_version", "message": f"this server reads version {FORMAT_VERSION}"}],
+        )
+    meta = check.obj(root.get("threat_model"), "threat_model") or {}
+    model_fields = {
+        "name": check.text(meta, "name", "threat_model", 200, required=True),
+        "description": check.text(meta, "description", "threat_model", 20_000),
+        "scope": check.text(meta, "scope", "threat_model", 20_000),
+        "assumptions": check.text(meta, "assumptions", "threat_model", 20_000),
+    }
+    stage = check.choice(meta, "stage", "threat_model", list(Stage.values), default=Stage.DESIGN)
+    diagrams_in = check.lst(root.get("diagrams", []), "diagrams", MAX_DIAGRAMS)
+    threats_in = check.lst(root.get("threats", []), "threats", MAX_THREATS)
+
+    plans: list[tuple[dict[str, Any], list[dict[str, Any]], list[str]]] = []
+    for d_index, raw_diagram in enumerate(diagrams_in):
+        d_path = f"diagrams[{d_index}]"
+        diagram = check.obj(raw_diagram, d_path)
+        if diagram is None:
+            continue
+        spec = {
+            "name": check.text(diagram, "name", d_path, 200, required=True),
+            "level": check.choice(diagram, "level", d_path, list(DiagramLevel.values), default=DiagramLevel.LEVEL_0),
+            "order": diagram.get("order", d_index),
+        }
+        if isinstance(spec["order"], bool) or not isinstance(spec["order"], int) or not 0 <= spec["order"] < 10_000:
+            check.fail(f"{d_path}.order", "must be an integer from 0 to 9999")
+            spec["order"] = d_index
+        ops: list[dict[str, Any]] = []
+        paths: list[str] = []
+        for e_index, raw_element in enumerate(check.lst(diagram.get("elements", []), f"{d_path}.elements", 100_000)):
+            e_path = f"{d_path}.elements[{e_index}]"
+            element = check.obj(raw_element, e_path)
+            if element is not None:
+                ops.append({**element, "op": "add_element"})
+                paths.append(e_path)
+        for f_index, raw_flow in enumerate(check.lst(diagram.get("flows", []), f"{d_path}.flows", 200_000)):
+            f_path = f"{d_path}.flows[{f_index}]"
+            flow = check.obj(raw_flow, f_path)
+            if flow is not None:
+                ops.append({**flow, "op": "add_flow"})
+                paths.append(f_path)
+        plans.append((spec, ops, paths))
+
+    technique_ids = set(Technique.objects.values_list("attack_id", flat=True))
+    members = dict(Membership.objects.filter(team=team).values_list("user__username", "user_id"))
+    threats: list[tuple[dict[str, Any], list[str]]] = []
+    warnings: list[str] = []
+    fingerprints: set[str] = set()
+    for t_index, raw_threat in enumerate(threats_in):
+        t_path = f"threats[{t_index}]"
+        threat = check.obj(raw_threat, t_path)
+        if threat is None:
+            continue
+        fingerprint = threat.get("fingerprint")
+        if not isinstance(fingerprint, str) or not FINGERPRINT_RE.match(fingerprint):
+            check.fail(f"{t_path}.fingerprint", "must be 1-400 printable characters")
+        elif fingerprint in fingerprints:
+            check.fail(f"{t_path}.fingerprint", f"{fingerprint!r} appears twice")
+        else:
+            fingerprints.add(fingerprint)
+        explanation = threat.get("explanation", {})
+        if not isinstance(explanation, Mapping):
+            check.fail(f"{t_path}.explanation", "must be an object")
+            explanation = {}
+        elif len(json.dumps(explanation)) > MAX_EXPLANATION_BYTES:
+            check.fail(f"{t_path}.explanation", f"must be at most {MAX_EXPLANATION_BYTES} bytes of JSON")
+            explanation = {}
+        techniques = check.lst(threat.get("techniques", []), f"{t_path}.techniques", 100)
+        for i_index, technique in enumerate(techniques):
+            if not isinstance(technique, str) or technique not in technique_ids:
+                check.fail(f"{t_path}.techniques[{i_index}]", f"{str(technique)[:20]!r} is not in the ATT&CK catalogue")
+        owner = threat.get("owner")
+        owner_id = None
+        if owner is not None:
+            if not isinstance(owner, str):
+                check.fail(f"{t_path}.owner", "must be a username or null")
+            elif owner in members:
+                owner_id = members[owner]
+            else:
+                warnings.append(f"{t_path}.owner: {owner[:150]!r} is not a member of this team; the threat has no owner")
+        element_key = threat.get("element")
+        flow_key = threat.get("flow")
+        for field_name, value in (("element", element_key), ("flow", flow_key)):
+            if value is not None and (not isinstance(value, str) or len(value) > 80):
+                check.fail(f"{t_path}.{field_name}", "must be a key (at most 80 characters) or null")
+        fields = {
+            "fingerprint": fingerprint,
+            "rule_id": check.text(threat, "rule_id", t_path, 80),
+            "origin": check.choice(threat, "origin", t_path, list(ThreatOrigin.values), default=ThreatOrigin.MANUAL),
+            "stride": check.choice(threat, "stride", t_path, list(Stride.values)),
+            "element_key": element_key if isinstance(element_key, str) else "",
+            "flow_key": flow_key if isinstance(flow_key, str) else "",
+            "title": check.text(threat, "title", t_path, 300, required=True),
+            "description": check.text(threat, "description", t_path, 20_000),
+            "explanation": dict(explanation),
+            "status": check.choice(threat, "status", t_path, list(ThreatStatus.values), default=ThreatStatus.OPEN),
+            "likelihood": check.level(threat, "likelihood", t_path),
+            "impact": check.level(threat, "impact", t_path),
+            "owner_id": owner_id,
+            "notes": check.text(threat, "notes", t_path, 20_000),
+        }
+        threats.append((fields, [t for t in techniques if isinstance(t, str)]))
+
+    if check.errors:
+        raise ValidationFailed(f"The file has {len(check.errors)} problem(s); nothing was imported.", details=check.errors)
+
+    with transaction.atomic():
+        model = threat_model_create(actor=actor, team=team, with_diagram=False, **model_fields)
+        if name:
+            model.name = name
+            model.save(update_fields=["name"])
+        if stage != Stage.DESIGN:
+            warnings.append(
+                f"threat_model.stage: the file says {stage!r}; an imported model starts in design and must pass the gates again"
+            )
+        for spec, ops, paths in plans:
+            created_diagram = Diagram.objects.create(threat_model=model, **spec)
+            try:
+                apply_ops(diagram_id=created_diagram.pk, actor=actor, base_version=created_diagram.version, ops=ops)
+            except ValidationFailed as exc:
+                raise ValidationFailed(
+                    f"The file has {len(exc.details)} problem(s); nothing was imported.",
+                    details=[_remap(detail, paths) for detail in exc.details],
+                ) from exc
+        all_keys = dict(Element.objects.filter(threat_model=model).values_list("key", "id"))
+        flow_ids = dict(Flow.objects.filter(threat_model=model).values_list("key", "id"))
+        technique_pks = dict(Technique.objects.values_list("attack_id", "id"))
+        created = Threat.objects.bulk_create(
+            [
+                Threat(
+                    threat_model=model,
+                    element_id=all_keys.get(fields["element_key"]),
+                    flow_id=flow_ids.get(fields["flow_key"]),
+                    **fields,
+                )
+                for fields, _ in threats
+            ],
+            batch_size=1000,
+        )
+        through = Threat.techniques.through
+        through.objects.bulk_create(
+            [
+                through(threat_id=threat.pk, technique_id=technique_pks[attack_id])
+                for threat, (_, attack_ids) in zip(created, threats, strict=True)
+                for attack_id in sorted(set(attack_ids))
+            ],
+            batch_size=1000,
+        )
+        model.refresh_from_db()
+        audit_record(
+            team_id=team.pk,
+            actor=actor,
+            action="threat_model.import",
+            obj=model,
+            threat_model_id=model.pk,
+            after={"format": FORMAT, "diagrams": len(plans), "threats": len(threats)},
+        )
+        return model, warnings
+
+
+def _remap(detail: ErrorDetail, paths: list[str]) -> ErrorDetail:
+    """Turn ``ops[7].properties.x`` into the file's own path, ``diagrams[0].flows[2].properties.x``."""
+    match = re.match(r"^ops\[(\d+)\](.*)$", detail["path"])
+    if match and int(match.group(1)) < len(paths):
+        return {"path": paths[int(match.group(1))] + match.group(2), "message": detail["message"]}
+    return detail

@@ -1,0 +1,255 @@
+"""The permission matrix, built from the URL router so that a new endpoint cannot escape it.
+
+Every route of every registered viewset must have a row in ``MATRIX``; each row says what each
+persona gets. The outsider (a member of another team) gets 404 on every detail route and never
+sees the team's objects in a list; an anonymous caller gets 401; a viewer reads but cannot write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from conftest import PASSWORD, World
+from stride.models import Threat
+from threatmodel.api.urls import router
+from threatmodel.models import ApiToken, Membership
+from threatmodel.native import native_export
+from threatmodel.services import api_token_create
+
+pytestmark = pytest.mark.django_db
+
+ALL = ("owner", "editor", "reviewer", "viewer", "outsider")
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    url: Callable[[World, str], str]
+    body: Callable[[World, str], Any] | None = None
+    fmt: str = "json"
+
+
+@dataclass(frozen=True)
+class Row:
+    call: Call
+    expect: dict[str, int]  # persona -> status
+    anonymous: int = 401
+    hides_team_objects: bool = False  # list routes: the outsider must not see the team's objects
+
+
+def codes(owner: int, editor: int, reviewer: int, viewer: int, outsider: int) -> dict[str, int]:
+    return dict(zip(ALL, (owner, editor, reviewer, viewer, outsider), strict=True))
+
+
+def same(code: int) -> dict[str, int]:
+    return dict.fromkeys(ALL, code)
+
+
+def model_url(suffix: str = "") -> Callable[[World, str], str]:
+    return lambda w, p: f"/api/v1/threat-models/{w.model.pk}/{suffix}"
+
+
+def diagram_url(suffix: str = "") -> Callable[[World, str], str]:
+    return lambda w, p: f"/api/v1/diagrams/{w.diagram.pk}/{suffix}"
+
+
+def other_member(w: World) -> Membership:
+    # A second viewer of the team, so that removing it is never the persona removing themselves.
+    return Membership.objects.get(team=w.team, user__username="bystander")
+
+
+def own_token(w: World, persona: str) -> ApiToken:
+    return ApiToken.objects.get(user=w.users[persona], name="matrix")
+
+
+READ_MEMBERS = codes(200, 200, 200, 200, 404)
+WRITE = codes(200, 200, 403, 403, 404)
+CREATE = codes(201, 201, 403, 403, 404)
+DELETE_AS_EDITOR = codes(204, 204, 403, 403, 404)
+OWNER_ONLY = codes(200, 403, 403, 403, 404)
+
+
+MATRIX: dict[tuple[str, str], Row] = {
+    # --- teams
+    ("team", "list"): Row(Call("get", lambda w, p: "/api/v1/teams/"), same(200), hides_team_objects=True),
+    ("team", "create"): Row(Call("post", lambda w, p: "/api/v1/teams/", lambda w, p: {"name": f"New {p}"}), same(201)),
+    ("team", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/teams/{w.team.pk}/"), READ_MEMBERS),
+    ("team", "update"): Row(Call("put", lambda w, p: f"/api/v1/teams/{w.team.pk}/", lambda w, p: {"name": "Renamed"}), OWNER_ONLY),
+    ("team", "partial_update"): Row(
+        Call("patch", lambda w, p: f"/api/v1/teams/{w.team.pk}/", lambda w, p: {"name": "Renamed"}), OWNER_ONLY
+    ),
+    ("team", "destroy"): Row(Call("delete", lambda w, p: f"/api/v1/teams/{w.team.pk}/"), codes(204, 403, 403, 403, 404)),
+    # --- memberships
+    ("membership", "list"): Row(Call("get", lambda w, p: "/api/v1/memberships/"), same(200), hides_team_objects=True),
+    ("membership", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/memberships/", lambda w, p: {"team": w.team.pk, "user": "newcomer", "role": "viewer"}),
+        codes(201, 403, 403, 403, 404),
+    ),
+    ("membership", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/memberships/{other_member(w).pk}/"), READ_MEMBERS),
+    ("membership", "update"): Row(
+        Call("put", lambda w, p: f"/api/v1/memberships/{other_member(w).pk}/", lambda w, p: {"role": "editor"}), OWNER_ONLY
+    ),
+    ("membership", "partial_update"): Row(
+        Call("patch", lambda w, p: f"/api/v1/memberships/{other_member(w).pk}/", lambda w, p: {"role": "editor"}), OWNER_ONLY
+    ),
+    ("membership", "destroy"): Row(
+        Call("delete", lambda w, p: f"/api/v1/memberships/{other_member(w).pk}/"), codes(204, 403, 403, 403, 404)
+    ),
+    # --- tokens: every user manages their own, and only their own
+    ("token", "list"): Row(Call("get", lambda w, p: "/api/v1/tokens/"), same(200)),
+    ("token", "create"): Row(Call("post", lambda w, p: "/api/v1/tokens/", lambda w, p: {"name": "ci"}), same(201)),
+    ("token", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/tokens/{own_token(w, p).pk}/"), same(200)),
+    ("token", "destroy"): Row(Call("delete", lambda w, p: f"/api/v1/tokens/{own_token(w, p).pk}/"), same(204)),
+    # --- session auth
+    ("auth", "csrf"): Row(Call("get", lambda w, p: "/api/v1/auth/csrf/"), same(200), anonymous=200),
+    ("auth", "login"): Row(
+        Call("post", lambda w, p: "/api/v1/auth/login/", lambda w, p: {"username": p, "password": PASSWORD}),
+        same(200),
+        anonymous=200,  # an anonymous caller with valid credentials signs in
+    ),
+    ("auth", "logout"): Row(Call("post", lambda w, p: "/api/v1/auth/logout/"), same(204)),
+    ("auth", "me"): Row(Call("get", lambda w, p: "/api/v1/auth/me/"), same(200)),
+    # --- threat models
+    ("threat-model", "list"): Row(Call("get", lambda w, p: "/api/v1/threat-models/"), same(200), hides_team_objects=True),
+    ("threat-model", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/threat-models/", lambda w, p: {"team": w.team.pk, "name": "Another"}), CREATE
+    ),
+    ("threat-model", "retrieve"): Row(Call("get", model_url()), READ_MEMBERS),
+    ("threat-model", "update"): Row(Call("put", model_url(), lambda w, p: {"name": "Renamed", "scope": "all"}), WRITE),
+    ("threat-model", "partial_update"): Row(Call("patch", model_url(), lambda w, p: {"scope": "all"}), WRITE),
+    ("threat-model", "destroy"): Row(Call("delete", model_url()), codes(204, 403, 403, 403, 404)),
+    ("threat-model", "document"): Row(Call("get", model_url("document/")), READ_MEMBERS),
+    ("threat-model", "export"): Row(Call("get", model_url("export/?format=json")), READ_MEMBERS),
+    ("threat-model", "import_"): Row(
+        Call(
+            "post",
+            lambda w, p: f"/api/v1/threat-models/import/?team={w.team.pk}",
+            lambda w, p: json.dumps(native_export(w.model)).encode(),
+            fmt="raw-json",
+        ),
+        CREATE,
+    ),
+    # --- diagrams, elements, flows
+    ("diagram", "list"): Row(Call("get", lambda w, p: "/api/v1/diagrams/"), same(200), hides_team_objects=True),
+    ("diagram", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/diagrams/", lambda w, p: {"threat_model": w.model.pk, "name": "Level 1"}), CREATE
+    ),
+    ("diagram", "retrieve"): Row(Call("get", diagram_url()), READ_MEMBERS),
+    ("diagram", "update"): Row(Call("put", diagram_url(), lambda w, p: {"name": "Context", "level": "context"}), WRITE),
+    ("diagram", "partial_update"): Row(Call("patch", diagram_url(), lambda w, p: {"name": "Context"}), WRITE),
+    ("diagram", "destroy"): Row(Call("delete", diagram_url()), DELETE_AS_EDITOR),
+    ("diagram", "ops"): Row(
+        Call(
+            "post",
+            diagram_url("ops/"),
+            lambda w, p: {"base_version": w.diagram.version, "ops": [{"op": "move_element", "key": "web", "x": 1, "y": 1}]},
+        ),
+        WRITE,
+    ),
+    ("element", "list"): Row(Call("get", lambda w, p: "/api/v1/elements/"), same(200), hides_team_objects=True),
+    ("element", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/elements/{w.diagram.elements.get(key='web').pk}/"), READ_MEMBERS),
+    ("flow", "list"): Row(Call("get", lambda w, p: "/api/v1/flows/"), same(200), hides_team_objects=True),
+    ("flow", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/flows/{w.diagram.flows.get(key='f1').pk}/"), READ_MEMBERS),
+    ("vocabulary", "list"): Row(Call("get", lambda w, p: "/api/v1/vocabulary/"), same(200)),
+    # --- threats
+    ("threat", "list"): Row(Call("get", lambda w, p: "/api/v1/threats/"), same(200), hides_team_objects=True),
+    ("threat", "retrieve"): Row(
+        Call("get", lambda w, p: f"/api/v1/threats/{Threat.objects.get(threat_model=w.model).pk}/"), READ_MEMBERS
+    ),
+}
+
+
+def routed_actions() -> set[tuple[str, str]]:
+    """Every (basename, action) the router exposes."""
+    found: set[tuple[str, str]] = set()
+    for _prefix, viewset, basename in router.registry:
+        for route in router.get_routes(viewset):
+            for action in route.mapping.values():
+                if hasattr(viewset, action):
+                    found.add((basename, action))
+    return found
+
+
+def test_every_routed_endpoint_has_a_row_in_the_matrix() -> None:
+    routed = routed_actions()
+    assert routed - set(MATRIX) == set(), "add these endpoints to the permission matrix"
+    assert set(MATRIX) - routed == set(), "these matrix rows name endpoints that no longer exist"
+
+
+def prepare(world: World) -> None:
+    from conftest import make_user
+
+    bystander = make_user("bystander")
+    Membership.objects.create(team=world.team, user=bystander, role="viewer")
+    make_user("newcomer")
+    Threat.objects.create(threat_model=world.model, fingerprint="M@web", stride="T", title="Tampered web", element_key="web")
+    for user in world.users.values():
+        api_token_create(actor=user, name="matrix")
+
+
+def send(client: APIClient, call: Call, world: World, persona: str) -> Any:
+    url = call.url(world, persona)
+    body = call.body(world, persona) if call.body else None
+    if call.fmt == "raw-json":
+        return getattr(client, call.method)(url, data=body, content_type="application/json")
+    return getattr(client, call.method)(url, data=body, format="json")
+
+
+CASES = [(key, persona) for key in MATRIX for persona in (*ALL, None)]
+
+
+@pytest.mark.parametrize(("key", "persona"), CASES, ids=[f"{k[0]}.{k[1]}-{p or 'anonymous'}" for k, p in CASES])
+def test_permission_matrix(world: World, key: tuple[str, str], persona: str | None) -> None:
+    prepare(world)
+    row = MATRIX[key]
+    client = world.client(persona)
+    if persona is None and key[1] in ("retrieve", "destroy") and key[0] == "token":
+        # Anonymous callers have no token of their own; use the owner's to show it is refused.
+        response = send(client, row.call, world, "owner")
+    else:
+        response = send(client, row.call, world, persona or "owner")
+    expected = row.anonymous if persona is None else row.expect[persona]
+    assert response.status_code == expected, (response.status_code, response.content[:500])
+    if response.status_code >= 400:
+        body = response.json()
+        assert set(body) == {"error"} and {"code", "message", "details"} <= set(body["error"])
+    if persona == "outsider" and row.hides_team_objects:
+        text = json.dumps(response.json())
+        assert "Payments" not in text and "Checkout" not in text and '"web"' not in text
+        for result in response.json()["results"]:
+            assert result.get("team") != world.team.pk
+            assert result.get("threat_model") != world.model.pk
+
+
+def test_an_outsider_cannot_reach_a_token_of_someone_else(world: World) -> None:
+    prepare(world)
+    token = own_token(world, "owner")
+    client = world.client("outsider")
+    assert client.get(f"/api/v1/tokens/{token.pk}/").status_code == 404
+    assert client.delete(f"/api/v1/tokens/{token.pk}/").status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_filters_and_search_do_not_leak_other_teams(world: World) -> None:
+    prepare(world)
+    client = world.client("outsider")
+    for url in (
+        f"/api/v1/diagrams/?threat_model={world.model.pk}",
+        f"/api/v1/elements/?threat_model={world.model.pk}",
+        f"/api/v1/flows/?diagram={world.diagram.pk}",
+        f"/api/v1/threats/?threat_model={world.model.pk}",
+        f"/api/v1/memberships/?team={world.team.pk}",
+        "/api/v1/threat-models/?search=Checkout",
+        f"/api/v1/threat-models/?team={world.team.pk}",
+    ):
+        response = client.get(url)
+        assert response.status_code in (200, 400), url
+        if response.status_code == 200:
+            assert response.json()["count"] == 0, url
