@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from stride.models import AttackMitigation, AttackRelease, Mitigates, Tactic, Technique, Threat
+from stride.models import AttackMitigation, AttackRelease, CoverageNote, Mitigates, Tactic, Technique, Threat
 
 
 class CatalogueAdmin(admin.ModelAdmin[Any]):
@@ -23,6 +23,12 @@ class ThreatAdmin(admin.ModelAdmin[Threat]):
     search_fields = ["title", "fingerprint", "rule_id"]
     readonly_fields = ["fingerprint", "rule_id", "origin", "explanation", "created_at", "updated_at"]
     filter_horizontal = ["techniques"]
+
+
+@admin.register(CoverageNote)
+class CoverageNoteAdmin(admin.ModelAdmin[CoverageNote]):
+    list_display = ["threat_model", "target_key", "stride", "author", "created_at"]
+    search_fields = ["target_key", "reason"]
 
 
 admin.site.register(AttackRelease, CatalogueAdmin)

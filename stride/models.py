@@ -136,6 +136,11 @@ class Threat(models.Model):
     explanation = models.JSONField(default=dict, blank=True)
     techniques = models.ManyToManyField(Technique, related_name="threats", blank=True)
     status = models.CharField(max_length=16, choices=ThreatStatus.choices, default=ThreatStatus.OPEN)
+    # The status a threat had when it became obsolete, restored if its rule fires again.
+    status_before_obsolete = models.CharField(max_length=16, choices=ThreatStatus.choices, blank=True)
+    triaged = models.BooleanField(default=False, help_text="Someone has looked at the threat and kept it.")
+    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates")
+    rationale = models.TextField(blank=True, max_length=20_000, help_text="Why the likelihood and impact are what they are.")
     likelihood = models.PositiveSmallIntegerField(null=True, blank=True, validators=LEVEL_VALIDATORS)
     impact = models.PositiveSmallIntegerField(null=True, blank=True, validators=LEVEL_VALIDATORS)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -168,3 +173,26 @@ class Threat(models.Model):
         if self.likelihood is None or self.impact is None:
             return None
         return self.likelihood * self.impact
+
+
+class CoverageNote(models.Model):
+    """A person's record that an element (or flow) × STRIDE letter was considered and needs no threat.
+
+    The coverage matrix counts a cell as covered when it has a threat or one of these notes.
+    """
+
+    threat_model = models.ForeignKey("threatmodel.ThreatModel", on_delete=models.CASCADE, related_name="coverage_notes")
+    target_key = models.CharField(max_length=80, help_text="Key of the element or flow.")
+    stride = models.CharField(max_length=1, choices=Stride.choices)
+    reason = models.TextField(max_length=5_000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["threat_model_id", "target_key", "stride"]
+        constraints = [
+            models.UniqueConstraint(fields=["threat_model", "target_key", "stride"], name="coverage_note_unique_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_key} × {self.stride}: considered"

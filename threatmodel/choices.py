@@ -18,6 +18,13 @@ class Role(models.TextChoices):
         return {cls.VIEWER: 0, cls.REVIEWER: 1, cls.EDITOR: 2, cls.OWNER: 3}[cls(role)]
 
 
+class AnalysisStatus(models.TextChoices):
+    IDLE = "idle", "Up to date or never run"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    FAILED = "failed", "Failed"
+
+
 class Stage(models.TextChoices):
     DESIGN = "design", "Design"
     BREAK = "break", "Break"

@@ -25,7 +25,7 @@ from dfd.choices import DiagramLevel
 from dfd.models import Diagram, Element, Flow
 from dfd.services import apply_ops
 from stride.choices import Stride, ThreatOrigin, ThreatStatus
-from stride.models import Technique, Threat
+from stride.models import CoverageNote, Technique, Threat
 from threatmodel.choices import Stage
 from threatmodel.errors import ErrorDetail, ValidationFailed
 from threatmodel.models import Membership, Team, ThreatModel
@@ -85,6 +85,9 @@ def _load(model: ThreatModel) -> dict[str, Any]:
             "impact",
             "owner__username",
             "notes",
+            "rationale",
+            "triaged",
+            "duplicate_of__fingerprint",
         )
     )
     techniques: dict[int, list[str]] = defaultdict(list)
@@ -92,7 +95,19 @@ def _load(model: ThreatModel) -> dict[str, Any]:
         "threat_id", "technique__attack_id"
     ):
         techniques[threat_id].append(attack_id)
-    return {"diagrams": diagrams, "elements": elements, "flows": flows, "threats": threats, "techniques": techniques}
+    notes = list(
+        CoverageNote.objects.filter(threat_model=model)
+        .order_by("target_key", "stride")
+        .values("target_key", "stride", "reason", "author__username")
+    )
+    return {
+        "diagrams": diagrams,
+        "elements": elements,
+        "flows": flows,
+        "threats": threats,
+        "techniques": techniques,
+        "coverage_notes": notes,
+    }
 
 
 def _ordered_elements(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -160,7 +175,14 @@ def _threat_out(row: Mapping[str, Any], techniques: list[str]) -> dict[str, Any]
         "impact": row["impact"],
         "owner": row["owner__username"],
         "notes": row["notes"],
+        "rationale": row["rationale"],
+        "triaged": row["triaged"],
+        "duplicate_of": row["duplicate_of__fingerprint"],
     }
+
+
+def _note_out(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"target": row["target_key"], "stride": row["stride"], "reason": row["reason"], "author": row["author__username"]}
 
 
 def native_export(model: ThreatModel) -> dict[str, Any]:
@@ -189,6 +211,7 @@ def native_export(model: ThreatModel) -> dict[str, Any]:
         "threats": [
             _threat_out(row, data["techniques"][row["id"]]) for row in sorted(data["threats"], key=lambda r: r["fingerprint"])
         ],
+        "coverage_notes": [_note_out(row) for row in data["coverage_notes"]],
     }
 
 
@@ -221,6 +244,7 @@ def document_build(model: ThreatModel) -> dict[str, Any]:
             {"id": row["id"], **_threat_out(row, data["techniques"][row["id"]])}
             for row in sorted(data["threats"], key=lambda r: r["fingerprint"])
         ],
+        "coverage_notes": [_note_out(row) for row in data["coverage_notes"]],
     }
 
 
@@ -332,6 +356,7 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
     stage = check.choice(meta, "stage", "threat_model", list(Stage.values), default=Stage.DESIGN)
     diagrams_in = check.lst(root.get("diagrams", []), "diagrams", MAX_DIAGRAMS)
     threats_in = check.lst(root.get("threats", []), "threats", MAX_THREATS)
+    notes_in = check.lst(root.get("coverage_notes", []), "coverage_notes", MAX_THREATS)
 
     plans: list[tuple[dict[str, Any], list[dict[str, Any]], list[str]]] = []
     for d_index, raw_diagram in enumerate(diagrams_in):
@@ -368,6 +393,7 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
     threats: list[tuple[dict[str, Any], list[str]]] = []
     warnings: list[str] = []
     fingerprints: set[str] = set()
+    duplicates: dict[str, tuple[str, str]] = {}
     for t_index, raw_threat in enumerate(threats_in):
         t_path = f"threats[{t_index}]"
         threat = check.obj(raw_threat, t_path)
@@ -380,6 +406,14 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
             check.fail(f"{t_path}.fingerprint", f"{fingerprint!r} appears twice")
         else:
             fingerprints.add(fingerprint)
+        duplicate_of = threat.get("duplicate_of")
+        if duplicate_of is not None and not isinstance(duplicate_of, str):
+            check.fail(f"{t_path}.duplicate_of", "must be the fingerprint of another threat, or null")
+            duplicate_of = None
+        triaged = threat.get("triaged", False)
+        if not isinstance(triaged, bool):
+            check.fail(f"{t_path}.triaged", "must be true or false")
+            triaged = False
         explanation = threat.get("explanation", {})
         if not isinstance(explanation, Mapping):
             check.fail(f"{t_path}.explanation", "must be an object")
@@ -420,8 +454,38 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
             "impact": check.level(threat, "impact", t_path),
             "owner_id": owner_id,
             "notes": check.text(threat, "notes", t_path, 20_000),
+            "rationale": check.text(threat, "rationale", t_path, 20_000),
+            "triaged": triaged,
         }
         threats.append((fields, [t for t in techniques if isinstance(t, str)]))
+        if duplicate_of is not None:
+            duplicates[str(fingerprint)] = (duplicate_of, f"{t_path}.duplicate_of")
+
+    for target, (fingerprint, path) in duplicates.items():
+        if fingerprint not in fingerprints or fingerprint == target:
+            check.fail(path, f"{fingerprint[:60]!r} is not the fingerprint of another threat in this file")
+
+    notes: list[dict[str, Any]] = []
+    cells: set[tuple[str, str]] = set()
+    for n_index, raw_note in enumerate(notes_in):
+        n_path = f"coverage_notes[{n_index}]"
+        note = check.obj(raw_note, n_path)
+        if note is None:
+            continue
+        target = check.text(note, "target", n_path, 80, required=True)
+        stride_code = check.choice(note, "stride", n_path, list(Stride.values))
+        if (target, stride_code) in cells:
+            check.fail(n_path, f"{target!r} × {stride_code} appears twice")
+        cells.add((target, stride_code))
+        author = note.get("author")
+        notes.append(
+            {
+                "target_key": target,
+                "stride": stride_code,
+                "reason": check.text(note, "reason", n_path, 5_000, required=True),
+                "author_id": members.get(author) if isinstance(author, str) else None,
+            }
+        )
 
     if check.errors:
         raise ValidationFailed(f"The file has {len(check.errors)} problem(s); nothing was imported.", details=check.errors)
@@ -459,6 +523,14 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
             ],
             batch_size=1000,
         )
+        by_fingerprint = {threat.fingerprint: threat for threat in created}
+        linked = []
+        for target, (fingerprint, _) in duplicates.items():
+            duplicate = by_fingerprint[target]
+            duplicate.duplicate_of = by_fingerprint[fingerprint]
+            linked.append(duplicate)
+        Threat.objects.bulk_update(linked, ["duplicate_of"], batch_size=1000)
+        CoverageNote.objects.bulk_create([CoverageNote(threat_model=model, **note) for note in notes], batch_size=1000)
         through = Threat.techniques.through
         through.objects.bulk_create(
             [

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 
-from threatmodel.choices import Stage
+from threatmodel.choices import AnalysisStatus, Stage
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -35,6 +35,12 @@ class ThreatModel(models.Model):
     assumptions = models.TextField(blank=True, max_length=20_000)
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DESIGN)
     version = models.PositiveIntegerField(default=1)
+    # Threat analysis bookkeeping (written by the stride services): which model version the
+    # current threats describe, and the state of a queued analysis for large models.
+    analysed_version = models.PositiveIntegerField(null=True, blank=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)
+    analysis_status = models.CharField(max_length=16, choices=AnalysisStatus.choices, default=AnalysisStatus.IDLE)
+    analysis_error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -190,3 +190,34 @@ def test_an_import_is_atomic_even_when_a_later_diagram_fails(world: World) -> No
     assert response.status_code == 400
     assert response.json()["error"]["details"][0]["path"].startswith("diagrams[1].elements[")
     assert (ThreatModel.objects.count(), Element.objects.count(), Flow.objects.count()) == before
+
+
+def test_triage_duplicates_and_coverage_notes_round_trip(world: World) -> None:
+    first = Threat.objects.create(threat_model=world.model, fingerprint="A@web", stride="T", title="A", element_key="web",
+                                  triaged=True, rationale="Reachable from the internet")
+    Threat.objects.create(threat_model=world.model, fingerprint="B@web", stride="T", title="B", element_key="web", duplicate_of=first)
+    from stride.models import CoverageNote
+
+    CoverageNote.objects.create(threat_model=world.model, target_key="db", stride="D", reason="Managed service SLA",
+                                author=world.users["owner"])
+    exported = native_export(world.model)
+    response = import_json(world, json.dumps(exported).encode())
+    assert response.status_code == 201, response.json()
+    again = native_export(ThreatModel.objects.get(pk=response.json()["threat_model"]["id"]))
+    assert again == exported
+    assert again["threats"][1]["duplicate_of"] == "A@web"
+    assert again["coverage_notes"] == [{"target": "db", "stride": "D", "reason": "Managed service SLA", "author": "owner"}]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda d: d["threats"].append({"fingerprint": "x", "stride": "S", "title": "t", "duplicate_of": "nope"}), "threats[0].duplicate_of"),
+        (lambda d: d["coverage_notes"].extend([{"target": "db", "stride": "D", "reason": "r"}] * 2), "coverage_notes[1]"),
+        (lambda d: d["coverage_notes"].append({"target": "db", "stride": "D", "reason": ""}), "coverage_notes[0].reason"),
+    ],
+)
+def test_bad_triage_data_is_refused(world: World, mutate: Any, path: str) -> None:
+    response = import_json(world, broken(mutate))
+    assert response.status_code == 400
+    assert path in [d["path"] for d in response.json()["error"]["details"]]
