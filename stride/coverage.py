@@ -1,0 +1,129 @@
+"""The STRIDE coverage matrix: every element (and flow) × applicable letter, and what covers it.
+
+Microsoft's STRIDE-per-element chart says which letters apply to which kind of element: an
+external entity S R; a process S T R I D E; a data store T I D, and R when it holds logs; a data
+flow T I D. A cell is covered by a live threat on that target and letter, or by a person's
+coverage note ("considered, none because …"). The break gate asks that no cell is left open.
+
+``coverage_cells`` is pure (plain data in, plain data out); ``coverage_for`` loads a model's data
+in a fixed number of queries and calls it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stride.choices import ThreatStatus
+
+STRIDE_ORDER = "STRIDE"
+PER_ELEMENT: dict[str, str] = {
+    "external_entity": "SR",
+    "process": "STRIDE",
+    "data_store": "TID",
+    "flow": "TID",
+}
+# A threat in these statuses does not cover its cell: it no longer applies.
+NOT_COVERING = {ThreatStatus.OBSOLETE}
+
+
+def letters_for(kind: str, properties: Mapping[str, Any]) -> str:
+    """The STRIDE letters that apply to an element kind (``"flow"`` for flows)."""
+    letters = PER_ELEMENT.get(kind, "")
+    if kind == "data_store" and properties.get("is_log") is True:
+        letters = "TRID"
+    return letters
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    kind: str  # an element kind or "flow"
+    name: str
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Cell:
+    target: str
+    kind: str
+    name: str
+    stride: str
+    threats: tuple[int, ...]
+    note: str | None
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.threats) or self.note is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "kind": self.kind,
+            "name": self.name,
+            "stride": self.stride,
+            "threats": list(self.threats),
+            "note": self.note,
+            "covered": self.covered,
+        }
+
+
+def coverage_cells(
+    targets: Iterable[Target],
+    threats: Iterable[tuple[int, str, str, str]],
+    notes: Mapping[tuple[str, str], str],
+) -> list[Cell]:
+    """Cells in a stable order (targets as given, letters in STRIDE order).
+
+    ``threats`` are ``(id, target_key, stride, status)``; a threat on a flow counts for the flow's
+    key, one on an element for the element's key. ``notes`` map ``(target_key, stride)`` to the reason.
+    """
+    by_cell: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for threat_id, key, letter, status in threats:
+        if key and status not in NOT_COVERING:
+            by_cell[(key, letter)].append(threat_id)
+    cells = []
+    for target in targets:
+        for letter in letters_for(target.kind, target.properties):
+            cells.append(
+                Cell(
+                    target=target.key,
+                    kind=target.kind,
+                    name=target.name,
+                    stride=letter,
+                    threats=tuple(sorted(by_cell.get((target.key, letter), ()))),
+                    note=notes.get((target.key, letter)),
+                )
+            )
+    return cells
+
+
+def coverage_for(model_id: int) -> list[Cell]:
+    """The coverage matrix of a threat model, from the database (four queries)."""
+    from dfd.models import Element, Flow
+    from stride.models import CoverageNote, Threat
+
+    targets = [
+        Target(row["key"], row["kind"], row["name"], row["properties"] or {})
+        for row in Element.objects.filter(threat_model_id=model_id)
+        .exclude(kind="trust_boundary")
+        .order_by("diagram__order", "diagram_id", "key")
+        .values("key", "kind", "name", "properties")
+    ]
+    targets += [
+        Target(row["key"], "flow", row["label"] or f"{row['source__name']} → {row['target__name']}", row["properties"] or {})
+        for row in Flow.objects.filter(threat_model_id=model_id)
+        .order_by("diagram__order", "diagram_id", "key")
+        .values("key", "label", "properties", "source__name", "target__name")
+    ]
+    threats = [
+        (row["id"], row["flow_key"] or row["element_key"], row["stride"], row["status"])
+        for row in Threat.objects.filter(threat_model_id=model_id).values("id", "element_key", "flow_key", "stride", "status")
+    ]
+    notes = {
+        (row["target_key"], row["stride"]): row["reason"]
+        for row in CoverageNote.objects.filter(threat_model_id=model_id).values("target_key", "stride", "reason")
+    }
+    return coverage_cells(targets, threats, notes)
