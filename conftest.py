@@ -6,7 +6,13 @@ a viewer of one team, and an outsider who belongs to another team.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,3 +105,60 @@ def threat(world: World, technique: Technique) -> Threat:
     )
     threat.techniques.add(technique)
     return threat
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None, settings: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on Redis, working against this test's database.
+
+    Tests that use it must commit what the worker reads (``transactional_db``). Skipped with a
+    message when no broker is configured (``REDIS_URL``); ``make test`` always configures one.
+    """
+    from django.db import connection
+
+    from threatmodel.celery import app
+
+    broker = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    if not broker:
+        pytest.skip("no REDIS_URL: the Celery tests need a real broker (make test starts Redis)")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        if connection.vendor == "postgresql"
+        else "",
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": broker,
+    }
+    if connection.vendor != "postgresql":
+        pytest.skip("the Celery worker tests run on PostgreSQL (set DATABASE_URL)")
+    # The test process sends tasks to the real broker instead of running them eagerly.
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    was_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    app.conf.broker_url = broker
+    app.conf.result_backend = broker
+    app.control.purge()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "threatmodel", "worker", "--pool", "solo", "--loglevel", "warning",
+         "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        cwd=Path(__file__).resolve().parent,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if app.control.ping(timeout=1):
+                break
+            if worker.poll() is not None:
+                pytest.fail(f"the Celery worker exited with {worker.returncode}")
+        else:
+            pytest.fail("the Celery worker did not answer a ping within 60 s")
+        yield worker
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        app.conf.task_always_eager = was_eager
