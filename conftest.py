@@ -136,8 +136,7 @@ def celery_worker(transactional_db: None, settings: Any) -> Iterator[subprocess.
     settings.CELERY_TASK_ALWAYS_EAGER = False
     was_eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    app.conf.broker_url = broker
-    app.conf.result_backend = broker
+    app.conf.update(broker_url=broker, result_backend=broker)
     app.control.purge()
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "threatmodel", "worker", "--pool", "solo", "--loglevel", "warning",
