@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from threatmodel import native, services
+from threatmodel.api.document_schema import DocumentSerializer
 from threatmodel.api.requests import acting, payload
 from threatmodel.api.schema import errors
 from threatmodel.api.serializers import (
@@ -171,7 +172,7 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
 
     @extend_schema(
         summary="The whole model in one response: diagrams, elements, flows, threats",
-        responses={200: OpenApiTypes.OBJECT, **errors(404)},
+        responses={200: DocumentSerializer, **errors(404)},
     )
     @action(detail=True, methods=["get"])
     def document(self, request: Request, pk: str | None = None) -> Response:
