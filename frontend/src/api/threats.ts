@@ -38,3 +38,25 @@ function fromApi(threat: ApiThreat): EditorThreat {
     path: pathFromExplanation(threat.explanation),
   }
 }
+
+type DocumentThreat = components['schemas']['DocumentThreat']
+
+/** The threats that came with the document, so the panel has them before the first save. */
+export function threatsFromDocument(threats: readonly DocumentThreat[]): EditorThreat[] {
+  return threats
+    .filter((threat) => threat.status !== 'obsolete')
+    .map((threat) => ({
+      id: threat.id,
+      fingerprint: threat.fingerprint,
+      stride: threat.stride,
+      title: threat.title,
+      description: threat.description,
+      element: threat.element ?? null,
+      flow: threat.flow ?? null,
+      techniques: [...threat.techniques],
+      status: threat.status,
+      likelihood: threat.likelihood ?? null,
+      impact: threat.impact ?? null,
+      path: pathFromExplanation(threat.explanation),
+    }))
+}

@@ -13,9 +13,14 @@ import type { DiagramState, Element, Flow } from './types'
 const taken = (state: DiagramState) => (key: string) => state.elements.has(key) || state.flows.has(key) || state.keysElsewhere.has(key)
 
 /** A new element from a stencil, its top-left corner at `at` (absolute), inside whatever boundary is there. */
-export function addFromStencil(state: DiagramState, stencil: Stencil, at: { x: number; y: number }): { key: string; ops: Op[] } {
+export function addFromStencil(
+  state: DiagramState,
+  stencil: Stencil,
+  at: { x: number; y: number },
+  boundarySize?: { width: number; height: number },
+): { key: string; ops: Op[] } {
   const key = newKey(stencil.kind, taken(state))
-  const size = DEFAULT_SIZE[stencil.kind]
+  const size = stencil.kind === 'trust_boundary' && boundarySize ? boundarySize : DEFAULT_SIZE[stencil.kind]
   const centre = { x: at.x + size.width / 2, y: at.y + size.height / 2 }
   const parent = containerAt(state, centre)
   const origin = parent ? absolutePosition(state, parent) : { x: 0, y: 0 }

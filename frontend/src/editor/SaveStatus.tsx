@@ -1,0 +1,31 @@
+/** Pending, saving, saved or failed — always visible, with a way to retry at once. */
+import { useEffect, useState } from 'react'
+import type { SessionSnapshot } from '../core/diagram-session'
+
+export function SaveStatus({ snapshot, onRetry }: { snapshot: SessionSnapshot; onRetry: () => void }) {
+  const [, tick] = useState(0)
+  useEffect(() => {
+    if (snapshot.status !== 'failed') return
+    const timer = setInterval(() => tick((n) => n + 1), 1000)
+    return () => clearInterval(timer)
+  }, [snapshot.status])
+  const { status, pendingCount } = snapshot
+  let text: string
+  if (snapshot.readOnly) text = 'Read only'
+  else if (status === 'saved') text = 'All changes saved'
+  else if (status === 'saving') text = `Saving ${pendingCount} change${pendingCount === 1 ? '' : 's'}…`
+  else if (status === 'pending') text = `${pendingCount} change${pendingCount === 1 ? '' : 's'} waiting`
+  else if (status === 'reloading') text = 'Someone else saved first — reloading…'
+  else text = `Save failed (${snapshot.lastError ?? 'error'}) — ${pendingCount} change${pendingCount === 1 ? '' : 's'} kept`
+  return (
+    <div className={`save-status save-${snapshot.readOnly ? 'readonly' : status}`} role="status" aria-live="polite" data-status={status}>
+      <span className="save-dot" aria-hidden="true" />
+      <span>{text}</span>
+      {status === 'failed' && (
+        <button type="button" className="small" onClick={onRetry}>
+          Retry now
+        </button>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,92 @@
+/**
+ * Threats beside the diagram: those of the selection, or of the whole model. Each row shows the
+ * STRIDE letter, the title, ATT&CK techniques, status and risk; activating it highlights the
+ * element, flow or path it is about on the canvas.
+ */
+import { memo } from 'react'
+import { describeKeys } from '../core/actions'
+import { riskBand, riskScore, STRIDE_NAMES, threatKeys, threatsFor, type EditorThreat } from '../core/threats'
+import type { DiagramState } from '../core/types'
+
+interface Props {
+  threats: readonly EditorThreat[] | null
+  loadError: string | null
+  state: DiagramState
+  selection: ReadonlySet<string>
+  scope: 'selection' | 'model'
+  onScope: (scope: 'selection' | 'model') => void
+  activeThreat: number | null
+  onActivate: (threat: EditorThreat | null) => void
+}
+
+export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, state, selection, scope, onScope, activeThreat, onActivate }: Props) {
+  const keys = scope === 'model' ? new Set<string>() : selection
+  const shown = threats ? threatsFor(threats, keys) : []
+  const heading = scope === 'model' || selection.size === 0 ? 'All threats of the model' : `Threats of ${describeKeys(state, selection)}`
+  return (
+    <div className="panel-body threat-panel">
+      <div className="segmented" role="group" aria-label="Which threats">
+        <button type="button" aria-pressed={scope === 'selection'} onClick={() => onScope('selection')}>
+          Selection
+        </button>
+        <button type="button" aria-pressed={scope === 'model'} onClick={() => onScope('model')}>
+          Whole model
+        </button>
+      </div>
+      <h2 className="panel-subtitle">
+        {heading} <span className="count">({shown.length})</span>
+      </h2>
+      {loadError && (
+        <p className="form-error" role="alert">
+          Threats could not be loaded: {loadError}
+        </p>
+      )}
+      {threats === null && !loadError && <p className="muted">Loading threats…</p>}
+      {threats !== null && shown.length === 0 && (
+        <p className="muted">
+          {threats.length === 0
+            ? 'No threats yet. They appear here as soon as the analysis has run on the diagram.'
+            : 'No threats for this selection.'}
+        </p>
+      )}
+      <ul className="threat-list" aria-label="Threats">
+        {shown.map((threat) => {
+          const score = riskScore(threat)
+          const band = riskBand(threat)
+          const on = threat.id === activeThreat
+          const where = threatKeys(threat).filter((key) => state.elements.has(key) || state.flows.has(key))
+          return (
+            <li key={threat.id}>
+              <button
+                type="button"
+                className={`threat-row${on ? ' is-active' : ''}`}
+                aria-pressed={on}
+                onClick={() => onActivate(on ? null : threat)}
+                data-fingerprint={threat.fingerprint}
+              >
+                <span className={`stride stride-${threat.stride}`} title={STRIDE_NAMES[threat.stride] ?? threat.stride} aria-label={STRIDE_NAMES[threat.stride] ?? threat.stride}>
+                  {threat.stride}
+                </span>
+                <span className="threat-main">
+                  <span className="threat-title">{threat.title}</span>
+                  <span className="threat-meta">
+                    <span className={`status status-${threat.status}`}>{threat.status.replace(/_/g, ' ')}</span>
+                    <span className={`risk risk-${band}`} title="Likelihood × impact">
+                      {score === null ? 'risk not rated' : `risk ${score} (${threat.likelihood}×${threat.impact})`}
+                    </span>
+                    {threat.techniques.map((technique) => (
+                      <span key={technique} className="technique">
+                        {technique}
+                      </span>
+                    ))}
+                    {where.length === 0 && <span className="muted small-text">on another diagram</span>}
+                  </span>
+                </span>
+              </button>
+            </li>
+          )
+        })}
+      </ul>
+    </div>
+  )
+})
