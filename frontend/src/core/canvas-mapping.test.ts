@@ -35,7 +35,7 @@ describe('document → canvas', () => {
   it('gives React Flow child nodes relative to their boundary, parents first, with sizes', () => {
     const nodes = new CanvasMapper().nodes(diagramState(doc, 10), none)
     const web = nodes.find((n) => n.id === 'web')
-    expect(web).toMatchObject({ parentId: 'tb', position: { x: 20, y: 30 }, type: 'process', width: 112, height: 112 })
+    expect(web).toMatchObject({ parentId: 'tb', position: { x: 20, y: 30 }, type: 'process', width: 120, height: 120 })
     expect(nodes.findIndex((n) => n.id === 'tb')).toBeLessThan(nodes.findIndex((n) => n.id === 'web'))
   })
 

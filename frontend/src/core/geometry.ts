@@ -9,7 +9,7 @@ import type { DiagramState, Element, ElementKind } from './types'
 
 export const DEFAULT_SIZE: Record<ElementKind, { width: number; height: number }> = {
   external_entity: { width: 160, height: 64 },
-  process: { width: 112, height: 112 },
+  process: { width: 120, height: 120 },
   data_store: { width: 168, height: 60 },
   trust_boundary: { width: 420, height: 280 },
 }

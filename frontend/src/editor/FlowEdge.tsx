@@ -51,7 +51,8 @@ export const FlowEdgeView = memo(function FlowEdgeView({ id, source, target, dat
   const b = exitPoint(to, { x: from.x + from.width / 2, y: from.y + from.height / 2 })
   const path = `M ${a.x},${a.y} L ${b.x},${b.y}`
   const { flow, openThreats, highlighted } = data
-  const text = flow.label || flow.protocol
+  // Arrowheads at both ends say "both ways"; the ⇄ in the label says it again for a glance.
+  const text = `${flow.bidirectional ? '⇄ ' : ''}${flow.label || flow.protocol}`.trim()
   const mx = (a.x + b.x) / 2
   const my = (a.y + b.y) / 2
   const tone = highlighted ? 'hl' : selected ? 'sel' : 'ink'
@@ -67,11 +68,6 @@ export const FlowEdgeView = memo(function FlowEdgeView({ id, source, target, dat
             {text}
           </text>
         </g>
-      )}
-      {flow.bidirectional && (
-        <text className="dfd-flow-bidi" x={mx} y={my + (text ? 26 : 0)} textAnchor="middle">
-          ⇄ both ways
-        </text>
       )}
       {openThreats > 0 && (
         <g transform={`translate(${mx + (text ? labelWidth / 2 + 10 : 0)}, ${my})`} className="dfd-flow-badge">

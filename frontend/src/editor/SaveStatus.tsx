@@ -16,9 +16,18 @@ export function SaveStatus({ snapshot, onRetry }: { snapshot: SessionSnapshot; o
   else if (status === 'saving') text = `Saving ${pendingCount} change${pendingCount === 1 ? '' : 's'}…`
   else if (status === 'pending') text = `${pendingCount} change${pendingCount === 1 ? '' : 's'} waiting`
   else if (status === 'reloading') text = 'Someone else saved first — reloading…'
-  else text = `Save failed (${snapshot.lastError ?? 'error'}) — ${pendingCount} change${pendingCount === 1 ? '' : 's'} kept`
+  else {
+    const seconds = snapshot.retryInMs === null ? null : Math.ceil(snapshot.retryInMs / 1000)
+    text = `Not saved — ${pendingCount} change${pendingCount === 1 ? '' : 's'} kept${seconds ? `, retrying in ${seconds} s` : ''}`
+  }
   return (
-    <div className={`save-status save-${snapshot.readOnly ? 'readonly' : status}`} role="status" aria-live="polite" data-status={status}>
+    <div
+      className={`save-status save-${snapshot.readOnly ? 'readonly' : status}`}
+      role="status"
+      aria-live="polite"
+      data-status={status}
+      title={status === 'failed' ? (snapshot.lastError ?? undefined) : undefined}
+    >
       <span className="save-dot" aria-hidden="true" />
       <span>{text}</span>
       {status === 'failed' && (

@@ -76,15 +76,17 @@ def shot() -> Iterator[Any]:
 class Workshop:
     team: Team
     url: str
+    users: dict[str, Any]
 
 
 @pytest.fixture
 def workshop(live_server: Any, transactional_db: None) -> Workshop:
     """A team with two editors, ana and ben, and the live server's address."""
     team = Team.objects.create(name="Platform security", slug="platform-security")
-    for name in ("ana", "ben"):
-        Membership.objects.create(team=team, user=make_user(name), role=Role.EDITOR)
-    return Workshop(team=team, url=live_server.url)
+    users = {name: make_user(name) for name in ("ana", "ben")}
+    for user in users.values():
+        Membership.objects.create(team=team, user=user, role=Role.EDITOR)
+    return Workshop(team=team, url=live_server.url, users=users)
 
 
 def sign_in(page: Page, url: str, username: str, password: str = PASSWORD) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from dfd.models import Element, Flow
+from conftest import SMALL_DIAGRAM_OPS
+from dfd.models import Diagram, Element, Flow
+from dfd.services import apply_ops
 from threatmodel.models import ThreatModel
+from threatmodel.services import threat_model_create
 from threatmodel.tests.browser.conftest import Workshop, sign_in
 from threatmodel.tests.browser.drawing import (
     boundary,
@@ -104,3 +109,148 @@ def test_draw_a_diagram_from_scratch_with_the_mouse(page: Page, workshop: Worksh
     node(page, "Web").click()
     expect(page.locator(".ws-right").get_by_label("Runs as root")).to_have_value("true")
     shot(page, "story-1-reloaded")
+
+
+def _small_model(workshop: Workshop, name: str) -> ThreatModel:
+    """A model with the shared small diagram: a user, web and db in an app boundary, two flows."""
+    model = threat_model_create(actor=workshop.users["ana"], team=workshop.team, name=name)
+    diagram = Diagram.objects.get(threat_model=model)
+    apply_ops(diagram_id=diagram.pk, actor=None, base_version=diagram.version, ops=SMALL_DIAGRAM_OPS)
+    return model
+
+
+def test_two_people_edit_one_diagram_and_nothing_is_lost_silently(page: Page, new_context: Any, workshop: Workshop, shot: Any) -> None:
+    model = _small_model(workshop, "Shared")
+    start = Diagram.objects.get(threat_model=model).version
+    ana = page
+    ben = new_context().new_page()
+    sign_in(ana, workshop.url, "ana")
+    sign_in(ben, workshop.url, "ben")
+    for person in (ana, ben):
+        person.goto(f"{workshop.url}/models/{model.pk}/")
+        expect(node(person, "Web")).to_be_visible()
+
+    # Ben loses the network and edits on: the DB's encryption and the user's name.
+    ben.context.set_offline(True)
+    node(ben, "DB").click()
+    ben.locator(".ws-right").get_by_label("Encrypted").select_option("false")
+    node(ben, "User").click()
+    rename_selected(ben, "Customer")
+    expect(ben.locator(".save-status")).to_have_attribute("data-status", "failed", timeout=10_000)
+    expect(ben.locator(".save-status")).to_contain_text("2 changes kept")
+    shot(ben, "story-2-offline")
+
+    # Meanwhile Ana renames the web process and deletes the database.
+    node(ana, "Web").click()
+    rename_selected(ana, "Storefront")
+    node(ana, "DB").click()
+    ana.keyboard.press("Delete")
+    wait_saved(ana)
+
+    # Ben is back: his retry meets a newer diagram (409), which is reloaded; his rename still
+    # applies and is saved, his change to the deleted DB cannot and he is told so.
+    ben.context.set_offline(False)
+    ben.get_by_role("button", name="Retry now").click()
+    wait_saved(ben)
+    notice = ben.locator(".notice")
+    expect(notice).to_contain_text("Someone else saved this diagram first")
+    expect(notice).to_contain_text("1 of your changes were re-applied")
+    expect(notice).to_contain_text("could not be re-applied")
+    expect(notice).to_contain_text("Set Encrypted of “DB”: the element db no longer exists.")
+    expect(node(ben, "Storefront")).to_be_visible()
+    expect(node(ben, "Customer")).to_be_visible()
+    expect(node(ben, "DB")).to_have_count(0)
+    shot(ben, "story-2-conflict-told")
+
+    names = set(Element.objects.filter(threat_model=model).values_list("name", flat=True))
+    assert names == {"App", "Internet", "Customer", "Storefront"}
+    diagram = Diagram.objects.get(threat_model=model)
+    assert diagram.version == start + 3  # Ana's two saves and Ben's re-applied rename
+
+
+def test_keyboard_select_delete_and_undo_restore_an_element_with_its_flows(page: Page, workshop: Workshop, shot: Any) -> None:
+    model = _small_model(workshop, "Keyboard")
+    sign_in(page, workshop.url, "ana")
+    page.goto(f"{workshop.url}/models/{model.pk}/")
+    expect(node(page, "Web")).to_be_visible()
+
+    # Tab from the diagram's tab into the canvas until the web process has the focus.
+    page.get_by_role("tab", name="Level 0").focus()
+    web = node(page, "Web")
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if web.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        pytest.fail("the web process could not be reached with the Tab key")
+    page.keyboard.press("Enter")
+    expect(web).to_have_class(re.compile(r"\bselected\b"))
+    expect(page.locator(".ws-right").get_by_label("Name", exact=True)).to_have_value("Web")
+
+    page.keyboard.press("Delete")
+    expect(web).to_have_count(0)
+    expect(page.locator(".react-flow__edge")).to_have_count(0)
+    wait_saved(page)
+    assert not Element.objects.filter(threat_model=model, key="web").exists()
+    assert Flow.objects.filter(threat_model=model).count() == 0
+    shot(page, "story-4-deleted")
+
+    page.keyboard.press("Control+z")
+    expect(node(page, "Web")).to_be_visible()
+    expect(page.locator(".react-flow__edge")).to_have_count(2)
+    wait_saved(page)
+    restored = Element.objects.select_related("parent").get(threat_model=model, key="web")
+    assert restored.parent is not None and restored.parent.key == "tb-app"
+    assert restored.properties == {"privileged": False, "runs_as_root": True}
+    assert set(Flow.objects.filter(threat_model=model).values_list("key", "source__key", "target__key")) == {
+        ("f1", "user", "web"),
+        ("f2", "web", "db"),
+    }
+    shot(page, "story-4-undone")
+
+    # Redo deletes it again, through the keyboard too.
+    page.keyboard.press("Control+Shift+z")
+    expect(node(page, "Web")).to_have_count(0)
+    wait_saved(page)
+    assert not Element.objects.filter(threat_model=model, key="web").exists()
+
+
+def test_the_model_list_and_the_demo_workspace(page: Page, workshop: Workshop, shot: Any) -> None:
+    """Not a story of its own: the pages people see first, searched, renamed, and screenshotted."""
+    call_command("seed_demo", verbosity=0)
+    sign_in(page, workshop.url, "demo", "demo-workshop")
+    expect(page.get_by_role("link", name="Online shop on Kubernetes")).to_be_visible()
+    page.get_by_label("New model").fill("Payments")
+    page.get_by_role("button", name="Create").click()
+    expect(page.locator(".react-flow__pane")).to_be_visible()
+    page.get_by_role("link", name="Threat modeling workbench").click()
+    page.get_by_role("button", name="Rename Payments").click()
+    page.get_by_label("New name for Payments").fill("Payments platform")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("link", name="Payments platform")).to_be_visible()
+    page.get_by_label("Search threat models").fill("kubernetes")
+    expect(page.get_by_role("link", name="Payments platform")).to_have_count(0)
+    expect(page.get_by_role("link", name="Online shop on Kubernetes")).to_be_visible()
+    page.get_by_label("Search threat models").fill("")
+    expect(page.get_by_role("link", name="Payments platform")).to_be_visible()
+    shot(page, "model-list")
+
+    page.get_by_role("button", name="Delete Payments platform").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Delete “Payments platform”?")
+    dialog.get_by_role("button", name="Delete model").click()
+    expect(page.get_by_role("link", name="Payments platform")).to_have_count(0)
+    assert not ThreatModel.objects.filter(name="Payments platform").exists()
+
+    page.get_by_role("link", name="Online shop on Kubernetes").click()
+    expect(node(page, "Kubernetes API server")).to_be_visible()
+    demo = ThreatModel.objects.get(name="Online shop on Kubernetes")
+    expect(page.locator(".react-flow__node")).to_have_count(Element.objects.filter(threat_model=demo).count())
+    expect(page.locator(".react-flow__edge")).to_have_count(Flow.objects.filter(threat_model=demo).count())
+    node(page, "Storefront").click()
+    shot(page, "workspace-demo")
+    page.get_by_role("tab", name=re.compile("Threats")).click()
+    shot(page, "workspace-demo-threats")
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    shot(page, "workspace-help")
