@@ -285,7 +285,8 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
           minZoom={0.1}
           maxZoom={2.5}
           fitView={fitOnOpen}
-          fitViewOptions={{ padding: 0.12, maxZoom: 1.1 }}
+          // A large diagram opens at a readable zoom around its middle; the minimap shows the rest.
+          fitViewOptions={{ padding: 0.12, maxZoom: 1.1, minZoom: large ? 0.4 : 0.1 }}
           onlyRenderVisibleElements={large}
           elevateNodesOnSelect={false}
           proOptions={{ hideAttribution: true }}

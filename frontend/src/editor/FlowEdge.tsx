@@ -3,7 +3,7 @@
  * for a process), labelled, with arrowheads at both ends when bidirectional. It follows only its
  * own two nodes (useInternalNode), so dragging one node re-renders only the flows attached to it.
  */
-import { useInternalNode, type EdgeProps, type InternalNode } from '@xyflow/react'
+import { useInternalNode, useStore, type EdgeProps, type InternalNode, type ReactFlowState } from '@xyflow/react'
 import { memo } from 'react'
 import type { FlowEdge } from '../core/canvas-mapping'
 import { renderStats } from './render-stats'
@@ -42,8 +42,13 @@ function exitPoint(box: Box, toward: { x: number; y: number }): { x: number; y: 
   return { x: cx + vx * s, y: cy + vy * s }
 }
 
+/** Below this zoom labels are unreadable anyway; leaving them out keeps large diagrams fast to paint. */
+const LABEL_MIN_ZOOM = 0.45
+const labelsVisible = (state: ReactFlowState) => state.transform[2] >= LABEL_MIN_ZOOM
+
 export const FlowEdgeView = memo(function FlowEdgeView({ id, source, target, data, selected }: EdgeProps<FlowEdge>) {
   renderStats.edges += 1
+  const showLabel = useStore(labelsVisible)
   const from = boxOf(useInternalNode(source))
   const to = boxOf(useInternalNode(target))
   if (!from || !to || !data) return null
@@ -61,7 +66,7 @@ export const FlowEdgeView = memo(function FlowEdgeView({ id, source, target, dat
     <g className={`dfd-flow${selected ? ' is-selected' : ''}${highlighted ? ' is-highlighted' : ''}`} data-key={id}>
       <path d={path} className="dfd-flow-line" markerEnd={`url(#dfd-arrow-${tone})`} markerStart={flow.bidirectional ? `url(#dfd-arrow-${tone})` : undefined} />
       <path d={path} className="react-flow__edge-interaction" fill="none" strokeOpacity={0} strokeWidth={18} />
-      {text && (
+      {text && showLabel && (
         <g transform={`translate(${mx}, ${my})`} className="dfd-flow-label">
           <rect x={-labelWidth / 2} y={-11} width={labelWidth} height={22} rx={4} />
           <text textAnchor="middle" dy={4.5}>

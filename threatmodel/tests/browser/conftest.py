@@ -20,10 +20,6 @@ from conftest import PASSWORD, make_user
 from threatmodel.choices import Role
 from threatmodel.models import Membership, Team
 
-# Playwright's sync API runs an event loop in the test thread; without this, ORM calls from the
-# test (fixtures, assertions on the database) raise SynchronousOnlyOperation.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -36,6 +32,21 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in the test thread; without this, ORM calls from
+    the test (fixtures, assertions on the database) raise SynchronousOnlyOperation.
+
+    Set here rather than at import, so the non-browser run (which imports this conftest while
+    deselecting its tests) keeps Django's async-safety checks.
+    """
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    yield
+    if before is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +72,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture
-def shot() -> Iterator[Any]:
+def shot() -> Any:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(page: Page, name: str) -> Path:
@@ -69,7 +80,7 @@ def shot() -> Iterator[Any]:
         page.screenshot(path=str(path))
         return path
 
-    yield take
+    return take
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FloatRect, Locator, Page, expect
 
 
 def drop_stencil(page: Page, stencil: str, x: float, y: float) -> None:
@@ -13,7 +13,7 @@ def drop_stencil(page: Page, stencil: str, x: float, y: float) -> None:
     page.locator(f'[data-stencil="{stencil}"]').drag_to(pane, target_position={"x": x - box["x"], "y": y - box["y"]})
 
 
-def box_of(locator: Locator) -> dict[str, float]:
+def box_of(locator: Locator) -> FloatRect:
     box = locator.bounding_box()
     assert box is not None, "the element is not on screen"
     return box

@@ -103,9 +103,9 @@ def test_draw_a_diagram_from_scratch_with_the_mouse(page: Page, workshop: Worksh
     expect(page.locator(".react-flow__edge")).to_have_count(3)
     expect(node(page, "Web")).to_be_visible()
     expect(page.locator(".dfd-flow-label", has_text="Browse and buy")).to_be_visible()
-    namespace = boundary(page, "Namespace").bounding_box()
-    web = node(page, "Web").bounding_box()
-    assert namespace and web and namespace["x"] < web["x"] and web["x"] + web["width"] < namespace["x"] + namespace["width"]
+    inner = box_of(boundary(page, "Namespace"))
+    web = box_of(node(page, "Web"))
+    assert inner["x"] < web["x"] and web["x"] + web["width"] < inner["x"] + inner["width"]
     node(page, "Web").click()
     expect(page.locator(".ws-right").get_by_label("Runs as root")).to_have_value("true")
     shot(page, "story-1-reloaded")
