@@ -267,7 +267,10 @@ function TextField({
 }) {
   const id = useId()
   const [draft, setDraft] = useState(value)
-  useEffect(() => setDraft(value), [value])
+  // After the server refused the text, keep what the user typed so it can be corrected.
+  useEffect(() => {
+    if (!error) setDraft(value)
+  }, [value, error])
   const commit = () => {
     if (draft === value) return
     if (required && !draft.trim()) {

@@ -17,7 +17,7 @@ function download(blob: Blob, filename: string): void {
 }
 
 export function fileBase(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'diagram'
+  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'diagram'
 }
 
 export function exportSvg(state: DiagramState, name: string): void {

@@ -478,7 +478,7 @@ function WorkspaceBody({ session, doc, vocab, threats, threatError, canWrite, ta
         </label>
         <details className="menu">
           <summary>Export</summary>
-          <div className="menu-items" role="menu">
+          <div className="menu-items" role="menu" onClick={(event) => event.currentTarget.closest('details')?.removeAttribute('open')}>
             <button type="button" role="menuitem" onClick={() => exportSvg(state, `${doc.name} - ${diagramName}`)}>
               Diagram as SVG
             </button>

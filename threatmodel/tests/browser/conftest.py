@@ -66,8 +66,11 @@ def _built_bundle() -> None:
         pytest.fail("frontend/dist is not built: run scripts/setup.sh (it runs npm ci and npm run build)")
 
 
+_TAKEN: list[Path] = []
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if SCREENSHOTS.is_dir():
+    if _TAKEN:
         terminalreporter.write_line(f"Screenshots of the browser stories: {SCREENSHOTS}")
 
 
@@ -78,6 +81,7 @@ def shot() -> Any:
     def take(page: Page, name: str) -> Path:
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path))
+        _TAKEN.append(path)
         return path
 
     return take

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -254,3 +255,44 @@ def test_the_model_list_and_the_demo_workspace(page: Page, workshop: Workshop, s
     page.keyboard.press("?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     shot(page, "workspace-help")
+
+
+def test_export_tabs_and_a_refusal_from_the_server_next_to_its_field(page: Page, workshop: Workshop, shot: Any) -> None:
+    """Features around the stories: SVG and PNG export, diagrams as tabs, server validation shown in place."""
+    model = _small_model(workshop, "Exports")
+    Element.objects.filter(threat_model=model, key="web").update(name="<b>Web</b> & co")
+    sign_in(page, workshop.url, "ana")
+    page.goto(f"{workshop.url}/models/{model.pk}/")
+    expect(node(page, "<b>Web</b> & co")).to_be_visible()  # user text is shown as text, never as markup
+
+    page.get_by_text("Export", exact=True).click()
+    with page.expect_download() as svg_download:
+        page.get_by_role("menuitem", name="Diagram as SVG").click()
+    svg = Path(svg_download.value.path()).read_text(encoding="utf-8")
+    assert svg.startswith("<svg xmlns=") and "&lt;b&gt;Web&lt;/b&gt; &amp; co" in svg and "<b>" not in svg
+    assert svg.count("marker-end") == 2 and "stroke-dasharray" in svg
+    with page.expect_download() as png_download:
+        page.get_by_role("menuitem", name="Diagram as PNG").click()
+    png = Path(png_download.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
+    assert svg_download.value.suggested_filename == "Exports-Level-0.svg"
+
+    # The server refuses a technology longer than 120 characters: the change is undone and the
+    # server's message sits under the field.
+    node(page, "DB").click()
+    technology = page.locator(".ws-right").get_by_label("Technology")
+    technology.fill("PostgreSQL " + "x" * 130)
+    technology.press("Enter")
+    expect(page.locator(".ws-right .field-error")).to_contain_text("at most 120 characters")
+    expect(technology).to_have_value("PostgreSQL " + "x" * 130)  # kept, to be corrected
+    expect(page.locator(".notice-error")).to_contain_text("The server refused a change")
+    wait_saved(page)
+    assert "technology" not in Element.objects.get(threat_model=model, key="db").properties
+    shot(page, "server-refusal")
+
+    # A second diagram, as a tab.
+    page.get_by_role("button", name="Add a diagram").click()
+    expect(page.get_by_role("tab", name="Diagram 2")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".react-flow__node")).to_have_count(0)
+    page.get_by_role("tab", name="Level 0").click()
+    expect(node(page, "DB")).to_be_visible()
