@@ -271,6 +271,8 @@ def test_export_tabs_and_a_refusal_from_the_server_next_to_its_field(page: Page,
     svg = Path(svg_download.value.path()).read_text(encoding="utf-8")
     assert svg.startswith("<svg xmlns=") and "&lt;b&gt;Web&lt;/b&gt; &amp; co" in svg and "<b>" not in svg
     assert svg.count("marker-end") == 2 and "stroke-dasharray" in svg
+    expect(page.get_by_role("menuitem", name="Diagram as PNG")).to_be_hidden()  # the menu closed
+    page.get_by_text("Export", exact=True).click()
     with page.expect_download() as png_download:
         page.get_by_role("menuitem", name="Diagram as PNG").click()
     png = Path(png_download.value.path()).read_bytes()
