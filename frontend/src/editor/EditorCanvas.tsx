@@ -275,7 +275,7 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
           selectionKeyCode={null}
           multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
           selectionOnDrag
-          selectionMode={SelectionMode.Partial}
+          selectionMode={SelectionMode.Full}
           panOnDrag={[1, 2]}
           panOnScroll
           panActivationKeyCode="Space"

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from conftest import SMALL_DIAGRAM_OPS
 from dfd.models import Diagram, Element, Flow
 from dfd.services import apply_ops
+from stride.models import Technique, Threat
 from threatmodel.models import ThreatModel
 from threatmodel.services import threat_model_create
 from threatmodel.tests.browser.conftest import Workshop, sign_in
@@ -298,3 +299,73 @@ def test_export_tabs_and_a_refusal_from_the_server_next_to_its_field(page: Page,
     expect(page.locator(".react-flow__node")).to_have_count(0)
     page.get_by_role("tab", name="Level 0").click()
     expect(node(page, "DB")).to_be_visible()
+
+
+def test_selecting_moving_nesting_and_a_threat_that_highlights_its_element(page: Page, workshop: Workshop, shot: Any) -> None:
+    """Shift-click and box selection, a boundary that carries its contents, a drop into a boundary,
+    duplicate — and a threat row (made here by hand, as a workshop would) that lights up its element."""
+    model = _small_model(workshop, "Moves")
+    technique = Technique.objects.create(attack_id="T1611", stix_id="attack-pattern--t1611", name="Escape to Host")
+    web_row = Element.objects.get(threat_model=model, key="web")
+    threat = Threat.objects.create(
+        threat_model=model, fingerprint="MANUAL-1@web", origin="manual", stride="E", element=web_row, element_key="web",
+        title="Container escape from the web process", likelihood=4, impact=5,
+    )
+    threat.techniques.add(technique)
+    sign_in(page, workshop.url, "ana")
+    page.goto(f"{workshop.url}/models/{model.pk}/")
+    expect(node(page, "Web").locator(".dfd-badge")).to_have_text("1")
+
+    # Shift-click adds to the selection; a box drawn on the empty canvas selects what it encloses.
+    node(page, "User").click()
+    node(page, "DB").click(modifiers=["Shift"])
+    expect(page.locator(".ws-right")).to_contain_text("2 items selected")
+    page.keyboard.press("Escape")
+    web, db = box_of(node(page, "Web")), box_of(node(page, "DB"))
+    pane = box_of(page.locator(".react-flow__pane"))
+    page.mouse.move(web["x"] - 15, pane["y"] + pane["height"] - 20)
+    page.mouse.down()
+    page.mouse.move(db["x"] + db["width"] + 15, db["y"] - 15, steps=8)
+    page.mouse.up()
+    expect(page.locator(".react-flow__node.selected")).to_have_count(2)
+    page.keyboard.press("Escape")
+
+    # Dragging the App boundary by its title moves what it contains; only the boundary changes.
+    before = {e.key: (e.x, e.y) for e in Element.objects.filter(threat_model=model)}
+    web_screen = box_of(node(page, "Web"))
+    drag_by(page, boundary(page, "App").locator(".dfd-boundary-title"), 60, 80)
+    wait_saved(page)
+    after = {e.key: (e.x, e.y) for e in Element.objects.filter(threat_model=model)}
+    dx, dy = after["tb-app"][0] - before["tb-app"][0], after["tb-app"][1] - before["tb-app"][1]
+    assert 40 <= dx <= 70 and 60 <= dy <= 90  # the drag, snapped to the 10 px grid
+    assert after["web"] == before["web"] and after["db"] == before["db"]
+    zoom = box_of(boundary(page, "App"))["width"] / Element.objects.get(threat_model=model, key="tb-app").width  # type: ignore[operator]
+    moved = box_of(node(page, "Web"))
+    assert abs(moved["x"] - web_screen["x"] - dx * zoom) < 2 and abs(moved["y"] - web_screen["y"] - dy * zoom) < 2
+
+    # Dropping the user inside the App boundary puts it there.
+    user, app = box_of(node(page, "User")), box_of(boundary(page, "App"))
+    drag_by(page, node(page, "User").locator(".dfd-name"), app["x"] + app["width"] - 100 - user["x"], app["y"] + app["height"] - 60 - user["y"])
+    wait_saved(page)
+    assert Element.objects.select_related("parent").get(threat_model=model, key="user").parent.key == "tb-app"  # type: ignore[union-attr]
+
+    # Ctrl+D duplicates the selection under fresh keys.
+    node(page, "DB").click()
+    page.keyboard.press("Control+d")
+    expect(node(page, "DB")).to_have_count(2)
+    wait_saved(page)
+    assert Element.objects.filter(threat_model=model, name="DB").count() == 2
+
+    # The threat: listed with its STRIDE letter, technique, status and risk; a click highlights Web.
+    page.get_by_role("tab", name=re.compile("Threats")).click()
+    page.get_by_role("button", name="Whole model").click()
+    row = page.locator(".threat-row", has_text="Container escape from the web process")
+    expect(row.locator(".stride")).to_have_text("E")
+    expect(row).to_contain_text("T1611")
+    expect(row).to_contain_text("open")
+    expect(row).to_contain_text("risk 20 (4×5)")
+    row.click()
+    expect(node(page, "Web").locator(".dfd-shape")).to_have_class(re.compile("is-highlighted"))
+    shot(page, "threat-highlight")
+    page.keyboard.press("Escape")
+    expect(node(page, "Web").locator(".dfd-shape")).not_to_have_class(re.compile("is-highlighted"))
