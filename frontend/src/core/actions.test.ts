@@ -35,6 +35,18 @@ describe('gestures as operations', () => {
     expect(dropOps(state, [{ key: 'db', x: 210, y: 40 }])).toEqual([{ op: 'move_element', key: 'db', x: 210, y: 40 }])
   })
 
+  it('keeps an element in its own boundary where boundaries overlap, unless it goes deeper', () => {
+    const overlapping = draw([
+      ...SMALL,
+      { op: 'add_element', key: 'tb-other', kind: 'trust_boundary', name: 'Other', x: 0, y: 0, width: 420, height: 280 },
+      { op: 'add_element', key: 'tb-deep', kind: 'trust_boundary', name: 'Deep', parent: 'tb-app', x: 150, y: 150, width: 200, height: 120 },
+    ])
+    // Web (in tb-app) nudged right: its centre is in tb-app and in the smaller tb-other.
+    expect(dropOps(overlapping, [{ key: 'web', x: 40, y: 40 }])).toEqual([{ op: 'move_element', key: 'web', x: 40, y: 40 }])
+    // Dropped onto the nested boundary: it goes in.
+    expect(dropOps(overlapping, [{ key: 'web', x: 180, y: 160 }])).toEqual([{ op: 'set_parent', key: 'web', parent: 'tb-deep', x: 30, y: 10 }])
+  })
+
   it('moves only the boundary when it is dragged with its contents', () => {
     expect(dropOps(state, [{ key: 'tb-app', x: 320, y: 10 }, { key: 'web', x: 20, y: 30 }])).toEqual([
       { op: 'move_element', key: 'tb-app', x: 320, y: 10 },

@@ -3,10 +3,10 @@
  * nodes (into another boundary, maybe), copy and paste. Pure functions of the state, so each
  * gesture is one edit — one undo step, one batch to the server.
  */
-import { absolutePosition, containerAt, DEFAULT_SIZE, sizeOf } from './geometry'
+import { absolutePosition, absoluteRect, containerAt, DEFAULT_SIZE, sizeOf } from './geometry'
 import { addElement, addFlow } from './invert'
 import { newKey } from './keys'
-import type { Op } from './ops'
+import { isDescendant, type Op } from './ops'
 import type { Stencil } from './stencils'
 import type { DiagramState, Element, Flow } from './types'
 
@@ -83,7 +83,14 @@ export function dropOps(state: DiagramState, moves: readonly NodeMove[]): Op[] {
     const parentOrigin = element.parent ? absolutePosition(state, element.parent) : { x: 0, y: 0 }
     const abs = { x: parentOrigin.x + move.x, y: parentOrigin.y + move.y }
     const size = sizeOf(element)
-    const container = containerAt(state, { x: abs.x + size.width / 2, y: abs.y + size.height / 2 }, element.key)
+    const centre = { x: abs.x + size.width / 2, y: abs.y + size.height / 2 }
+    let container = containerAt(state, centre, element.key)
+    // Overlapping boundaries: an element still inside its own boundary stays there, unless it
+    // went deeper, into a boundary nested in that one.
+    if (element.parent && container !== element.parent && !(container && isDescendant(state.elements, container, element.parent))) {
+      const own = absoluteRect(state, element.parent)
+      if (centre.x >= own.x && centre.y >= own.y && centre.x <= own.x + own.width && centre.y <= own.y + own.height) container = element.parent
+    }
     const x = Math.round(move.x)
     const y = Math.round(move.y)
     if (container !== element.parent) {

@@ -22,7 +22,7 @@ import {
   type NodeChange,
   type OnNodeDrag,
 } from '@xyflow/react'
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react'
 import { addFromStencil, dropOps, nameOf } from '../core/actions'
 import { CanvasMapper, type Decorations, type ElementNode, type FlowEdge } from '../core/canvas-mapping'
 import { newKey } from '../core/keys'
@@ -38,6 +38,16 @@ import { renderStats } from './render-stats'
 export const STENCIL_MIME = 'application/x-dfd-stencil'
 const SNAP: [number, number] = [10, 10]
 const EMPTY_OVERLAY: ReadonlyMap<string, Overlay> = new Map()
+
+/** A name (or flow label) being edited in place, over the canvas. */
+interface InlineEdit {
+  key: string
+  flow: boolean
+  left: number
+  top: number
+  width: number
+  value: string
+}
 
 interface Overlay {
   x?: number
@@ -71,6 +81,8 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
   // Fit a diagram that has content when it opens; an empty one keeps the plain 1:1 view, so the
   // first element drawn does not make the canvas jump.
   const [fitOnOpen] = useState(() => state.elements.size > 0)
+  const [inline, setInline] = useState<InlineEdit | null>(null)
+  const wrapRef = useRef<HTMLDivElement>(null)
 
   // Callbacks read the latest props through refs, so their identity never changes and React
   // Flow never re-binds its handlers.
@@ -80,8 +92,6 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
   selectionRef.current = decorations.selection
   const dragging = useRef(false)
   const resizing = useRef(false)
-  const keyboardMoves = useRef(new Map<string, { x: number; y: number }>())
-  const keyboardTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
 
   const baseNodes = useMemo(() => mapper.nodes(state, decorations), [mapper, state, decorations])
   const edges = useMemo(() => mapper.edges(state, decorations), [mapper, state, decorations])
@@ -109,28 +119,20 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
     live.current.onSelectionChange(next)
   }, [])
 
-  const commitKeyboardMoves = useCallback(() => {
-    keyboardTimer.current = null
-    const moves = [...keyboardMoves.current].map(([key, at]) => ({ key, ...at }))
-    keyboardMoves.current.clear()
-    const ops = dropOps(live.current.state, moves)
-    if (ops.length > 0) live.current.onEdit(`Move ${moves.length === 1 ? `“${nameOf(live.current.state, moves[0]?.key ?? '')}”` : `${moves.length} elements`}`, ops)
-    setOverlay((prev) => without(prev, moves.map((m) => m.key)))
-  }, [])
-
   const onNodesChange = useCallback(
     (changes: NodeChange<ElementNode>[]) => {
       const selects: { id: string; selected: boolean }[] = []
       const updates = new Map<string, Overlay>()
-      let keyboard = false
+      const keyboardMoves: { key: string; x: number; y: number }[] = []
       for (const change of changes) {
         if (change.type === 'select') selects.push(change)
         else if (change.type === 'position' && change.position) {
-          updates.set(change.id, { ...updates.get(change.id), x: change.position.x, y: change.position.y })
-          // React Flow moves selected nodes with the arrow keys: no drag and no resize under way.
+          // React Flow moves selected nodes with the arrow keys: a position change with no drag
+          // and no resize under way. Each key press is saved as one move, at once.
           if (change.dragging === false && !dragging.current && !resizing.current) {
-            keyboard = true
-            keyboardMoves.current.set(change.id, { x: change.position.x, y: change.position.y })
+            keyboardMoves.push({ key: change.id, x: change.position.x, y: change.position.y })
+          } else {
+            updates.set(change.id, { ...updates.get(change.id), x: change.position.x, y: change.position.y })
           }
         } else if (change.type === 'dimensions' && change.resizing && change.dimensions) {
           updates.set(change.id, { ...updates.get(change.id), ...change.dimensions })
@@ -144,12 +146,14 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
           return next
         })
       }
-      if (keyboard && !live.current.readOnly) {
-        if (keyboardTimer.current) clearTimeout(keyboardTimer.current)
-        keyboardTimer.current = setTimeout(commitKeyboardMoves, 350)
+      if (keyboardMoves.length > 0 && !live.current.readOnly) {
+        const { state: current } = live.current
+        const ops = dropOps(current, keyboardMoves)
+        const label = keyboardMoves.length === 1 ? `Move “${nameOf(current, keyboardMoves[0]?.key ?? '')}”` : `Move ${keyboardMoves.length} elements`
+        if (ops.length > 0) live.current.onEdit(label, ops)
       }
     },
-    [setSelection, commitKeyboardMoves],
+    [setSelection],
   )
 
   const onEdgesChange = useCallback(
@@ -245,17 +249,72 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
     [flow],
   )
 
-  useEffect(
-    () => () => {
-      if (keyboardTimer.current) clearTimeout(keyboardTimer.current)
-    },
-    [],
+  // In-place editing of names and flow labels: double-click, or F2 on the selected item.
+  const startInline = useCallback((key: string, anchor: DOMRect) => {
+    const wrap = wrapRef.current?.getBoundingClientRect()
+    const { state: current, readOnly: ro } = live.current
+    const element = current.elements.get(key)
+    const flowItem = current.flows.get(key)
+    if (!wrap || ro || (!element && !flowItem)) return
+    const width = Math.max(180, Math.min(anchor.width, 320))
+    const onTitle = element?.kind === 'trust_boundary'
+    setInline({
+      key,
+      flow: !element,
+      left: onTitle ? anchor.left - wrap.left : anchor.left - wrap.left + anchor.width / 2 - width / 2,
+      top: onTitle ? anchor.top - wrap.top - 20 : anchor.top - wrap.top + anchor.height / 2 - 18,
+      width,
+      value: element ? element.name : (flowItem?.label ?? ''),
+    })
+  }, [])
+
+  const onNodeDoubleClick = useCallback(
+    (event: ReactMouseEvent, node: ElementNode) => startInline(node.id, (event.currentTarget as HTMLElement).getBoundingClientRect()),
+    [startInline],
   )
+  const onEdgeDoubleClick = useCallback(
+    (event: ReactMouseEvent, edge: FlowEdge) => startInline(edge.id, new DOMRect(event.clientX - 90, event.clientY - 18, 180, 36)),
+    [startInline],
+  )
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'F2') return
+      const target = event.target as HTMLElement | null
+      if (target?.closest('input, textarea, select')) return
+      const selected = [...selectionRef.current]
+      if (selected.length !== 1) return
+      const key = selected[0] ?? ''
+      const dom = wrapRef.current?.querySelector(`.react-flow__node[data-id="${CSS.escape(key)}"], .react-flow__edge[data-id="${CSS.escape(key)}"]`)
+      if (!dom) return
+      event.preventDefault()
+      startInline(key, dom.getBoundingClientRect())
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [startInline])
+
+  const commitInline = useCallback((edit: InlineEdit, value: string) => {
+    setInline(null)
+    const { state: current } = live.current
+    if (edit.flow) {
+      const flowItem = current.flows.get(edit.key)
+      if (flowItem && value !== flowItem.label) live.current.onEdit(`Label flow “${flowItem.label || edit.key}”`, [{ op: 'update_flow', key: edit.key, label: value }])
+    } else {
+      const element = current.elements.get(edit.key)
+      if (element && value.trim() && value.trim() !== element.name) {
+        const problem = live.current.onEdit(`Rename “${element.name}”`, [{ op: 'update_element', key: edit.key, name: value.trim() }])
+        if (problem) live.current.onProblem(problem)
+      }
+    }
+    // Give the keyboard back to the canvas item that was being renamed.
+    requestAnimationFrame(() => (wrapRef.current?.querySelector(`[data-id="${CSS.escape(edit.key)}"]`) as HTMLElement | null)?.focus())
+  }, [])
 
   const large = state.elements.size > 300
   return (
     <NodeActionsContext.Provider value={nodeActions}>
-      <div className="canvas-wrap" onDragOver={onDragOver} onDrop={onDrop}>
+      <div className="canvas-wrap" ref={wrapRef} onDragOver={onDragOver} onDrop={onDrop}>
         <FlowMarkers />
         <ReactFlow<ElementNode, FlowEdge>
           nodes={nodes}
@@ -267,6 +326,9 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
           onNodeDragStart={onNodeDragStart}
           onNodeDragStop={onNodeDragStop}
           onConnect={onConnect}
+          onNodeDoubleClick={onNodeDoubleClick}
+          onEdgeDoubleClick={onEdgeDoubleClick}
+          zoomOnDoubleClick={false}
           isValidConnection={isValidConnection}
           connectionMode={ConnectionMode.Loose}
           nodesDraggable={!readOnly}
@@ -303,8 +365,38 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
             nodeStrokeWidth={3}
           />
         </ReactFlow>
+        {inline && <InlineEditor edit={inline} onCommit={commitInline} onCancel={() => setInline(null)} />}
       </div>
     </NodeActionsContext.Provider>
+  )
+}
+
+function InlineEditor({ edit, onCommit, onCancel }: { edit: InlineEdit; onCommit: (edit: InlineEdit, value: string) => void; onCancel: () => void }) {
+  const [value, setValue] = useState(edit.value)
+  const done = useRef(false)
+  const finish = (commit: boolean) => {
+    if (done.current) return
+    done.current = true
+    if (commit) onCommit(edit, value)
+    else onCancel()
+  }
+  return (
+    <input
+      className="inline-editor"
+      style={{ left: edit.left, top: edit.top, width: edit.width }}
+      aria-label={edit.flow ? 'Flow label' : 'Element name'}
+      value={value}
+      maxLength={200}
+      autoFocus
+      onFocus={(event) => event.currentTarget.select()}
+      onChange={(event) => setValue(event.target.value)}
+      onKeyDown={(event) => {
+        event.stopPropagation()
+        if (event.key === 'Enter') finish(true)
+        if (event.key === 'Escape') finish(false)
+      }}
+      onBlur={() => finish(true)}
+    />
   )
 }
 

@@ -7,6 +7,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Shift+click, or drag on the canvas', 'Add to the selection / select with a box'],
   ['Ctrl+A', 'Select everything on the diagram'],
   ['Escape', 'Clear the selection and the threat highlight'],
+  ['F2, or double-click', 'Rename the selected element, or label the selected flow, in place'],
   ['Arrow keys', 'Move the selected elements (snaps to the grid)'],
   ['Delete or Backspace', 'Delete the selection (flows of deleted elements go too)'],
   ['Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y', 'Undo / redo your own edits'],

@@ -189,6 +189,24 @@ def test_keyboard_select_delete_and_undo_restore_an_element_with_its_flows(page:
     expect(web).to_have_class(re.compile(r"\bselected\b"))
     expect(page.locator(".ws-right").get_by_label("Name", exact=True)).to_have_value("Web")
 
+    # Arrow keys move the selection along the grid; each press is saved as a move.
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    expect(web).to_have_css("transform", re.compile(r"matrix\(1, 0, 0, 1, 340, 40\)|translate\(340px, 40px\)"))
+    wait_saved(page)
+    moved = Element.objects.get(threat_model=model, key="web")
+    assert (moved.x, moved.y) == (40, 40), (moved.x, moved.y)  # from (20, 30): +20 right, snapped down to 40
+
+    # F2 renames in place; Enter commits and gives the focus back to the element.
+    page.keyboard.press("F2")
+    page.keyboard.type("Web front")
+    page.keyboard.press("Enter")
+    web = node(page, "Web front")
+    expect(web).to_be_visible()
+    wait_saved(page)
+    assert Element.objects.get(threat_model=model, key="web").name == "Web front"
+
     page.keyboard.press("Delete")
     expect(web).to_have_count(0)
     expect(page.locator(".react-flow__edge")).to_have_count(0)
@@ -198,7 +216,7 @@ def test_keyboard_select_delete_and_undo_restore_an_element_with_its_flows(page:
     shot(page, "story-4-deleted")
 
     page.keyboard.press("Control+z")
-    expect(node(page, "Web")).to_be_visible()
+    expect(node(page, "Web front")).to_be_visible()
     expect(page.locator(".react-flow__edge")).to_have_count(2)
     wait_saved(page)
     restored = Element.objects.select_related("parent").get(threat_model=model, key="web")
@@ -212,7 +230,7 @@ def test_keyboard_select_delete_and_undo_restore_an_element_with_its_flows(page:
 
     # Redo deletes it again, through the keyboard too.
     page.keyboard.press("Control+Shift+z")
-    expect(node(page, "Web")).to_have_count(0)
+    expect(node(page, "Web front")).to_have_count(0)
     wait_saved(page)
     assert not Element.objects.filter(threat_model=model, key="web").exists()
 
