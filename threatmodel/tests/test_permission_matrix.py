@@ -16,7 +16,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD, World
-from stride.models import Threat
+from stride.models import CoverageNote, Tactic, Threat
 from threatmodel.api.urls import router
 from threatmodel.models import ApiToken, Membership
 from threatmodel.native import native_export
@@ -159,10 +159,41 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("vocabulary", "list"): Row(Call("get", lambda w, p: "/api/v1/vocabulary/"), same(200)),
     # --- threats
     ("threat", "list"): Row(Call("get", lambda w, p: "/api/v1/threats/"), same(200), hides_team_objects=True),
-    ("threat", "retrieve"): Row(
-        Call("get", lambda w, p: f"/api/v1/threats/{Threat.objects.get(threat_model=w.model).pk}/"), READ_MEMBERS
+    ("threat", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/"), READ_MEMBERS),
+    ("threat", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/threats/", lambda w, p: {"threat_model": w.model.pk, "stride": "I", "title": "Leak", "element": "db"}),
+        CREATE,
     ),
+    ("threat", "partial_update"): Row(Call("patch", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/", lambda w, p: {"notes": "seen"}), WRITE),
+    ("threat", "destroy"): Row(Call("delete", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/"), DELETE_AS_EDITOR),
+    ("threat", "explanation"): Row(Call("get", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/explanation/"), READ_MEMBERS),
+    ("coverage-note", "list"): Row(Call("get", lambda w, p: "/api/v1/coverage-notes/"), same(200), hides_team_objects=True),
+    ("coverage-note", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/coverage-notes/",
+             lambda w, p: {"threat_model": w.model.pk, "target": "user", "stride": "R", "reason": "Signed requests"}),
+        CREATE,
+    ),
+    ("coverage-note", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/coverage-notes/{the_note(w).pk}/"), READ_MEMBERS),
+    ("coverage-note", "destroy"): Row(Call("delete", lambda w, p: f"/api/v1/coverage-notes/{the_note(w).pk}/"), DELETE_AS_EDITOR),
+    ("threat-model", "analyse"): Row(Call("post", model_url("analyse/")), WRITE),
+    ("threat-model", "coverage"): Row(Call("get", model_url("coverage/")), READ_MEMBERS),
+    ("threat-model", "attack_paths"): Row(Call("get", model_url("attack-paths/?k=2")), READ_MEMBERS),
+    # The rule library and the ATT&CK catalogue are the same for everyone signed in.
+    ("rule", "list"): Row(Call("get", lambda w, p: "/api/v1/rules/"), same(200)),
+    ("rule", "retrieve"): Row(Call("get", lambda w, p: "/api/v1/rules/K8S-001/"), same(200)),
+    ("technique", "list"): Row(Call("get", lambda w, p: "/api/v1/techniques/?tactics__shortname=privilege-escalation"), same(200)),
+    ("technique", "retrieve"): Row(Call("get", lambda w, p: "/api/v1/techniques/T1611/"), same(200)),
+    ("tactic", "list"): Row(Call("get", lambda w, p: "/api/v1/tactics/"), same(200)),
+    ("tactic", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/tactics/{Tactic.objects.get(attack_id='TA0004').pk}/"), same(200)),
 }
+
+
+def the_threat(w: World) -> Threat:
+    return Threat.objects.get(threat_model=w.model, fingerprint="M@web")
+
+
+def the_note(w: World) -> CoverageNote:
+    return CoverageNote.objects.get(threat_model=w.model, target_key="db")
 
 
 def routed_actions() -> set[tuple[str, str]]:
@@ -189,6 +220,7 @@ def prepare(world: World) -> None:
     Membership.objects.create(team=world.team, user=bystander, role="viewer")
     make_user("newcomer")
     Threat.objects.create(threat_model=world.model, fingerprint="M@web", stride="T", title="Tampered web", element_key="web")
+    CoverageNote.objects.create(threat_model=world.model, target_key="db", stride="D", reason="Managed service SLA")
     for user in world.users.values():
         api_token_create(actor=user, name="matrix")
 
