@@ -76,6 +76,9 @@ class DocumentThreatSerializer(serializers.Serializer[Any]):
     rationale = serializers.CharField(allow_blank=True)
     triaged = serializers.BooleanField()
     duplicate_of = serializers.CharField(allow_null=True)
+    suggested_likelihood = serializers.IntegerField(allow_null=True, help_text="The rule's default, until someone rates it.")
+    suggested_impact = serializers.IntegerField(allow_null=True, help_text="The rule's default, until someone rates it.")
+    status_before_obsolete = serializers.CharField(allow_null=True)
 
 
 class DocumentCoverageNoteSerializer(serializers.Serializer[Any]):

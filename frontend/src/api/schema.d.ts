@@ -75,6 +75,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/coverage-notes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Coverage notes: cells recorded as considered, none needed (filter by model) */
+        get: operations["coverage_notes_list"];
+        put?: never;
+        /** Record a cell as considered, none needed (or change its reason) */
+        post: operations["coverage_notes_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coverage-notes/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["coverage_notes_retrieve"];
+        put?: never;
+        post?: never;
+        /** Remove a coverage note */
+        delete: operations["coverage_notes_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/diagrams/": {
         parameters: {
             query?: never;
@@ -82,9 +117,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Diagrams of your teams' models (filter with ?threat_model=) */
+        /**
+         * Diagrams of your teams' models (filter with ?threat_model=)
+         * @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis).
+         */
         get: operations["diagrams_list"];
         put?: never;
+        /** @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis). */
         post: operations["diagrams_create"];
         delete?: never;
         options?: never;
@@ -99,13 +138,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis). */
         get: operations["diagrams_retrieve"];
+        /** @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis). */
         put: operations["diagrams_update"];
         post?: never;
-        /** Delete a diagram and its elements and flows */
+        /**
+         * Delete a diagram and its elements and flows
+         * @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis).
+         */
         delete: operations["diagrams_destroy"];
         options?: never;
         head?: never;
+        /** @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis). */
         patch: operations["diagrams_partial_update"];
         trace?: never;
     };
@@ -230,6 +275,79 @@ export interface paths {
         patch: operations["memberships_partial_update"];
         trace?: never;
     };
+    "/api/v1/rules/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rule library
+         * @description The rule library (read-only): each rule with its condition, description and fixture examples.
+         */
+        get: operations["rules_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One rule
+         * @description The rule library (read-only): each rule with its condition, description and fixture examples.
+         */
+        get: operations["rules_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tactics/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ATT&CK tactics, in matrix order */
+        get: operations["tactics_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tactics/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["tactics_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/": {
         parameters: {
             query?: never;
@@ -265,6 +383,39 @@ export interface paths {
         patch: operations["teams_partial_update"];
         trace?: never;
     };
+    "/api/v1/techniques/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ATT&CK techniques (filter by tactic or platform) */
+        get: operations["techniques_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/techniques/{attack_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["techniques_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/threat-models/": {
         parameters: {
             query?: never;
@@ -298,6 +449,60 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["threat_models_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/threat-models/{id}/analyse/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyse the model now
+         * @description Counts of threats created (new), kept, made obsolete and restored (revived).
+         */
+        post: operations["threat_models_analyse_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threat-models/{id}/attack-paths/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cheapest attack paths from entry points to crown jewels */
+        get: operations["threat_models_attack_paths_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threat-models/{id}/coverage/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** STRIDE coverage: every element and flow × applicable letter, and what covers it */
+        get: operations["threat_models_coverage_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/threat-models/{id}/document/": {
@@ -361,10 +566,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Threats of your teams' models */
+        /** Threats of your teams' models (filter by model, STRIDE, element, flow, technique, tactic, status, rule) */
         get: operations["threats_list"];
         put?: never;
-        post?: never;
+        /** Write a manual threat */
+        post: operations["threats_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -379,6 +585,25 @@ export interface paths {
             cookie?: never;
         };
         get: operations["threats_retrieve"];
+        put?: never;
+        post?: never;
+        /** Delete a manual threat (generated ones are marked not applicable instead) */
+        delete: operations["threats_destroy"];
+        options?: never;
+        head?: never;
+        /** Triage a threat */
+        patch: operations["threats_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/threats/{id}/explanation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why the threat was raised: the rule, what matched, and the path */
+        get: operations["threats_explanation_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -446,6 +671,22 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AnalysisResult: {
+            new: number;
+            kept: number;
+            obsolete: number;
+            revived: number;
+            rewritten: number;
+            version: number;
+        };
+        /**
+         * @description * `idle` - Up to date or never run
+         *     * `queued` - Queued
+         *     * `running` - Running
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        AnalysisStatusEnum: "idle" | "queued" | "running" | "failed";
         ApiToken: {
             readonly id: number;
             name: string;
@@ -478,6 +719,23 @@ export interface components {
             name: string;
             /** Format: date-time */
             expires_at?: string | null;
+        };
+        CoverageNote: {
+            readonly id: number;
+            readonly threat_model: number;
+            readonly target: string;
+            readonly stride: components["schemas"]["StrideEnum"];
+            readonly reason: string;
+            readonly author: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        CoverageNoteCreateRequest: {
+            threat_model: number;
+            /** @description Key of the element or flow. */
+            target: string;
+            stride: components["schemas"]["StrideEnum"];
+            reason: string;
         };
         Diagram: {
             readonly id: number;
@@ -601,6 +859,11 @@ export interface components {
             rationale: string;
             triaged: boolean;
             duplicate_of: string | null;
+            /** @description The rule's default, until someone rates it. */
+            suggested_likelihood: number | null;
+            /** @description The rule's default, until someone rates it. */
+            suggested_impact: number | null;
+            status_before_obsolete: string | null;
         };
         Element: {
             readonly id: number;
@@ -742,6 +1005,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ApiToken"][];
         };
+        PaginatedCoverageNoteList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["CoverageNote"][];
+        };
         PaginatedDiagramList: {
             /** @example 123 */
             count: number;
@@ -817,6 +1095,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Team"][];
         };
+        PaginatedTechniqueList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Technique"][];
+        };
         PaginatedThreatList: {
             /** @example 123 */
             count: number;
@@ -865,6 +1158,34 @@ export interface components {
             scope?: string;
             assumptions?: string;
         };
+        PatchedThreatUpdateRequest: {
+            status?: components["schemas"]["ThreatStatusEnum"];
+            likelihood?: number | null;
+            impact?: number | null;
+            rationale?: string;
+            notes?: string;
+            /** @description User id of a team member. */
+            owner?: number | null;
+            triaged?: boolean;
+            duplicate_of?: number | null;
+            /** @description Manual threats only. */
+            title?: string;
+            /** @description Manual threats only. */
+            description?: string;
+            /**
+             * @description Manual threats only.
+             *
+             *     * `S` - Spoofing
+             *     * `T` - Tampering
+             *     * `R` - Repudiation
+             *     * `I` - Information disclosure
+             *     * `D` - Denial of service
+             *     * `E` - Elevation of privilege
+             */
+            stride?: components["schemas"]["StrideEnum"];
+            /** @description Manual threats only. */
+            techniques?: string[];
+        };
         /**
          * @description * `owner` - Owner
          *     * `editor` - Editor
@@ -883,17 +1204,6 @@ export interface components {
          */
         StageEnum: "design" | "break" | "fix" | "verify" | "approved";
         /**
-         * @description * `open` - Open
-         *     * `mitigated` - Mitigated
-         *     * `accepted` - Accepted
-         *     * `transferred` - Transferred
-         *     * `eliminated` - Eliminated
-         *     * `not_applicable` - Not applicable
-         *     * `obsolete` - Obsolete
-         * @enum {string}
-         */
-        StatusEnum: "open" | "mitigated" | "accepted" | "transferred" | "eliminated" | "not_applicable" | "obsolete";
-        /**
          * @description * `S` - Spoofing
          *     * `T` - Tampering
          *     * `R` - Repudiation
@@ -903,6 +1213,15 @@ export interface components {
          * @enum {string}
          */
         StrideEnum: "S" | "T" | "R" | "I" | "D" | "E";
+        Tactic: {
+            readonly id: number;
+            attack_id: string;
+            name: string;
+            shortname: string;
+            description?: string;
+            order?: number;
+            url?: string;
+        };
         Team: {
             readonly id: number;
             name: string;
@@ -914,6 +1233,19 @@ export interface components {
         };
         TeamRequest: {
             name: string;
+        };
+        Technique: {
+            readonly id: number;
+            attack_id: string;
+            name: string;
+            description?: string;
+            readonly tactics: string[];
+            readonly parent: string;
+            platforms?: unknown;
+            url?: string;
+            revoked?: boolean;
+            deprecated?: boolean;
+            readonly mitigations: string[];
         };
         Threat: {
             readonly id: number;
@@ -930,16 +1262,44 @@ export interface components {
             readonly description: string;
             readonly explanation: unknown;
             readonly techniques: string[];
-            readonly status: components["schemas"]["StatusEnum"];
+            readonly status: components["schemas"]["ThreatStatusEnum"];
+            readonly status_before_obsolete: components["schemas"]["ThreatStatusEnum"];
             readonly likelihood: number | null;
             readonly impact: number | null;
+            readonly suggested_likelihood: number | null;
+            readonly suggested_impact: number | null;
             readonly inherent_score: number | null;
+            /** @description Why the likelihood and impact are what they are. */
+            readonly rationale: string;
+            /** @description Someone has looked at the threat and kept it. */
+            readonly triaged: boolean;
+            readonly duplicate_of: number | null;
             readonly owner: number | null;
             readonly notes: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+        };
+        ThreatCreateRequest: {
+            threat_model: number;
+            stride: components["schemas"]["StrideEnum"];
+            title: string;
+            /** @default  */
+            description: string;
+            /**
+             * @description Element key.
+             * @default
+             */
+            element: string;
+            /**
+             * @description Flow key.
+             * @default
+             */
+            flow: string;
+            techniques?: string[];
+            likelihood?: number | null;
+            impact?: number | null;
         };
         ThreatModel: {
             readonly id: number;
@@ -950,6 +1310,11 @@ export interface components {
             assumptions?: string;
             readonly stage: components["schemas"]["StageEnum"];
             readonly version: number;
+            readonly analysed_version: number | null;
+            /** Format: date-time */
+            readonly analysed_at: string | null;
+            readonly analysis_status: components["schemas"]["AnalysisStatusEnum"];
+            readonly analysis_error: string;
             readonly created_by: number | null;
             /** Format: date-time */
             readonly created_at: string;
@@ -973,6 +1338,17 @@ export interface components {
             scope?: string;
             assumptions?: string;
         };
+        /**
+         * @description * `open` - Open
+         *     * `mitigated` - Mitigated
+         *     * `accepted` - Accepted
+         *     * `transferred` - Transferred
+         *     * `eliminated` - Eliminated
+         *     * `not_applicable` - Not applicable
+         *     * `obsolete` - Obsolete
+         * @enum {string}
+         */
+        ThreatStatusEnum: "open" | "mitigated" | "accepted" | "transferred" | "eliminated" | "not_applicable" | "obsolete";
         /**
          * @description * `bool` - bool
          *     * `enum` - enum
@@ -1111,6 +1487,167 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    coverage_notes_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `S` - Spoofing
+                 *     * `T` - Tampering
+                 *     * `R` - Repudiation
+                 *     * `I` - Information disclosure
+                 *     * `D` - Denial of service
+                 *     * `E` - Elevation of privilege
+                 */
+                stride?: "D" | "E" | "I" | "R" | "S" | "T";
+                target_key?: string;
+                threat_model?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCoverageNoteList"];
+                };
+            };
+        };
+    };
+    coverage_notes_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoverageNoteCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CoverageNoteCreateRequest"];
+                "multipart/form-data": components["schemas"]["CoverageNoteCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverageNote"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    coverage_notes_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this coverage note. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverageNote"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    coverage_notes_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this coverage note. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1807,6 +2344,109 @@ export interface operations {
             };
         };
     };
+    rules_list: {
+        parameters: {
+            query?: {
+                layer?: "baseline" | "specific";
+                stride?: string;
+                target?: "data_store" | "external_entity" | "flow" | "process";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    rules_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    tactics_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tactic"][];
+                };
+            };
+        };
+    };
+    tactics_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this tactic. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tactic"];
+                };
+            };
+        };
+    };
     teams_list: {
         parameters: {
             query?: {
@@ -2045,6 +2685,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    techniques_list: {
+        parameters: {
+            query?: {
+                deprecated?: boolean;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                revoked?: boolean;
+                /** @description A search term. */
+                search?: string;
+                tactics__attack_id?: string;
+                tactics__shortname?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTechniqueList"];
+                };
+            };
+        };
+    };
+    techniques_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Technique"];
                 };
             };
         };
@@ -2291,6 +2984,124 @@ export interface operations {
             };
         };
     };
+    threat_models_analyse_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisResult"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_attack_paths_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Paths per crown jewel (1-5). */
+                k?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_coverage_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     threat_models_document_retrieve: {
         parameters: {
             query?: never;
@@ -2438,8 +3249,10 @@ export interface operations {
     threats_list: {
         parameters: {
             query?: {
-                element_key?: string;
-                flow_key?: string;
+                /** @description Element key. */
+                element?: string;
+                /** @description Flow key. */
+                flow?: string;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /**
@@ -2452,7 +3265,7 @@ export interface operations {
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
-                rule_id?: string;
+                rule?: string;
                 /** @description A search term. */
                 search?: string;
                 /**
@@ -2464,7 +3277,7 @@ export interface operations {
                  *     * `not_applicable` - Not applicable
                  *     * `obsolete` - Obsolete
                  */
-                status?: "accepted" | "eliminated" | "mitigated" | "not_applicable" | "obsolete" | "open" | "transferred";
+                status?: ("accepted" | "eliminated" | "mitigated" | "not_applicable" | "obsolete" | "open" | "transferred")[];
                 /**
                  * @description * `S` - Spoofing
                  *     * `T` - Tampering
@@ -2474,7 +3287,12 @@ export interface operations {
                  *     * `E` - Elevation of privilege
                  */
                 stride?: "D" | "E" | "I" | "R" | "S" | "T";
+                /** @description ATT&CK tactic id (TA0004) or shortname. */
+                tactic?: string;
+                /** @description ATT&CK technique id; sub-techniques count. */
+                technique?: string;
                 threat_model?: number;
+                triaged?: boolean;
             };
             header?: never;
             path?: never;
@@ -2488,6 +3306,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedThreatList"];
+                };
+            };
+        };
+    };
+    threats_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThreatCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ThreatCreateRequest"];
+                "multipart/form-data": components["schemas"]["ThreatCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Threat"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2510,6 +3380,142 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Threat"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threats_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threats_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedThreatUpdateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedThreatUpdateRequest"];
+                "multipart/form-data": components["schemas"]["PatchedThreatUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Threat"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threats_explanation_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description No such object, or not in one of your teams */

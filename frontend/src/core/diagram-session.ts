@@ -22,6 +22,8 @@ export interface OpsResult {
   version: number
   deleted_flows: string[]
   reparented: string[]
+  /** What the server did about threats after the batch ("done" in the request, or "queued"). */
+  analysis?: { status?: string }
 }
 
 /** What went wrong with a request: `status` 0 is the network, 400/403/409… the server's answer. */

@@ -2,7 +2,7 @@ import { openCounts, pathFromExplanation, riskBand, threatsFor, type EditorThrea
 
 const t = (over: Partial<EditorThreat>): EditorThreat => ({
   id: 1, fingerprint: 'R@x', stride: 'T', title: 'T', description: '', element: null, flow: null,
-  techniques: [], status: 'open', likelihood: null, impact: null, path: [], ...over,
+  techniques: [], status: 'open', likelihood: null, impact: null, suggested: false, matched: [], path: [], ...over,
 })
 
 describe('threats', () => {
@@ -30,6 +30,7 @@ describe('threats', () => {
 
   it('reads a path from an explanation of either shape', () => {
     expect(pathFromExplanation({ path: ['a', { key: 'b' }, 3] })).toEqual(['a', 'b'])
+    expect(pathFromExplanation({ path: ['user', 'web', 'db'], flows: ['f1', 'f2'], matched: ['x'] })).toEqual(['user', 'web', 'db', 'f1', 'f2'])
     expect(pathFromExplanation(null)).toEqual([])
   })
 })

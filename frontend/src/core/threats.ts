@@ -14,6 +14,10 @@ export interface EditorThreat {
   status: string
   likelihood: number | null
   impact: number | null
+  /** True when likelihood and impact are the rule's suggestion, not yet rated by a person. */
+  suggested: boolean
+  /** Why the engine raised it, in words (the rule's conditions that matched). */
+  matched: string[]
   /** Keys of the elements and flows on the threat's path, for graph-walk rules. */
   path: string[]
 }
@@ -71,14 +75,24 @@ export function threatsFor(threats: readonly EditorThreat[], keys: ReadonlySet<s
   )
 }
 
-/** Keys named in an engine explanation's path, whatever its exact shape (list of keys or of {key}). */
+/** Element and flow keys on an engine explanation's path (graph walks name both). */
 export function pathFromExplanation(explanation: unknown): string[] {
   if (!explanation || typeof explanation !== 'object') return []
-  const raw = (explanation as Record<string, unknown>).path
-  if (!Array.isArray(raw)) return []
-  return raw.flatMap((item) => {
-    if (typeof item === 'string') return [item]
-    if (item && typeof item === 'object' && typeof (item as { key?: unknown }).key === 'string') return [(item as { key: string }).key]
-    return []
-  })
+  const keys: string[] = []
+  for (const field of ['path', 'flows']) {
+    const raw = (explanation as Record<string, unknown>)[field]
+    if (!Array.isArray(raw)) continue
+    for (const item of raw) {
+      if (typeof item === 'string') keys.push(item)
+      else if (item && typeof item === 'object' && typeof (item as { key?: unknown }).key === 'string') keys.push((item as { key: string }).key)
+    }
+  }
+  return keys
+}
+
+/** The engine's reasons, when the explanation carries them. */
+export function matchedFromExplanation(explanation: unknown): string[] {
+  if (!explanation || typeof explanation !== 'object') return []
+  const raw = (explanation as Record<string, unknown>).matched
+  return Array.isArray(raw) ? raw.filter((item): item is string => typeof item === 'string') : []
 }

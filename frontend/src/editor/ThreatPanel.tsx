@@ -11,6 +11,7 @@ import type { DiagramState } from '../core/types'
 interface Props {
   threats: readonly EditorThreat[] | null
   loadError: string | null
+  analysing: boolean
   state: DiagramState
   selection: ReadonlySet<string>
   scope: 'selection' | 'model'
@@ -19,7 +20,7 @@ interface Props {
   onActivate: (threat: EditorThreat | null) => void
 }
 
-export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, state, selection, scope, onScope, activeThreat, onActivate }: Props) {
+export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, analysing, state, selection, scope, onScope, activeThreat, onActivate }: Props) {
   const keys = scope === 'model' ? new Set<string>() : selection
   const shown = threats ? threatsFor(threats, keys) : []
   const heading = scope === 'model' || selection.size === 0 ? 'All threats of the model' : `Threats of ${describeKeys(state, selection)}`
@@ -36,6 +37,11 @@ export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, state
       <h2 className="panel-subtitle">
         {heading} <span className="count">({shown.length})</span>
       </h2>
+      {analysing && (
+        <p className="muted" role="status">
+          The analysis of this large model is running; the list updates when it is done.
+        </p>
+      )}
       {loadError && (
         <p className="form-error" role="alert">
           Threats could not be loaded: {loadError}
@@ -71,8 +77,8 @@ export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, state
                   <span className="threat-title">{threat.title}</span>
                   <span className="threat-meta">
                     <span className={`status status-${threat.status}`}>{threat.status.replace(/_/g, ' ')}</span>
-                    <span className={`risk risk-${band}`} title="Likelihood × impact">
-                      {score === null ? 'risk not rated' : `risk ${score} (${threat.likelihood}×${threat.impact})`}
+                    <span className={`risk risk-${band}`} title={threat.suggested ? 'Likelihood × impact suggested by the rule; not rated yet' : 'Likelihood × impact'}>
+                      {score === null ? 'risk not rated' : `risk ${score} (${threat.likelihood}×${threat.impact})${threat.suggested ? ' suggested' : ''}`}
                     </span>
                     {threat.techniques.map((technique) => (
                       <span key={technique} className="technique">
@@ -81,6 +87,12 @@ export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, state
                     ))}
                     {where.length === 0 && <span className="muted small-text">on another diagram</span>}
                   </span>
+                  {on && threat.matched.length > 0 && (
+                    <span className="threat-why">
+                      <span className="sr-only">Why: </span>
+                      {threat.matched.join('; ')}
+                    </span>
+                  )}
                 </span>
               </button>
             </li>

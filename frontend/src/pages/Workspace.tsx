@@ -8,10 +8,10 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react'
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { ApiError } from '../api/client'
 import { diagrams as diagramApi, models, vocabulary as vocabularyApi, type MeWithTeams } from '../api/endpoints'
-import { loadThreats, threatsFromDocument } from '../api/threats'
+import { analysisQueued, loadThreats, threatsFromDocument, waitForAnalysis } from '../api/threats'
 import { addFromStencil, copySelection, deleteOps, describeKeys, pasteOps, type Clipboard } from '../core/actions'
 import type { Decorations, ElementNode, FlowEdge } from '../core/canvas-mapping'
-import { DiagramSession, type Transport } from '../core/diagram-session'
+import { DiagramSession, type OpsResult, type Transport } from '../core/diagram-session'
 import { absolutePosition, sizeOf } from '../core/geometry'
 import { diagramState, findDiagram } from '../core/mapping'
 import type { Op } from '../core/ops'
@@ -53,6 +53,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
   const [loadError, setLoadError] = useState<string | null>(null)
   const [threats, setThreats] = useState<EditorThreat[] | null>(null)
   const [threatError, setThreatError] = useState<string | null>(null)
+  const [analysing, setAnalysing] = useState(false)
   const [active, setActive] = useState<number | null>(null)
   const [unsaved, setUnsaved] = useState<ReadonlySet<number>>(new Set())
   const sessions = useRef(new Map<number, DiagramSession>())
@@ -100,6 +101,24 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
       })
   }, [modelId])
 
+  const afterSave = useCallback(
+    (result: OpsResult) => {
+      if (!analysisQueued(result)) {
+        refreshThreats()
+        return
+      }
+      setAnalysing(true)
+      waitForAnalysis(modelId)
+        .then((list) => {
+          setThreats(list)
+          setThreatError(null)
+        })
+        .catch((error: unknown) => setThreatError(error instanceof Error ? error.message : 'error'))
+        .finally(() => setAnalysing(false))
+    },
+    [modelId, refreshThreats],
+  )
+
   const transport: Transport = useMemo(
     () => ({
       postOps: (id, base, ops) => diagramApi.ops(id, base, ops),
@@ -128,7 +147,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
         state: diagramState(current, id),
         transport,
         vocab,
-        onSaved: refreshThreats,
+        onSaved: afterSave,
       })
       session.subscribe(() =>
         setUnsaved((prev) => {
@@ -143,7 +162,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
       sessions.current.set(id, session)
       return session
     },
-    [transport, vocab, refreshThreats],
+    [transport, vocab, afterSave],
   )
 
   useEffect(() => {
@@ -234,6 +253,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
             vocab={vocab}
             threats={threats}
             threatError={threatError}
+            analysing={analysing}
             canWrite={canWrite}
             tabs={
               <DiagramTabs
@@ -268,13 +288,14 @@ interface BodyProps {
   vocab: VocabularyIndex
   threats: EditorThreat[] | null
   threatError: string | null
+  analysing: boolean
   canWrite: boolean
   tabs: ReactNode
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
 
-function WorkspaceBody({ session, doc, vocab, threats, threatError, canWrite, tabs }: BodyProps) {
+function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, canWrite, tabs }: BodyProps) {
   const snapshot = useSession(session)
   const { state } = snapshot
   const readOnly = !canWrite || snapshot.readOnly
@@ -541,6 +562,7 @@ function WorkspaceBody({ session, doc, vocab, threats, threatError, canWrite, ta
             <ThreatPanel
               threats={threats}
               loadError={threatError}
+              analysing={analysing}
               state={state}
               selection={liveSelection}
               scope={scope}

@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 
 from conftest import SMALL_DIAGRAM_OPS
 from dfd.models import Diagram, Element, Flow
-from dfd.services import apply_ops
 from stride.models import Technique, Threat
+from threatmodel.analysis import diagram_change
 from threatmodel.models import ThreatModel
 from threatmodel.services import threat_model_create
 from threatmodel.tests.browser.conftest import Workshop, sign_in
@@ -112,12 +112,74 @@ def test_draw_a_diagram_from_scratch_with_the_mouse(page: Page, workshop: Worksh
     expect(page.locator(".ws-right").get_by_label("Runs as root")).to_have_value("true")
     shot(page, "story-1-reloaded")
 
+    # The threats the engine found for the drawing are in the panel, and the web process's own
+    # list names the root container.
+    live = Threat.objects.filter(threat_model=model).exclude(status="obsolete")
+    assert live.count() > 0
+    page.get_by_role("tab", name=re.compile("Threats")).click()
+    expect(page.get_by_role("tab", name=re.compile("Threats"))).to_contain_text(str(live.count()))
+    expect(page.locator(".threat-row", has_text="The container runs as root")).to_have_count(1)
+    expect(page.locator(".threat-list .threat-row")).to_have_count(live.filter(element_key=elements["Web"].key).count() + _path_threats(live, elements["Web"].key))
+    page.get_by_role("button", name="Whole model").click()
+    expect(page.locator(".threat-list .threat-row")).to_have_count(live.count())
+    expect(node(page, "Web").locator(".dfd-badge")).to_have_text(str(live.filter(element_key=elements["Web"].key, flow_key="").count()))
+    shot(page, "story-1-threats")
+
+
+def _path_threats(threats: Any, key: str) -> int:
+    """Threats about other elements whose explanation's path runs through ``key``."""
+    return sum(
+        1
+        for t in threats.exclude(element_key=key)
+        if key in (t.explanation or {}).get("path", []) or key in (t.explanation or {}).get("flows", [])
+    )
+
+
+def test_changing_a_property_changes_the_threat_list(page: Page, workshop: Workshop, shot: Any) -> None:
+    model = _small_model(workshop, "Properties")
+    sign_in(page, workshop.url, "ana")
+    page.goto(f"{workshop.url}/models/{model.pk}/")
+    node(page, "Web").click()
+    page.get_by_role("tab", name=re.compile("Threats")).click()
+    rows = page.locator(".threat-list .threat-row")
+    breakout = page.locator(".threat-row", has_text="A privileged container can break out to the node")
+    expect(rows.first).to_be_visible()
+    expect(breakout).to_have_count(0)
+    before = rows.count()
+
+    # Web is marked privileged: the engine adds the container-escape threats, the panel follows.
+    page.get_by_role("tab", name="Properties").click()
+    page.locator(".ws-right").get_by_label("Privileged container").select_option("true")
+    wait_saved(page)
+    page.get_by_role("tab", name=re.compile("Threats")).click()
+    expect(breakout).to_have_count(1)
+    expect(breakout.locator(".stride")).to_have_text("E")
+    expect(breakout).to_contain_text("T1611")
+    live = Threat.objects.filter(threat_model=model).exclude(status="obsolete")
+    assert {"K8S-001", "K8S-002", "K8S-003"} <= set(live.filter(element_key="web").values_list("rule_id", flat=True))
+    expect(rows).to_have_count(live.filter(element_key="web").count() + _path_threats(live, "web"))
+    breakout.click()
+    expect(node(page, "Web").locator(".dfd-shape")).to_have_class(re.compile("is-highlighted"))
+    shot(page, "story-3-privileged")
+
+    # And back: the threats no longer apply and leave the list (the server keeps them as obsolete).
+    page.get_by_role("tab", name="Properties").click()
+    page.locator(".ws-right").get_by_label("Privileged container").select_option("false")
+    wait_saved(page)
+    page.get_by_role("tab", name=re.compile("Threats")).click()
+    expect(breakout).to_have_count(0)
+    expect(rows).to_have_count(before)
+    assert Threat.objects.get(threat_model=model, rule_id="K8S-001").status == "obsolete"
+    assert live.filter(element_key="web").count() + _path_threats(live, "web") == before
+    shot(page, "story-3-unprivileged")
+
 
 def _small_model(workshop: Workshop, name: str) -> ThreatModel:
-    """A model with the shared small diagram: a user, web and db in an app boundary, two flows."""
+    """A model with the shared small diagram (a user, web and db in an app boundary, two flows),
+    drawn through the same write path as the editor's, so the engine has analysed it."""
     model = threat_model_create(actor=workshop.users["ana"], team=workshop.team, name=name)
     diagram = Diagram.objects.get(threat_model=model)
-    apply_ops(diagram_id=diagram.pk, actor=None, base_version=diagram.version, ops=SMALL_DIAGRAM_OPS)
+    diagram_change(actor=workshop.users["ana"], diagram_id=diagram.pk, base_version=diagram.version, ops=SMALL_DIAGRAM_OPS)
     return model
 
 
@@ -321,9 +383,9 @@ def test_export_tabs_and_a_refusal_from_the_server_next_to_its_field(page: Page,
 
 def test_selecting_moving_nesting_and_a_threat_that_highlights_its_element(page: Page, workshop: Workshop, shot: Any) -> None:
     """Shift-click and box selection, a boundary that carries its contents, a drop into a boundary,
-    duplicate — and a threat row (made here by hand, as a workshop would) that lights up its element."""
+    duplicate — and a threat (added by hand, as a workshop would) whose row lights up its element."""
     model = _small_model(workshop, "Moves")
-    technique = Technique.objects.create(attack_id="T1611", stix_id="attack-pattern--t1611", name="Escape to Host")
+    technique = Technique.objects.get(attack_id="T1611")  # the shipped ATT&CK catalogue
     web_row = Element.objects.get(threat_model=model, key="web")
     threat = Threat.objects.create(
         threat_model=model, fingerprint="MANUAL-1@web", origin="manual", stride="E", element=web_row, element_key="web",
@@ -332,7 +394,9 @@ def test_selecting_moving_nesting_and_a_threat_that_highlights_its_element(page:
     threat.techniques.add(technique)
     sign_in(page, workshop.url, "ana")
     page.goto(f"{workshop.url}/models/{model.pk}/")
-    expect(node(page, "Web").locator(".dfd-badge")).to_have_text("1")
+    on_web = Threat.objects.filter(threat_model=model, element_key="web", flow_key="", status="open").count()
+    assert on_web > 1  # the engine's, and the one made by hand
+    expect(node(page, "Web").locator(".dfd-badge")).to_have_text(str(on_web))
 
     # Shift-click adds to the selection; a box drawn on the empty canvas selects what it encloses.
     node(page, "User").click()
