@@ -3,7 +3,7 @@
  * STRIDE letter, the title, ATT&CK techniques, status and risk; activating it highlights the
  * element, flow or path it is about on the canvas.
  */
-import { memo } from 'react'
+import { memo, useMemo, useState } from 'react'
 import { describeKeys } from '../core/actions'
 import { riskBand, riskScore, STRIDE_NAMES, threatKeys, threatsFor, type EditorThreat } from '../core/threats'
 import type { DiagramState } from '../core/types'
@@ -21,8 +21,11 @@ interface Props {
 }
 
 export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, analysing, state, selection, scope, onScope, activeThreat, onActivate }: Props) {
-  const keys = scope === 'model' ? new Set<string>() : selection
-  const shown = threats ? threatsFor(threats, keys) : []
+  const shown = useMemo(() => (threats ? threatsFor(threats, scope === 'model' ? new Set<string>() : selection) : []), [threats, scope, selection])
+  // A large model has thousands of threats; rows are added a page at a time, so the panel never
+  // puts them all into the page at once.
+  const [limit, setLimit] = useState(PAGE)
+  const visible = shown.length > limit ? shown.slice(0, limit) : shown
   const heading = scope === 'model' || selection.size === 0 ? 'All threats of the model' : `Threats of ${describeKeys(state, selection)}`
   return (
     <div className="panel-body threat-panel">
@@ -56,7 +59,7 @@ export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, analy
         </p>
       )}
       <ul className="threat-list" aria-label="Threats">
-        {shown.map((threat) => {
+        {visible.map((threat) => {
           const score = riskScore(threat)
           const band = riskBand(threat)
           const on = threat.id === activeThreat
@@ -99,6 +102,13 @@ export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, analy
           )
         })}
       </ul>
+      {shown.length > visible.length && (
+        <button type="button" onClick={() => setLimit((n) => n + PAGE)}>
+          Show {Math.min(PAGE, shown.length - visible.length)} more ({shown.length - visible.length} not shown)
+        </button>
+      )}
     </div>
   )
 })
+
+const PAGE = 100

@@ -548,6 +548,7 @@ function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, c
             </button>
           </div>
           <div role="tabpanel" id="panel-properties" aria-labelledby="tab-properties" hidden={rightTab !== 'properties'}>
+            {rightTab === 'properties' && (
             <PropertyPanel
               state={state}
               selection={liveSelection}
@@ -557,8 +558,10 @@ function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, c
               onEdit={onEdit}
               onDelete={deleteSelection}
             />
+            )}
           </div>
           <div role="tabpanel" id="panel-threats" aria-labelledby="tab-threats" hidden={rightTab !== 'threats'}>
+            {rightTab === 'threats' && (
             <ThreatPanel
               threats={threats}
               loadError={threatError}
@@ -570,6 +573,7 @@ function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, c
               activeThreat={activeThreat}
               onActivate={activateThreat}
             />
+            )}
           </div>
         </aside>
       </div>
