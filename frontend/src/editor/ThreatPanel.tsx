@@ -88,7 +88,7 @@ export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, analy
                         {technique}
                       </span>
                     ))}
-                    {where.length === 0 && <span className="muted small-text">on another diagram</span>}
+                    <span className="threat-target">{where.length === 0 ? 'on another diagram' : `on ${targetName(state, threat)}`}</span>
                   </span>
                   {on && threat.matched.length > 0 && (
                     <span className="threat-why">
@@ -112,3 +112,9 @@ export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, analy
 })
 
 const PAGE = 100
+
+function targetName(state: DiagramState, threat: EditorThreat): string {
+  if (threat.flow && state.flows.has(threat.flow)) return describeKeys(state, [threat.flow])
+  if (threat.element && state.elements.has(threat.element)) return describeKeys(state, [threat.element])
+  return describeKeys(state, threatKeys(threat).filter((key) => state.elements.has(key) || state.flows.has(key)).slice(0, 1))
+}

@@ -9,7 +9,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } fro
 import { ApiError } from '../api/client'
 import { diagrams as diagramApi, models, vocabulary as vocabularyApi, type MeWithTeams } from '../api/endpoints'
 import { analysisQueued, loadThreats, threatsFromDocument, waitForAnalysis } from '../api/threats'
-import { addFromStencil, copySelection, deleteOps, describeKeys, pasteOps, type Clipboard } from '../core/actions'
+import { addFromStencil, copySelection, deleteOps, describeKeys, pasteOps } from '../core/actions'
 import type { Decorations, ElementNode, FlowEdge } from '../core/canvas-mapping'
 import { DiagramSession, type OpsResult, type Transport } from '../core/diagram-session'
 import { absolutePosition, sizeOf } from '../core/geometry'
@@ -19,6 +19,7 @@ import { STENCILS, type Stencil } from '../core/stencils'
 import { openCounts, threatKeys, type EditorThreat } from '../core/threats'
 import type { DocumentModel } from '../core/types'
 import { indexVocabulary, type VocabularyIndex } from '../core/validation'
+import { clipboard } from '../editor/clipboard'
 import { DiagramTabs } from '../editor/DiagramTabs'
 import { EditorCanvas } from '../editor/EditorCanvas'
 import { exportPng, exportSvg } from '../editor/export-image'
@@ -308,7 +309,6 @@ function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, c
   const [snap, setSnap] = useState(true)
   const [help, setHelp] = useState(false)
   const [problem, setProblem] = useState<string | null>(null)
-  const clipboard = useRef<Clipboard | null>(null)
   const addCount = useRef(0)
   const diagramName = doc.diagrams.find((d) => d.id === session.diagramId)?.name ?? 'Diagram'
 
@@ -374,14 +374,15 @@ function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, c
 
   const copy = useCallback(() => {
     const { state: current, selection: selected } = live.current
-    if (selected.size > 0) clipboard.current = copySelection(current, selected)
+    if (selected.size > 0) clipboard.set(copySelection(current, selected))
   }, [])
 
   const paste = useCallback(() => {
     const { state: current, readOnly: ro } = live.current
-    if (ro || !clipboard.current || clipboard.current.elements.length === 0) return
-    const { ops, keys } = pasteOps(current, clipboard.current)
-    const failure = session.edit(`Paste ${clipboard.current.elements.length} element(s)`, ops)
+    const copied = clipboard.get()
+    if (ro || !copied || copied.elements.length === 0) return
+    const { ops, keys } = pasteOps(current, copied)
+    const failure = session.edit(`Paste ${copied.elements.length} element(s)`, ops)
     if (failure) setProblem(failure)
     else setSelection(new Set(keys))
   }, [session])
