@@ -8,7 +8,7 @@ import { Handle, NodeResizer, Position, type NodeProps } from '@xyflow/react'
 import { memo, useCallback } from 'react'
 import type { ElementNode } from '../core/canvas-mapping'
 import { STENCILS } from '../core/stencils'
-import { useNodeActions } from './EditorContext'
+import { useNodeActions } from './node-actions'
 import { renderStats } from './render-stats'
 
 const COMPONENT_LABEL = new Map(STENCILS.filter((s) => s.group === 'cloud-native').map((s) => [s.properties.component, s.label]))
