@@ -201,12 +201,6 @@ export class DiagramSession {
     void this.flush()
   }
 
-  dispose(): void {
-    if (this.retryHandle !== null) this.cancel(this.retryHandle)
-    if (this.flushHandle !== null) this.cancel(this.flushHandle)
-    this.listeners.clear()
-  }
-
   // --- saving -------------------------------------------------------------------------------
 
   private requestFlush(): void {

@@ -172,10 +172,9 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
       if ([...all.values()].some((session) => session.unsaved)) event.preventDefault()
     }
     window.addEventListener('beforeunload', warn)
-    return () => {
-      window.removeEventListener('beforeunload', warn)
-      for (const session of all.values()) session.dispose()
-    }
+    // Sessions are not stopped when the workspace closes: edits still pending keep being sent
+    // (and retried) in the background until the server has them.
+    return () => window.removeEventListener('beforeunload', warn)
   }, [])
 
   const role = me.teams.find((team) => team.id === doc?.team)?.role
