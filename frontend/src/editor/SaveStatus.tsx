@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react'
 import type { SessionSnapshot } from '../core/diagram-session'
 
-export function SaveStatus({ snapshot, onRetry }: { snapshot: SessionSnapshot; onRetry: () => void }) {
+export function SaveStatus({ snapshot, readOnly, onRetry }: { snapshot: SessionSnapshot; readOnly: boolean; onRetry: () => void }) {
   const [, tick] = useState(0)
   useEffect(() => {
     if (snapshot.status !== 'failed') return
@@ -11,7 +11,7 @@ export function SaveStatus({ snapshot, onRetry }: { snapshot: SessionSnapshot; o
   }, [snapshot.status])
   const { status, pendingCount } = snapshot
   let text: string
-  if (snapshot.readOnly) text = 'Read only'
+  if (readOnly) text = 'Read only'
   else if (status === 'saved') text = 'All changes saved'
   else if (status === 'saving') text = `Saving ${pendingCount} change${pendingCount === 1 ? '' : 's'}…`
   else if (status === 'pending') text = `${pendingCount} change${pendingCount === 1 ? '' : 's'} waiting`
@@ -22,7 +22,7 @@ export function SaveStatus({ snapshot, onRetry }: { snapshot: SessionSnapshot; o
   }
   return (
     <div
-      className={`save-status save-${snapshot.readOnly ? 'readonly' : status}`}
+      className={`save-status save-${readOnly ? 'readonly' : status}`}
       role="status"
       aria-live="polite"
       data-status={status}

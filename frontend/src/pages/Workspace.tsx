@@ -516,7 +516,7 @@ function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, c
           Help
         </button>
         <span className="toolbar-spacer" />
-        <SaveStatus snapshot={snapshot} onRetry={() => session.retryNow()} />
+        <SaveStatus snapshot={snapshot} readOnly={readOnly} onRetry={() => session.retryNow()} />
       </div>
       <div className="ws-body">
         <Palette onAdd={addStencil} disabled={readOnly} />

@@ -333,9 +333,28 @@ def test_the_model_list_and_the_demo_workspace(page: Page, workshop: Workshop, s
     shot(page, "workspace-demo")
     page.get_by_role("tab", name=re.compile("Threats")).click()
     shot(page, "workspace-demo-threats")
+    # A graph-walk threat lights up its whole path across the diagram.
+    page.locator(".threat-row", has_text="A crown jewel is reachable").first.click()
+    expect(page.locator(".dfd-shape.is-highlighted, .dfd-boundary.is-highlighted").nth(2)).to_be_visible()
+    expect(page.locator(".threat-row.is-active .threat-why")).to_contain_text("→")
+    shot(page, "workspace-demo-path")
+    page.keyboard.press("Escape")
     page.keyboard.press("?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     shot(page, "workspace-help")
+
+
+def test_a_reviewer_reads_but_cannot_draw(page: Page, workshop: Workshop) -> None:
+    call_command("seed_demo", verbosity=0)
+    sign_in(page, workshop.url, "reviewer", "demo-workshop")
+    page.get_by_role("link", name="Online shop on Kubernetes").click()
+    expect(node(page, "Storefront")).to_be_visible()
+    expect(page.locator(".save-status")).to_have_text("Read only")
+    expect(page.locator('[data-stencil="process"]')).to_be_disabled()
+    node(page, "Storefront").click()
+    expect(page.locator(".ws-right").get_by_label("Privileged container")).to_be_disabled()
+    page.keyboard.press("Delete")
+    expect(node(page, "Storefront")).to_be_visible()
 
 
 def test_export_tabs_and_a_refusal_from_the_server_next_to_its_field(page: Page, workshop: Workshop, shot: Any) -> None:
