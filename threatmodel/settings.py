@@ -213,7 +213,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "threatmodel.choices.Stage",
+        "DecisionKindEnum": "threatmodel.models.workflow.DecisionKind",
+        "DecisionStatusEnum": "threatmodel.models.workflow.DecisionStatus",
+        "MitigationStatusEnum": "threatmodel.models.workflow.MitigationStatus",
+        "MitigationSettableStatusEnum": "threatmodel.models.workflow.SETTABLE_MITIGATION_STATUSES",
+        "ThreatStatusEnum": "stride.choices.ThreatStatus",
+    },
 }
 
 # --- Product limits -----------------------------------------------------------------------------------
