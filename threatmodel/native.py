@@ -91,6 +91,9 @@ def _load(model: ThreatModel) -> dict[str, Any]:
             "rationale",
             "triaged",
             "duplicate_of__fingerprint",
+            "suggested_likelihood",
+            "suggested_impact",
+            "status_before_obsolete",
         )
     )
     techniques: dict[int, list[str]] = defaultdict(list)
@@ -181,6 +184,9 @@ def _threat_out(row: Mapping[str, Any], techniques: list[str]) -> dict[str, Any]
         "rationale": row["rationale"],
         "triaged": row["triaged"],
         "duplicate_of": row["duplicate_of__fingerprint"],
+        "suggested_likelihood": row["suggested_likelihood"],
+        "suggested_impact": row["suggested_impact"],
+        "status_before_obsolete": row["status_before_obsolete"] or None,
     }
 
 
@@ -460,6 +466,11 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
             "notes": check.text(threat, "notes", t_path, 20_000),
             "rationale": check.text(threat, "rationale", t_path, 20_000),
             "triaged": triaged,
+            "suggested_likelihood": check.level(threat, "suggested_likelihood", t_path),
+            "suggested_impact": check.level(threat, "suggested_impact", t_path),
+            "status_before_obsolete": check.choice(
+                threat, "status_before_obsolete", t_path, ["", *ThreatStatus.values], default=""
+            ) if threat.get("status_before_obsolete") is not None else "",
         }
         threats.append((fields, [t for t in techniques if isinstance(t, str)]))
         if duplicate_of is not None:

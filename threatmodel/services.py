@@ -219,7 +219,11 @@ def threat_model_update(*, actor: User, threat_model: ThreatModel, **changes: st
         for name, value in changes.items():
             setattr(locked, name, value.strip() if name == "name" else value)
         locked.full_clean()
+        was_current = locked.analysed_version == locked.version
         locked.version = F("version") + 1
+        if was_current:
+            # Name, scope and assumptions do not change the threats: the analysis stays current.
+            locked.analysed_version = F("version") + 1
         locked.save()
         locked.refresh_from_db()
         audit_record(

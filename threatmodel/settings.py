@@ -236,6 +236,9 @@ THREATMODEL_IMPORT_MAX_BYTES = env_int("THREATMODEL_IMPORT_MAX_BYTES", 20 * 1024
 # Bounds that keep a single request (and a hostile file) from exhausting the server.
 THREATMODEL_MAX_OPS_PER_BATCH = env_int("THREATMODEL_MAX_OPS_PER_BATCH", 50_000)
 THREATMODEL_MAX_ELEMENTS_PER_MODEL = env_int("THREATMODEL_MAX_ELEMENTS_PER_MODEL", 50_000)
+# Up to this many elements a model is re-analysed inside the request that changed it; larger
+# models are analysed by a Celery task (bench/analyse.py measures both sides of this line).
+THREATMODEL_INLINE_ANALYSIS_MAX_ELEMENTS = env_int("THREATMODEL_INLINE_ANALYSIS_MAX_ELEMENTS", 2_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = THREATMODEL_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from conftest import World
 from dfd.services import apply_ops
 from stride.coverage import coverage_for
-from stride.models import AttackMitigation, CoverageNote, Mitigates, Technique, Threat
+from stride.models import AttackMitigation, CoverageNote, Technique, Threat
 from threatmodel.models import Decision, Mitigation, ThreatMitigation, ThreatModel
 
 # The properties the world fixture's diagram leaves unset, so that it passes the design gate.
@@ -93,17 +93,8 @@ def acceptance(world: World, threat: Threat, days: int = 90, **fields: Any) -> D
 
 
 def attack_catalogue() -> dict[str, Any]:
-    """A small ATT&CK catalogue: T1611 (escape) with its sub-technique-free mitigations, T1552 and T1552.007."""
-    t1611, _ = Technique.objects.get_or_create(attack_id="T1611", defaults={"stix_id": "attack-pattern--t1611", "name": "Escape to Host"})
-    t1552 = Technique.objects.create(attack_id="T1552", stix_id="attack-pattern--t1552", name="Unsecured Credentials")
-    t1552_007 = Technique.objects.create(
-        attack_id="T1552.007", stix_id="attack-pattern--t1552-007", name="Container API", parent=t1552
-    )
-    m1048 = AttackMitigation.objects.create(attack_id="M1048", stix_id="course-of-action--m1048", name="Application Isolation and Sandboxing")
-    m1026 = AttackMitigation.objects.create(attack_id="M1026", stix_id="course-of-action--m1026", name="Privileged Account Management")
-    m1035 = AttackMitigation.objects.create(attack_id="M1035", stix_id="course-of-action--m1035", name="Limit Access to Resource Over Network")
-    Mitigates.objects.create(mitigation=m1048, technique=t1611, stix_id="relationship--1", description="Use sandboxed runtimes.")
-    Mitigates.objects.create(mitigation=m1026, technique=t1611, stix_id="relationship--2", description="Avoid privileged containers.")
-    Mitigates.objects.create(mitigation=m1026, technique=t1552_007, stix_id="relationship--3")
-    Mitigates.objects.create(mitigation=m1035, technique=t1552, stix_id="relationship--4")
-    return {"T1611": t1611, "T1552": t1552, "T1552.007": t1552_007, "M1048": m1048, "M1026": m1026, "M1035": m1035}
+    """Rows of the shipped ATT&CK catalogue (loaded after every migrate and flush) the tests use."""
+    techniques = {t.attack_id: t for t in Technique.objects.filter(attack_id__in=["T1611", "T1552", "T1552.007"])}
+    mitigations = {m.attack_id: m for m in AttackMitigation.objects.filter(attack_id__in=["M1048", "M1026", "M1035"])}
+    assert len(techniques) == 3 and len(mitigations) == 3, "the shipped ATT&CK catalogue is not loaded"
+    return {**techniques, **mitigations}

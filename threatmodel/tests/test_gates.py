@@ -128,6 +128,7 @@ def test_break_gate_needs_every_coverage_cell_covered() -> None:
     items = gates.break_gate(facts("break", coverage=gap))
     assert codes(items) == ["coverage_gap"]
     assert items[0].as_dict()["object"] == {"type": "element", "id": 4, "key": "db×I", "url": "/api/v1/elements/4/"}
+    assert [a.url for a in items[0].actions] == ["/api/v1/coverage-notes/", "/api/v1/threats/"]
 
 
 def test_a_coverage_note_covers_a_cell() -> None:

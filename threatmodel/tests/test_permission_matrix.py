@@ -16,7 +16,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD, World
-from stride.models import Threat
+from stride.models import CoverageNote, Tactic, Threat
 from threatmodel.api.urls import router
 from threatmodel.models import ApiToken, Membership
 from threatmodel.native import native_export
@@ -160,9 +160,32 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("vocabulary", "list"): Row(Call("get", lambda w, p: "/api/v1/vocabulary/"), same(200)),
     # --- threats
     ("threat", "list"): Row(Call("get", lambda w, p: "/api/v1/threats/"), same(200), hides_team_objects=True),
-    ("threat", "retrieve"): Row(
-        Call("get", lambda w, p: f"/api/v1/threats/{Threat.objects.get(threat_model=w.model).pk}/"), READ_MEMBERS
+    ("threat", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/"), READ_MEMBERS),
+    ("threat", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/threats/", lambda w, p: {"threat_model": w.model.pk, "stride": "I", "title": "Leak", "element": "db"}),
+        CREATE,
     ),
+    ("threat", "partial_update"): Row(Call("patch", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/", lambda w, p: {"notes": "seen"}), WRITE),
+    ("threat", "destroy"): Row(Call("delete", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/"), DELETE_AS_EDITOR),
+    ("threat", "explanation"): Row(Call("get", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/explanation/"), READ_MEMBERS),
+    ("coverage-note", "list"): Row(Call("get", lambda w, p: "/api/v1/coverage-notes/"), same(200), hides_team_objects=True),
+    ("coverage-note", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/coverage-notes/",
+             lambda w, p: {"threat_model": w.model.pk, "target": "user", "stride": "R", "reason": "Signed requests"}),
+        CREATE,
+    ),
+    ("coverage-note", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/coverage-notes/{the_note(w).pk}/"), READ_MEMBERS),
+    ("coverage-note", "destroy"): Row(Call("delete", lambda w, p: f"/api/v1/coverage-notes/{the_note(w).pk}/"), DELETE_AS_EDITOR),
+    ("threat-model", "analyse"): Row(Call("post", model_url("analyse/")), WRITE),
+    ("threat-model", "coverage"): Row(Call("get", model_url("coverage/")), READ_MEMBERS),
+    ("threat-model", "attack_paths"): Row(Call("get", model_url("attack-paths/?k=2")), READ_MEMBERS),
+    # The rule library and the ATT&CK catalogue are the same for everyone signed in.
+    ("rule", "list"): Row(Call("get", lambda w, p: "/api/v1/rules/"), same(200)),
+    ("rule", "retrieve"): Row(Call("get", lambda w, p: "/api/v1/rules/K8S-001/"), same(200)),
+    ("technique", "list"): Row(Call("get", lambda w, p: "/api/v1/techniques/?tactics__shortname=privilege-escalation"), same(200)),
+    ("technique", "retrieve"): Row(Call("get", lambda w, p: "/api/v1/techniques/T1611/"), same(200)),
+    ("tactic", "list"): Row(Call("get", lambda w, p: "/api/v1/tactics/"), same(200)),
+    ("tactic", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/tactics/{Tactic.objects.get(attack_id='TA0004').pk}/"), same(200)),
     # --- the workflow (issue 4)
     ("threat-model-workflow", "gates"): Row(Call("get", model_url("gates/")), READ_MEMBERS),
     ("threat-model-workflow", "advance"): Row(
@@ -189,9 +212,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("mitigation", "retrieve"): Row(Call("get", lambda w, p: _mitigation_url(w)), READ_MEMBERS),
     ("mitigation", "partial_update"): Row(Call("patch", lambda w, p: _mitigation_url(w), lambda w, p: {"title": "Renamed"}), WRITE),
     ("mitigation", "destroy"): Row(Call("delete", lambda w, p: _mitigation_url(w)), DELETE_AS_EDITOR),
-    ("mitigation", "link"): Row(Call("post", lambda w, p: _mitigation_url(w, "link/"), lambda w, p: {"threats": [_threat(w).pk]}), WRITE),
+    ("mitigation", "link"): Row(Call("post", lambda w, p: _mitigation_url(w, "link/"), lambda w, p: {"threats": [the_threat(w).pk]}), WRITE),
     ("mitigation", "unlink"): Row(
-        Call("post", lambda w, p: _mitigation_url(w, "unlink/", linked=True), lambda w, p: {"threats": [_threat(w).pk]}), WRITE
+        Call("post", lambda w, p: _mitigation_url(w, "unlink/", linked=True), lambda w, p: {"threats": [the_threat(w).pk]}), WRITE
     ),
     ("mitigation", "set_status"): Row(
         Call("post", lambda w, p: _mitigation_url(w, "status/"), lambda w, p: {"status": "implemented"}), WRITE
@@ -203,7 +226,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("decision", "list"): Row(Call("get", lambda w, p: "/api/v1/decisions/"), same(200), hides_team_objects=True),
     ("decision", "create"): Row(
         Call("post", lambda w, p: "/api/v1/decisions/",
-             lambda w, p: {"threat": _threat(w).pk, "kind": "not_applicable", "justification": "no state"}),
+             lambda w, p: {"threat": the_threat(w).pk, "kind": "not_applicable", "justification": "no state"}),
         CREATE,
     ),
     ("decision", "retrieve"): Row(Call("get", lambda w, p: _decision_url(w)), READ_MEMBERS),
@@ -240,12 +263,8 @@ MATRIX: dict[tuple[str, str], Row] = {
 # Objects the workflow rows act on, made when a row's URL is built (each case has a fresh database).
 
 
-def _threat(w: World) -> Threat:
-    return Threat.objects.get(threat_model=w.model, fingerprint="M@web")
-
-
 def _threat_url(w: World, suffix: str) -> str:
-    return f"/api/v1/threats/{_threat(w).pk}/{suffix}"
+    return f"/api/v1/threats/{the_threat(w).pk}/{suffix}"
 
 
 def _designed(w: World) -> str:
@@ -267,7 +286,7 @@ def _mitigation_url(w: World, suffix: str = "", *, linked: bool = False, status:
 
     mitigation = Mitigation.objects.create(threat_model=w.model, ref="MIT-1", title="Drop privileges", status=status)
     if linked:
-        ThreatMitigation.objects.create(mitigation=mitigation, threat=_threat(w))
+        ThreatMitigation.objects.create(mitigation=mitigation, threat=the_threat(w))
     return f"/api/v1/mitigations/{mitigation.pk}/{suffix}"
 
 
@@ -278,7 +297,7 @@ def _decision_url(w: World, suffix: str = "", *, pending: bool = False) -> str:
 
     from threatmodel.models import Decision
 
-    threat = _threat(w)
+    threat = the_threat(w)
     if pending:
         Threat.objects.filter(pk=threat.pk).update(likelihood=5, impact=4)
         decision = Decision.objects.create(
@@ -309,7 +328,7 @@ def _band_change_url(w: World, suffix: str = "") -> str:
     from threatmodel.models import BandChange
 
     change = BandChange.objects.create(
-        threat_model=w.model, threat=_threat(w), policy=_policy(w), previous_version=1,
+        threat_model=w.model, threat=the_threat(w), policy=_policy(w), previous_version=1,
         before={"inherent": "tolerable"}, after={"inherent": "unacceptable"},
     )
     return f"/api/v1/band-changes/{change.pk}/{suffix}"
@@ -326,6 +345,14 @@ def _controls(url: str) -> str:
 
     controls_sync()
     return url
+
+
+def the_threat(w: World) -> Threat:
+    return Threat.objects.get(threat_model=w.model, fingerprint="M@web")
+
+
+def the_note(w: World) -> CoverageNote:
+    return CoverageNote.objects.get(threat_model=w.model, target_key="db")
 
 
 def routed_actions() -> set[tuple[str, str]]:
@@ -352,6 +379,7 @@ def prepare(world: World) -> None:
     Membership.objects.create(team=world.team, user=bystander, role="viewer")
     make_user("newcomer")
     Threat.objects.create(threat_model=world.model, fingerprint="M@web", stride="T", title="Tampered web", element_key="web")
+    CoverageNote.objects.create(threat_model=world.model, target_key="db", stride="D", reason="Managed service SLA")
     for user in world.users.values():
         api_token_create(actor=user, name="matrix")
 

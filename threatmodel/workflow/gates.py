@@ -628,6 +628,10 @@ def _coverage_gaps(f: ModelFacts) -> list[Blocker]:
                 object_type,
                 target.id if target is not None else None,
                 f"{cell.target}×{cell.stride}",
+                (
+                    Link("Record why no threat applies (a coverage note)", "POST", f"{API}/coverage-notes/"),
+                    Link("Write a threat for this cell", "POST", f"{API}/threats/"),
+                ),
             )
         )
     return items
