@@ -76,6 +76,52 @@ from threatmodel.models import (
 from threatmodel.workflow import decisions, mitigations, policies, risk, selectors, snapshots, stages, threats
 
 MEMBER = "team__memberships__user"
+
+
+class IdFilters(django_filters.FilterSet):
+    """Filters by related ids as plain numbers. A model-choice filter answers 400 for an id that
+    does not exist and 200 for one that does, telling an outsider which ids other teams have."""
+
+    threat_model = django_filters.NumberFilter(field_name="threat_model_id")
+
+
+class MitigationFilter(IdFilters):
+    threats = django_filters.NumberFilter(field_name="threats", help_text="Mitigations that answer this threat.")
+
+    class Meta:
+        model = Mitigation
+        fields = ["status"]
+
+
+class DecisionFilter(IdFilters):
+    threat = django_filters.NumberFilter(field_name="threat_id")
+
+    class Meta:
+        model = Decision
+        fields = ["kind", "status"]
+
+
+class SnapshotFilter(IdFilters):
+    class Meta:
+        model = Snapshot
+        fields = ["reason"]
+
+
+class AuditEventFilter(IdFilters):
+    team = django_filters.NumberFilter(field_name="team_id")
+    threat = django_filters.NumberFilter(field_name="threat_id")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["object_type", "object_id", "action"]
+
+
+class RiskPolicyFilter(django_filters.FilterSet):
+    team = django_filters.NumberFilter(field_name="team_id")
+
+    class Meta:
+        model = RiskPolicy
+        fields: list[str] = []
 MODEL_MEMBER = "threat_model__team__memberships__user"
 
 
@@ -313,7 +359,7 @@ def _mitigations() -> QuerySet[Mitigation]:
 )
 class MitigationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[Mitigation]):
     serializer_class = MitigationSerializer
-    filterset_fields = ["threat_model", "status", "threats"]
+    filterset_class = MitigationFilter
     search_fields = ["title", "description", "ref"]
     ordering_fields = ["id", "ref", "status"]
 
@@ -399,7 +445,7 @@ class MitigationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 )
 class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Decision]):
     serializer_class = DecisionSerializer
-    filterset_fields = ["threat_model", "threat", "kind", "status"]
+    filterset_class = DecisionFilter
     ordering_fields = ["id", "expires_on"]
 
     def get_queryset(self) -> QuerySet[Decision]:
@@ -456,7 +502,7 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """Snapshots are immutable: there is no route that changes or deletes one."""
 
     serializer_class = SnapshotSummarySerializer
-    filterset_fields = ["threat_model", "reason"]
+    filterset_class = SnapshotFilter
     ordering_fields = ["number", "created_at"]
 
     def get_queryset(self) -> QuerySet[Snapshot]:
@@ -515,7 +561,7 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 )
 class RiskPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[RiskPolicy]):
     serializer_class = RiskPolicySerializer
-    filterset_fields = ["team"]
+    filterset_class = RiskPolicyFilter
 
     def get_queryset(self) -> QuerySet[RiskPolicy]:
         if not self.request.user.is_authenticated:
@@ -546,12 +592,14 @@ class RiskPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
 
 
-class BandChangeFilter(django_filters.FilterSet):
+class BandChangeFilter(IdFilters):
+    threat = django_filters.NumberFilter(field_name="threat_id")
+    policy = django_filters.NumberFilter(field_name="policy_id")
     acknowledged = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
         model = BandChange
-        fields = ["threat_model", "threat", "policy"]
+        fields: list[str] = []
 
 
 @extend_schema_view(
@@ -583,7 +631,7 @@ class BandChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 )
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[AuditEvent]):
     serializer_class = AuditEventSerializer
-    filterset_fields = ["team", "threat_model", "threat", "object_type", "object_id", "action"]
+    filterset_class = AuditEventFilter
     ordering_fields = ["created_at", "id"]
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
