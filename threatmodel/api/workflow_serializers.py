@@ -177,7 +177,9 @@ class MitigationWriteSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=300, required=False)
     description = serializers.CharField(allow_blank=True, max_length=20_000, required=False)
     control = serializers.CharField(allow_null=True, allow_blank=True, required=False, help_text="A catalogue control id (RTC-11).")
-    attack_mitigations = serializers.ListField(child=serializers.CharField(), required=False, help_text="ATT&CK mitigation ids.")
+    attack_mitigations = serializers.ListField(
+        child=serializers.CharField(max_length=16), required=False, max_length=100, help_text="ATT&CK mitigation ids."
+    )
     likelihood_reduction = serializers.IntegerField(required=False, help_text="Expected effect: likelihood levels taken off (0–3).")
     impact_reduction = serializers.IntegerField(required=False, help_text="Expected effect: impact levels taken off (0–2).")
     owner = serializers.CharField(allow_null=True, allow_blank=True, required=False, help_text=USERNAME_HELP)
@@ -189,11 +191,13 @@ class MitigationCreateSerializer(MitigationWriteSerializer):
     threat_model = serializers.IntegerField()
     title = serializers.CharField(max_length=300)
     status = serializers.ChoiceField(choices=SETTABLE_MITIGATION_STATUSES, default=MitigationStatus.PROPOSED)
-    threats = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, help_text="Threat ids it answers.")
+    threats = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list, max_length=10_000, help_text="Threat ids it answers."
+    )
 
 
 class ThreatIdsSerializer(serializers.Serializer[Any]):
-    threats = serializers.ListField(child=serializers.IntegerField(), help_text="Threat ids of the same model.")
+    threats = serializers.ListField(child=serializers.IntegerField(), max_length=10_000, help_text="Threat ids of the same model.")
 
 
 class MitigationStatusSerializer(serializers.Serializer[Any]):

@@ -204,3 +204,16 @@ def test_the_list_filters_by_threat_and_hides_other_teams(world: World, threat: 
     mine = world.client("viewer").get(f"/api/v1/mitigations/?threats={threat.pk}").json()
     assert [row["ref"] for row in mine["results"]] == ["MIT-1"]
     assert world.client("outsider").get("/api/v1/mitigations/").json()["count"] == 0
+
+
+def test_huge_and_hostile_values_are_refused_by_field(world: World, threat: Threat) -> None:
+    for body, path in (
+        ({"title": "t" * 301}, "title"),
+        ({"title": "t", "description": "d" * 20_001}, "description"),
+        ({"title": "t", "threats": list(range(10_001))}, "threats"),
+        ({"title": "t", "evidence_url": "javascript:alert(1)"}, "evidence_url"),
+        ({"title": "t", "owner": "<script>"}, "owner"),
+    ):
+        response = create(world, **body)
+        assert response.status_code == 400 and path in [d["path"] for d in response.json()["error"]["details"]], (path, response.json())
+    assert not Mitigation.objects.exists()

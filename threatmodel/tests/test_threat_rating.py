@@ -109,3 +109,11 @@ def test_the_scales_endpoint_names_levels_bands_and_factors(world: World) -> Non
     body = world.client("viewer").get("/api/v1/risk/scales/").json()
     assert body["levels"]["3"] == "Moderate" and body["caps"] == {"likelihood_reduction": 3, "impact_reduction": 2}
     assert len(body["owasp_factors"]["likelihood"]) == len(body["owasp_factors"]["impact"]) == 8
+
+
+def test_a_hostile_owasp_body_gets_a_bounded_answer_and_changes_nothing(world: World, threat: Threat) -> None:
+    junk = {"likelihood": {f"factor{i}": i for i in range(5_000)}}
+    response = rate(world, threat, rationale="x", impact=2, owasp=junk)
+    assert response.status_code == 400 and len(response.json()["error"]["details"]) <= 60  # not 5,000
+    threat.refresh_from_db()
+    assert threat.impact == 4 and not ThreatRating.objects.exists()

@@ -261,7 +261,7 @@ def owasp_problems(answers: object) -> list[tuple[str, str]]:
             value = values[name]
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9:
                 problems.append((f"{group}.{name}", "must be an integer from 0 to 9"))
-    return problems
+    return problems[:50]  # a hostile body with thousands of keys gets a bounded answer
 
 
 def owasp_propose(answers: Mapping[str, Mapping[str, int]]) -> OwaspProposal:
