@@ -341,7 +341,17 @@ def threat_create(
 
 
 def threat_update(*, actor: User, threat: Threat, changes: dict[str, Any]) -> Threat:
-    """Triage a threat: status, rating and rationale, owner, notes, duplicate; title and text of manual ones."""
+    """Triage a threat: status, rating and rationale, owner, notes, duplicate; title and text of manual ones.
+
+    Ratings and statuses are workflow changes: they go through ``threatmodel.workflow`` (its role
+    checks, band rules and audit events), not around it. Likelihood and impact go to
+    ``threat_rate`` (with the rationale); a status goes to ``threat_status_set``, and not applicable
+    becomes a not-applicable decision whose reason is the rationale. The remaining fields are
+    triage and are written here, recorded as one ``threat.update`` event.
+    """
+    from threatmodel.workflow.decisions import decision_create
+    from threatmodel.workflow.threats import threat_rate, threat_status_set
+
     model = threat.threat_model
     require_role(actor, model.team_id, "write", what="threat")
     allowed = TRIAGE_FIELDS | (MANUAL_FIELDS if threat.origin != ThreatOrigin.RULE else set())
@@ -349,25 +359,52 @@ def threat_update(*, actor: User, threat: Threat, changes: dict[str, Any]) -> Th
     if unknown:
         reason = "is set by the rule" if set(unknown) <= MANUAL_FIELDS else "cannot be changed here"
         raise ValidationFailed("Some fields cannot be changed.", details=[{"path": name, "message": reason} for name in unknown])
+    changes = dict(changes)
+    status = changes.pop("status", None)
+    if status is not None:
+        if status not in DIRECT_STATUSES:
+            raise ValidationFailed(
+                "That status needs a decision.",
+                details=[{"path": "status", "message": f"set directly: {', '.join(sorted(DIRECT_STATUSES))}"}],
+            )
+        if threat.status == ThreatStatus.OBSOLETE:
+            raise ValidationFailed(
+                "An obsolete threat no longer applies to the diagram.", details=[{"path": "status", "message": "obsolete"}]
+            )
+        if status == ThreatStatus.NOT_APPLICABLE and not (changes.get("rationale") or threat.rationale).strip():
+            raise ValidationFailed(
+                "Say why the threat does not apply.",
+                details=[{"path": "rationale", "message": "required when the status is not_applicable"}],
+            )
+        if status == ThreatStatus.ELIMINATED and not (changes.get("notes") or "").strip():
+            raise ValidationFailed(
+                "Say which design change removed the threat.",
+                details=[{"path": "notes", "message": "required when the status is eliminated"}],
+            )
     with transaction.atomic():
+        # The workflow services lock the model, then the threat: take the locks in the same order.
+        ThreatModel.objects.select_for_update().only("id").get(pk=model.pk)
         locked = Threat.objects.select_for_update().get(pk=threat.pk)
+        rates = "likelihood" in changes or "impact" in changes or (
+            "rationale" in changes and locked.likelihood is not None and locked.impact is not None
+        )
+        if rates:
+            locked = threat_rate(
+                actor=actor,
+                threat=locked,
+                likelihood=changes.pop("likelihood", locked.likelihood),
+                impact=changes.pop("impact", locked.impact),
+                rationale=changes.pop("rationale", locked.rationale),
+            )
+        if status == ThreatStatus.NOT_APPLICABLE:
+            reason = changes.pop("rationale", None) or locked.rationale
+            decision_create(actor=actor, threat=locked, kind="not_applicable", justification=reason)
+        elif status is not None:
+            threat_status_set(actor=actor, threat=locked, status=status, reason=changes.get("notes", ""))
+        locked = Threat.objects.select_for_update().get(pk=threat.pk)
+        if not changes:
+            return locked
         before = _snapshot(locked)
-        if "status" in changes:
-            status = changes["status"]
-            if status not in DIRECT_STATUSES:
-                raise ValidationFailed(
-                    "That status needs a decision.",
-                    details=[{"path": "status", "message": f"set directly: {', '.join(sorted(DIRECT_STATUSES))}"}],
-                )
-            if locked.status == ThreatStatus.OBSOLETE:
-                raise ValidationFailed(
-                    "An obsolete threat no longer applies to the diagram.", details=[{"path": "status", "message": "obsolete"}]
-                )
-            if status == ThreatStatus.NOT_APPLICABLE and not (changes.get("rationale") or locked.rationale).strip():
-                raise ValidationFailed(
-                    "Say why the threat does not apply.",
-                    details=[{"path": "rationale", "message": "required when the status is not_applicable"}],
-                )
         if changes.get("owner") is not None and not Membership.objects.filter(
             team_id=model.team_id, user_id=changes["owner"]
         ).exists():
@@ -396,6 +433,7 @@ def threat_update(*, actor: User, threat: Threat, changes: dict[str, Any]) -> Th
             action="threat.update",
             obj=locked,
             threat_model_id=model.pk,
+            threat_id=locked.pk,
             before=before,
             after=_snapshot(locked),
         )

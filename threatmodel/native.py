@@ -30,6 +30,9 @@ from threatmodel.choices import Stage
 from threatmodel.errors import ErrorDetail, ValidationFailed
 from threatmodel.models import Membership, Team, ThreatModel
 from threatmodel.services import audit_record, threat_model_create
+from threatmodel.workflow.native_parts import workflow_check, workflow_create, workflow_export
+from threatmodel.workflow.risk import DEFAULT_POLICY
+from threatmodel.workflow.selectors import team_policy
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -218,6 +221,7 @@ def native_export(model: ThreatModel) -> dict[str, Any]:
             _threat_out(row, data["techniques"][row["id"]]) for row in sorted(data["threats"], key=lambda r: r["fingerprint"])
         ],
         "coverage_notes": [_note_out(row) for row in data["coverage_notes"]],
+        **workflow_export(model),
     }
 
 
@@ -498,6 +502,16 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
             }
         )
 
+    current_policy = team_policy(team.pk)
+    workflow = workflow_check(
+        root,
+        check,
+        fingerprints=fingerprints,
+        members=members,
+        team_policy=(current_policy.as_policy() if current_policy else DEFAULT_POLICY).thresholds(),
+        warnings=warnings,
+    )
+
     if check.errors:
         raise ValidationFailed(f"The file has {len(check.errors)} problem(s); nothing was imported.", details=check.errors)
 
@@ -542,6 +556,7 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
             linked.append(duplicate)
         Threat.objects.bulk_update(linked, ["duplicate_of"], batch_size=1000)
         CoverageNote.objects.bulk_create([CoverageNote(threat_model=model, **note) for note in notes], batch_size=1000)
+        workflow_create(model, workflow, by_fingerprint)
         through = Threat.techniques.through
         through.objects.bulk_create(
             [
@@ -558,7 +573,13 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
             action="threat_model.import",
             obj=model,
             threat_model_id=model.pk,
-            after={"format": FORMAT, "diagrams": len(plans), "threats": len(threats)},
+            after={
+                "format": FORMAT,
+                "diagrams": len(plans),
+                "threats": len(threats),
+                "mitigations": len(workflow.mitigations),
+                "decisions": len(workflow.decisions),
+            },
         )
         return model, warnings
 

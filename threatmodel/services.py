@@ -39,6 +39,7 @@ def audit_record(
     object_type: str = "",
     object_id: str | int = "",
     threat_model_id: int | None = None,
+    threat_id: int | None = None,
     before: Any = None,
     after: Any = None,
 ) -> AuditEvent:
@@ -48,6 +49,7 @@ def audit_record(
     return AuditEvent.objects.create(
         team_id=team_id,
         threat_model_id=threat_model_id,
+        threat_id=threat_id,
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=object_type,

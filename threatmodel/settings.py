@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from threatmodel.env import env_bool, env_int, env_list, env_str
@@ -112,7 +113,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Expire lapsed acceptances and exceptions, reopen their threats and tell the risk owners.
+    "decisions-expire": {"task": "threatmodel.decisions_expire", "schedule": crontab(hour=2, minute=30)},
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -164,9 +168,12 @@ MEDIA_URL = "/media/"
 _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
 }
 _email_backend = env_str("EMAIL_BACKEND", "console")
 MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": _EMAIL_BACKENDS.get(_email_backend, _email_backend)}}
+if _email_backend == "file":  # one file per message in EMAIL_FILE_PATH (tests across processes, demos)
+    MAILERS["default"]["OPTIONS"] = {"file_path": env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
 if _email_backend == "smtp":
     MAILERS["default"]["OPTIONS"] = {
         "host": env_str("EMAIL_HOST", "localhost"),
@@ -213,7 +220,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"ThreatStatusEnum": "stride.choices.ThreatStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "threatmodel.choices.Stage",
+        "DecisionKindEnum": "threatmodel.models.workflow.DecisionKind",
+        "DecisionStatusEnum": "threatmodel.models.workflow.DecisionStatus",
+        "MitigationStatusEnum": "threatmodel.models.workflow.MitigationStatus",
+        "MitigationSettableStatusEnum": "threatmodel.models.workflow.SETTABLE_MITIGATION_STATUSES",
+        "ThreatStatusEnum": "stride.choices.ThreatStatus",
+    },
 }
 
 # --- Product limits -----------------------------------------------------------------------------------

@@ -12,6 +12,18 @@ from threatmodel.api.views import (
     TeamViewSet,
     ThreatModelViewSet,
 )
+from threatmodel.api.workflow_views import (
+    AuditEventViewSet,
+    BandChangeViewSet,
+    ControlViewSet,
+    DecisionViewSet,
+    MitigationViewSet,
+    RiskPolicyViewSet,
+    RiskViewSet,
+    SnapshotViewSet,
+    ThreatModelWorkflowViewSet,
+    ThreatWorkflowViewSet,
+)
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -33,5 +45,17 @@ router.register("coverage-notes", CoverageNoteViewSet, basename="coverage-note")
 router.register("rules", RuleViewSet, basename="rule")
 router.register("techniques", TechniqueViewSet, basename="technique")
 router.register("tactics", TacticViewSet, basename="tactic")
+# The workflow (issue 4). The two viewsets on existing prefixes only add detail actions
+# (/threat-models/{id}/gates/, /threats/{id}/rating/ …): they have no list or detail routes.
+router.register("threat-models", ThreatModelWorkflowViewSet, basename="threat-model-workflow")
+router.register("threats", ThreatWorkflowViewSet, basename="threat-workflow")
+router.register("mitigations", MitigationViewSet, basename="mitigation")
+router.register("decisions", DecisionViewSet, basename="decision")
+router.register("snapshots", SnapshotViewSet, basename="snapshot")
+router.register("risk-policies", RiskPolicyViewSet, basename="risk-policy")
+router.register("band-changes", BandChangeViewSet, basename="band-change")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("controls", ControlViewSet, basename="control")
+router.register("risk", RiskViewSet, basename="risk")
 
 urlpatterns = router.urls
