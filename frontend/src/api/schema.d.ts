@@ -4,6 +4,39 @@
  */
 
 export interface paths {
+    "/api/v1/audit-events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail of your teams: who changed what, when, before and after */
+        get: operations["audit_events_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["audit_events_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/csrf/": {
         parameters: {
             query?: never;
@@ -75,6 +108,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/band-changes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Threats whose band moved under a new risk policy (filter acknowledged=false for the open flags) */
+        get: operations["band_changes_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/band-changes/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["band_changes_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/band-changes/{id}/acknowledge/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge a band change (editors) */
+        post: operations["band_changes_acknowledge_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controls/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cloud-native controls catalogue
+         * @description Derived from the CNCF TAG Security Cloud Native Security Whitepaper v2 (CC BY 4.0); summaries are our own.
+         */
+        get: operations["controls_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controls/{control_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["controls_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/coverage-notes/": {
         parameters: {
             query?: never;
@@ -105,6 +224,74 @@ export interface paths {
         post?: never;
         /** Remove a coverage note */
         delete: operations["coverage_notes_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Decisions of your teams' models (filter by threat_model, threat, kind, status) */
+        get: operations["decisions_list"];
+        put?: never;
+        /** Record a decision: acceptance, exception (waits for the team owner), transfer or not applicable */
+        post: operations["decisions_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisions/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["decisions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisions/{id}/approve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a pending exception (team owners only) */
+        post: operations["decisions_approve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisions/{id}/revoke/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a pending or active decision (the threat goes back to open) */
+        post: operations["decisions_revoke_create"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -275,6 +462,184 @@ export interface paths {
         patch: operations["memberships_partial_update"];
         trace?: never;
     };
+    "/api/v1/mitigations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mitigations of your teams' models (filter by threat_model, threats, status) */
+        get: operations["mitigations_list"];
+        put?: never;
+        /** Create a mitigation, optionally answering threats at once */
+        post: operations["mitigations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mitigations/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["mitigations_retrieve"];
+        put?: never;
+        post?: never;
+        /** Delete a mitigation (threats left without one go back to open) */
+        delete: operations["mitigations_destroy"];
+        options?: never;
+        head?: never;
+        /** Change a mitigation (changing a verified one's evidence or effect sends it back to implemented) */
+        patch: operations["mitigations_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/mitigations/{id}/link/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Link threats this mitigation answers */
+        post: operations["mitigations_link_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mitigations/{id}/status/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move to proposed, planned or implemented */
+        post: operations["mitigations_status_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mitigations/{id}/unlink/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unlink threats */
+        post: operations["mitigations_unlink_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mitigations/{id}/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify an implemented mitigation (reviewers and above; not its implementer; evidence required) */
+        post: operations["mitigations_verify_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk-policies/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Risk policy versions of your teams (filter by team) */
+        get: operations["risk_policies_list"];
+        put?: never;
+        /** Change the team's thresholds (owners): a new version; open models move to it and band changes are flagged */
+        post: operations["risk_policies_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk-policies/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["risk_policies_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/owasp-rating/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OWASP Risk Rating helper: the 1–5 levels that eight likelihood and/or eight impact factors (0–9) propose
+         * @description The risk scales and the OWASP Risk Rating helper: no team data, any signed-in user.
+         */
+        post: operations["risk_owasp_rating_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/scales/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Level names, score levels, bands, residual caps and the OWASP factor names
+         * @description The risk scales and the OWASP Risk Rating helper: no team data, any signed-in user.
+         */
+        get: operations["risk_scales_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rules/": {
         parameters: {
             query?: never;
@@ -307,6 +672,70 @@ export interface paths {
          * @description The rule library (read-only): each rule with its condition, description and fixture examples.
          */
         get: operations["rules_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/snapshots/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Snapshots (versions) of your teams' models, without their content (filter by threat_model)
+         * @description Snapshots are immutable: there is no route that changes or deletes one.
+         */
+        get: operations["snapshots_list"];
+        put?: never;
+        /**
+         * Save a version of a model by hand (editors)
+         * @description Snapshots are immutable: there is no route that changes or deletes one.
+         */
+        post: operations["snapshots_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/snapshots/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A snapshot with its frozen native document
+         * @description Snapshots are immutable: there is no route that changes or deletes one.
+         */
+        get: operations["snapshots_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/snapshots/{id}/diff/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Diff this snapshot against another snapshot of the same model, or against the model now
+         * @description Snapshots are immutable: there is no route that changes or deletes one.
+         */
+        get: operations["snapshots_diff_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -451,6 +880,26 @@ export interface paths {
         patch: operations["threat_models_partial_update"];
         trace?: never;
     };
+    "/api/v1/threat-models/{id}/advance/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Advance to the next stage (verify → approved is the reviewer's sign-off and freezes a snapshot)
+         * @description 409 with `error.blocking` (the gate items) when the gate is not clear; 403 when your role cannot take the step, or you are the only author of the model and try to approve it.
+         */
+        post: operations["threat_models_advance_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/threat-models/{id}/analyse/": {
         parameters: {
             query?: never;
@@ -539,6 +988,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/threat-models/{id}/gates/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What blocks the next stage (each item links to its object and the call that fixes it)
+         * @description The workflow of one threat model. Routed under /threat-models/{id}/ beside the model itself.
+         */
+        get: operations["threat_models_gates_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threat-models/{id}/heat-map/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 5×5 heat map: threats per likelihood × impact cell, inherent against projected and verified residual
+         * @description The workflow of one threat model. Routed under /threat-models/{id}/ beside the model itself.
+         */
+        get: operations["threat_models_heat_map_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threat-models/{id}/reopen/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the model back to an earlier stage, with a reason
+         * @description The workflow of one threat model. Routed under /threat-models/{id}/ beside the model itself.
+         */
+        post: operations["threat_models_reopen_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threat-models/{id}/risk-register/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The risk register: every threat with its three risk numbers, mitigations and decision
+         * @description The workflow of one threat model. Routed under /threat-models/{id}/ beside the model itself.
+         */
+        get: operations["threat_models_risk_register_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/threat-models/import/": {
         parameters: {
             query?: never;
@@ -595,6 +1124,26 @@ export interface paths {
         patch: operations["threats_partial_update"];
         trace?: never;
     };
+    "/api/v1/threats/{id}/assessment/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything the threat drawer shows: rating, three risk numbers, mitigations, decisions, history
+         * @description Risk and response of one threat. Routed under /threats/{id}/ beside the threat itself.
+         */
+        get: operations["threats_assessment_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/threats/{id}/explanation/": {
         parameters: {
             query?: never;
@@ -604,6 +1153,86 @@ export interface paths {
         };
         /** Why the threat was raised: the rule, what matched, and the path */
         get: operations["threats_explanation_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threats/{id}/history/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every recorded change of the threat, newest first
+         * @description Risk and response of one threat. Routed under /threats/{id}/ beside the threat itself.
+         */
+        get: operations["threats_history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threats/{id}/rating/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rate the inherent risk: likelihood and impact 1–5 with a rationale (optionally from OWASP factors)
+         * @description Risk and response of one threat. Routed under /threats/{id}/ beside the threat itself.
+         */
+        put: operations["threats_rating_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threats/{id}/status/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set the threat open, mitigated or eliminated (other statuses follow decisions)
+         * @description Risk and response of one threat. Routed under /threats/{id}/ beside the threat itself.
+         */
+        post: operations["threats_status_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threats/{id}/suggested-mitigations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ATT&CK mitigations that mitigate the threat's techniques (through `mitigates` relationships)
+         * @description Risk and response of one threat. Routed under /threats/{id}/ beside the threat itself.
+         */
+        get: operations["threats_suggested_mitigations_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -671,6 +1300,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AdvanceRequest: {
+            /**
+             * @description The stage you expect to reach (guards a stale page).
+             *
+             *     * `design` - Design
+             *     * `break` - Break
+             *     * `fix` - Fix
+             *     * `verify` - Verify
+             *     * `approved` - Approved
+             */
+            to?: components["schemas"]["StageEnum"];
+            /** @default  */
+            note: string;
+        };
         AnalysisResult: {
             new: number;
             kept: number;
@@ -720,6 +1363,55 @@ export interface components {
             /** Format: date-time */
             expires_at?: string | null;
         };
+        AuditEvent: {
+            readonly id: number;
+            readonly team: number;
+            readonly threat_model: number | null;
+            readonly threat: number | null;
+            /** @description Who; null for the system (e.g. the expiry job). */
+            readonly actor: string | null;
+            readonly action: string;
+            readonly object_type: string;
+            readonly object_id: string;
+            readonly before: unknown;
+            readonly after: unknown;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        BandChange: {
+            readonly id: number;
+            readonly threat_model: number;
+            readonly threat: number;
+            readonly policy: number;
+            readonly policy_version: number;
+            readonly previous_version: number;
+            /** @description Band of each measure (inherent, projected, verified) under the previous policy. */
+            readonly before: unknown;
+            /** @description Band of each measure under the new policy. */
+            readonly after: unknown;
+            readonly acknowledged_by: string | null;
+            /** Format: date-time */
+            readonly acknowledged_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `unacceptable` - unacceptable
+         *     * `tolerable` - tolerable
+         *     * `broadly_acceptable` - broadly_acceptable
+         * @enum {string}
+         */
+        BandEnum: "unacceptable" | "tolerable" | "broadly_acceptable";
+        Control: {
+            readonly id: string;
+            readonly name: string;
+            readonly phase: components["schemas"]["PhaseEnum"];
+            readonly layer: components["schemas"]["LayerEnum"];
+            /** @description STRIDE letters, in STRIDE order. */
+            readonly stride: string;
+            readonly summary: string;
+            readonly refs: unknown;
+        };
         CoverageNote: {
             readonly id: number;
             readonly threat_model: number;
@@ -737,6 +1429,74 @@ export interface components {
             stride: components["schemas"]["StrideEnum"];
             reason: string;
         };
+        Decision: {
+            readonly id: number;
+            readonly threat_model: number;
+            readonly threat: number;
+            readonly kind: components["schemas"]["DecisionKindEnum"];
+            /** @default active */
+            readonly status: components["schemas"]["DecisionStatusEnum"];
+            /** @description Why; for not applicable, the reason. */
+            readonly justification: string;
+            readonly owner: string | null;
+            /** Format: date */
+            readonly expires_on: string | null;
+            readonly compensating_controls: string;
+            /** @description Who the risk is transferred to. */
+            readonly recipient: string;
+            readonly evidence: string;
+            readonly band: string;
+            readonly score: number | null;
+            readonly policy_version: number | null;
+            readonly approved_by: string | null;
+            /** Format: date-time */
+            readonly approved_at: string | null;
+            readonly created_by: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly ended_by: string | null;
+            /** Format: date-time */
+            readonly ended_at: string | null;
+            readonly end_reason: string;
+            /**
+             * Format: date-time
+             * @description When the owner was told that it expired.
+             */
+            readonly notified_at: string | null;
+        };
+        DecisionCreateRequest: {
+            threat: number;
+            kind: components["schemas"]["DecisionKindEnum"];
+            /** @default  */
+            justification: string;
+            /** @description The risk owner. Username of a member of the model's team. */
+            owner?: string | null;
+            /** Format: date */
+            expires_on?: string | null;
+            /** @default  */
+            compensating_controls: string;
+            /** @default  */
+            recipient: string;
+            /** @default  */
+            evidence: string;
+        };
+        /**
+         * @description * `acceptance` - Acceptance
+         *     * `exception` - Exception
+         *     * `transfer` - Transfer
+         *     * `not_applicable` - Not applicable
+         * @enum {string}
+         */
+        DecisionKindEnum: "acceptance" | "exception" | "transfer" | "not_applicable";
+        /**
+         * @description * `pending` - Waiting for the team owner's approval
+         *     * `active` - Active
+         *     * `expired` - Expired
+         *     * `revoked` - Revoked
+         *     * `superseded` - Superseded by a later decision
+         * @enum {string}
+         */
+        DecisionStatusEnum: "pending" | "active" | "expired" | "revoked" | "superseded";
         Diagram: {
             readonly id: number;
             readonly threat_model: number;
@@ -760,6 +1520,51 @@ export interface components {
             name?: string;
             level?: components["schemas"]["LevelEnum"];
             order?: number;
+        };
+        Diff: {
+            threat_model: number;
+            to: components["schemas"]["DiffEnd"];
+            changes: components["schemas"]["DiffChanges"];
+            from: components["schemas"]["DiffEnd"];
+        };
+        DiffChanges: {
+            /** @description Changed model fields: {name: {before, after}}. */
+            threat_model: {
+                [key: string]: unknown;
+            };
+            risk_policy: {
+                [key: string]: unknown;
+            };
+            elements: components["schemas"]["DiffSection"];
+            flows: components["schemas"]["DiffSection"];
+            threats: components["schemas"]["DiffSection"];
+            mitigations: components["schemas"]["DiffSection"];
+            decisions: components["schemas"]["DiffSection"];
+            coverage_notes: components["schemas"]["DiffSection"];
+            summary: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            identical: boolean;
+        };
+        DiffEnd: {
+            /** @description Snapshot number; null for the model as it is now. */
+            snapshot: number | null;
+            model_version: number;
+            stage: string;
+        };
+        DiffSection: {
+            added: {
+                [key: string]: unknown;
+            }[];
+            removed: {
+                [key: string]: unknown;
+            }[];
+            /** @description {<id>, fields: {name: {before, after}}} */
+            changed: {
+                [key: string]: unknown;
+            }[];
         };
         Document: {
             id: number;
@@ -917,6 +1722,78 @@ export interface components {
             readonly description: string;
             readonly properties: unknown;
         };
+        GateAction: {
+            label: string;
+            method: string;
+            url: string;
+        };
+        GateItem: {
+            code: string;
+            message: string;
+            object: components["schemas"]["GateObject"];
+            /** @description API calls that fix the item. */
+            actions: components["schemas"]["GateAction"][];
+        };
+        GateObject: {
+            /** @description threat_model, element, flow, threat, mitigation or decision. */
+            type: string;
+            id: number | null;
+            /** @description Element/flow key, threat fingerprint, mitigation ref or coverage cell. */
+            key: string | null;
+            /** @description The API URL of the object. */
+            url: string | null;
+        };
+        GateReport: {
+            threat_model: number;
+            stage: components["schemas"]["StageEnum"];
+            next_stage: string | null;
+            /** @description The gate is clear and you may take the step. */
+            can_advance: boolean;
+            blocking: components["schemas"]["GateItem"][];
+            /** @description What blocks you in particular (the sign-off rules). */
+            your_blocking: components["schemas"]["GateItem"][];
+            warnings: components["schemas"]["GateItem"][];
+            counts: {
+                [key: string]: number;
+            };
+            model_version: number;
+            analysed_version: number | null;
+            break_version: number | null;
+            diagram_changed_since_break: boolean;
+            risk_policy: components["schemas"]["PolicyThresholds"];
+            authors: string[];
+            your_role: string | null;
+        };
+        HeatMap: {
+            threat_model: number;
+            risk_policy: components["schemas"]["PolicyThresholds"];
+            likelihood_levels: number[];
+            impact_levels: number[];
+            cells: components["schemas"]["HeatMapCell"][];
+            band_totals: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            rated: number;
+            /** @description Counted threats still without a rating. */
+            unrated: number[];
+        };
+        HeatMapCell: {
+            likelihood: number;
+            impact: number;
+            score: number;
+            level: string;
+            band: string;
+            /** @description inherent, projected, verified → threats in the cell. */
+            counts: {
+                [key: string]: number;
+            };
+            /** @description The threat ids per measure. */
+            threats: {
+                [key: string]: number[];
+            };
+        };
         ImportRequest: {
             /** @description Id of the team that will own the imported model. */
             team: number;
@@ -928,6 +1805,15 @@ export interface components {
             /** @description Override the model's name. */
             name?: string;
         };
+        /**
+         * @description * `compute` - Compute
+         *     * `storage` - Storage
+         *     * `access` - Access
+         *     * `network` - Network
+         *     * `supply chain` - Supply chain
+         * @enum {string}
+         */
+        LayerEnum: "compute" | "storage" | "access" | "network" | "supply chain";
         /**
          * @description * `context` - Context
          *     * `level_0` - Level 0
@@ -967,6 +1853,78 @@ export interface components {
         MembershipUpdateRequest: {
             role: components["schemas"]["RoleEnum"];
         };
+        Mitigation: {
+            readonly id: number;
+            readonly threat_model: number;
+            /** @description Stable reference within the model, e.g. MIT-3. */
+            readonly ref: string;
+            readonly title: string;
+            readonly description: string;
+            readonly control: string;
+            readonly attack_mitigations: string[];
+            readonly threats: number[];
+            readonly status: components["schemas"]["MitigationStatusEnum"];
+            readonly likelihood_reduction: number;
+            readonly impact_reduction: number;
+            readonly owner: string | null;
+            /** Format: uri */
+            readonly evidence_url: string;
+            readonly evidence: string;
+            readonly implemented_by: string | null;
+            /** Format: date-time */
+            readonly implemented_at: string | null;
+            readonly verified_by: string | null;
+            /** Format: date-time */
+            readonly verified_at: string | null;
+            readonly created_by: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        MitigationCreateRequest: {
+            title: string;
+            description?: string;
+            /** @description A catalogue control id (RTC-11). */
+            control?: string | null;
+            /** @description ATT&CK mitigation ids. */
+            attack_mitigations?: string[];
+            /** @description Expected effect: likelihood levels taken off (0–3). */
+            likelihood_reduction?: number;
+            /** @description Expected effect: impact levels taken off (0–2). */
+            impact_reduction?: number;
+            /** @description Username of a member of the model's team. */
+            owner?: string | null;
+            evidence_url?: string;
+            evidence?: string;
+            threat_model: number;
+            /** @default proposed */
+            status: components["schemas"]["MitigationSettableStatusEnum"];
+            /** @description Threat ids it answers. */
+            threats?: number[];
+        };
+        /**
+         * @description * `proposed` - Proposed
+         *     * `planned` - Planned
+         *     * `implemented` - Implemented
+         * @enum {string}
+         */
+        MitigationSettableStatusEnum: "proposed" | "planned" | "implemented";
+        /**
+         * @description * `proposed` - Proposed
+         *     * `planned` - Planned
+         *     * `implemented` - Implemented
+         *     * `verified` - Verified
+         * @enum {string}
+         */
+        MitigationStatusEnum: "proposed" | "planned" | "implemented" | "verified";
+        MitigationStatusRequest: {
+            status: components["schemas"]["MitigationSettableStatusEnum"];
+        };
+        MitigationVerifyRequest: {
+            evidence_url?: string;
+            evidence?: string;
+        };
         OpsRequestRequest: {
             /** @description The diagram version the operations were made on. */
             base_version: number;
@@ -990,6 +1948,24 @@ export interface components {
          * @enum {string}
          */
         OriginEnum: "rule" | "manual" | "imported";
+        OwaspFactorsRequest: {
+            /** @description The eight likelihood factors, 0–9 each. */
+            likelihood?: {
+                [key: string]: number;
+            };
+            /** @description The eight impact factors, 0–9 each. */
+            impact?: {
+                [key: string]: number;
+            };
+        };
+        OwaspProposal: {
+            /** Format: double */
+            likelihood_mean: number | null;
+            /** Format: double */
+            impact_mean: number | null;
+            likelihood: number | null;
+            impact: number | null;
+        };
         PaginatedApiTokenList: {
             /** @example 123 */
             count: number;
@@ -1005,6 +1981,51 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ApiToken"][];
         };
+        PaginatedAuditEventList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["AuditEvent"][];
+        };
+        PaginatedBandChangeList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["BandChange"][];
+        };
+        PaginatedControlList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Control"][];
+        };
         PaginatedCoverageNoteList: {
             /** @example 123 */
             count: number;
@@ -1019,6 +2040,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["CoverageNote"][];
+        };
+        PaginatedDecisionList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Decision"][];
         };
         PaginatedDiagramList: {
             /** @example 123 */
@@ -1079,6 +2115,81 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Membership"][];
+        };
+        PaginatedMitigationList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Mitigation"][];
+        };
+        PaginatedRegisterRowList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["RegisterRow"][];
+        };
+        PaginatedRiskPolicyList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["RiskPolicy"][];
+        };
+        PaginatedSnapshotSummaryList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["SnapshotSummary"][];
+        };
+        PaginatedSuggestedAttackMitigationList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["SuggestedAttackMitigation"][];
         };
         PaginatedTeamList: {
             /** @example 123 */
@@ -1148,6 +2259,22 @@ export interface components {
         PatchedMembershipUpdateRequest: {
             role?: components["schemas"]["RoleEnum"];
         };
+        PatchedMitigationWriteRequest: {
+            title?: string;
+            description?: string;
+            /** @description A catalogue control id (RTC-11). */
+            control?: string | null;
+            /** @description ATT&CK mitigation ids. */
+            attack_mitigations?: string[];
+            /** @description Expected effect: likelihood levels taken off (0–3). */
+            likelihood_reduction?: number;
+            /** @description Expected effect: impact levels taken off (0–2). */
+            impact_reduction?: number;
+            /** @description Username of a member of the model's team. */
+            owner?: string | null;
+            evidence_url?: string;
+            evidence?: string;
+        };
         PatchedTeamRequest: {
             name?: string;
         };
@@ -1187,6 +2314,114 @@ export interface components {
             techniques?: string[];
         };
         /**
+         * @description * `develop` - Develop
+         *     * `distribute` - Distribute
+         *     * `deploy` - Deploy
+         *     * `runtime` - Runtime
+         * @enum {string}
+         */
+        PhaseEnum: "develop" | "distribute" | "deploy" | "runtime";
+        PolicyThresholds: {
+            version: number;
+            unacceptable_at: number;
+            acceptable_max: number;
+            impact_floor: number;
+            acceptance_max_days: number;
+            exception_max_days: number;
+        };
+        RatingOut: {
+            likelihood: number;
+            impact: number;
+            score: number;
+            /** @description Critical, Very high, High, Medium or Low. */
+            level: string;
+            band: components["schemas"]["BandEnum"];
+        };
+        /**
+         * @description * `approval` - Frozen at approval
+         *     * `manual` - Saved by hand
+         * @enum {string}
+         */
+        ReasonEnum: "approval" | "manual";
+        ReasonRequest: {
+            /** @default  */
+            reason: string;
+        };
+        RegisterRow: {
+            id: number;
+            fingerprint: string;
+            title: string;
+            stride: string;
+            status: string;
+            duplicate_of: number | null;
+            risk: components["schemas"]["RiskNumbers"];
+            mitigations: number[];
+            /** @description The active (or pending) decision: id, kind, status, expires_on. */
+            decision: {
+                [key: string]: unknown;
+            } | null;
+        };
+        ReopenRequest: {
+            /**
+             * @description An earlier stage than the current one.
+             *
+             *     * `design` - Design
+             *     * `break` - Break
+             *     * `fix` - Fix
+             *     * `verify` - Verify
+             *     * `approved` - Approved
+             */
+            to: components["schemas"]["StageEnum"];
+            reason: string;
+        };
+        RiskNumbers: {
+            /** @description As designed, before any mitigation. */
+            inherent: components["schemas"]["RatingOut"] | null;
+            /** @description After planned, implemented and verified mitigations (capped). */
+            projected: components["schemas"]["RatingOut"] | null;
+            /** @description After verified mitigations with evidence only (capped). */
+            verified: components["schemas"]["RatingOut"] | null;
+        };
+        RiskPolicy: {
+            readonly id: number;
+            readonly team: number;
+            readonly version: number;
+            /** @description A score at or above this is unacceptable. */
+            readonly unacceptable_at: number;
+            /** @description A score at or below this is broadly acceptable (unless the impact reaches impact_floor). */
+            readonly acceptable_max: number;
+            /** @description An impact at or above this is never broadly acceptable. */
+            readonly impact_floor: number;
+            readonly acceptance_max_days: number;
+            readonly exception_max_days: number;
+            readonly note: string;
+            readonly created_by: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        RiskPolicyChange: {
+            policy: components["schemas"]["RiskPolicy"];
+            previous_version: number;
+            /** @description Models moved to the new version (all but approved ones). */
+            models: number[];
+            band_changes: components["schemas"]["BandChange"][];
+        };
+        RiskPolicyCreateRequest: {
+            team: number;
+            /** @description A score at or above this is unacceptable (default 15). */
+            unacceptable_at?: number;
+            /** @description A score at or below this is broadly acceptable (default 4). */
+            acceptable_max?: number;
+            /** @description An impact at or above this is never broadly acceptable (default 4). */
+            impact_floor?: number;
+            /** @description Longest acceptance (default 365 days). */
+            acceptance_max_days?: number;
+            /** @description Longest exception (at most 90 days). */
+            exception_max_days?: number;
+            /** @default  */
+            note: string;
+        };
+        /**
          * @description * `owner` - Owner
          *     * `editor` - Editor
          *     * `reviewer` - Reviewer
@@ -1194,6 +2429,69 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "owner" | "editor" | "reviewer" | "viewer";
+        Scales: {
+            /** @description 1–5 → NIST SP 800-30 level name. */
+            levels: {
+                [key: string]: string;
+            };
+            score_levels: {
+                [key: string]: unknown;
+            }[];
+            bands: {
+                [key: string]: string;
+            };
+            caps: {
+                [key: string]: number;
+            };
+            owasp_factors: {
+                [key: string]: string[];
+            };
+            default_policy: components["schemas"]["PolicyThresholds"];
+        };
+        Snapshot: {
+            readonly id: number;
+            readonly threat_model: number;
+            readonly number: number;
+            readonly reason: components["schemas"]["ReasonEnum"];
+            readonly label: string;
+            readonly stage: string;
+            readonly model_version: number;
+            readonly policy_version: number | null;
+            readonly content_sha256: string;
+            readonly created_by: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly content: unknown;
+        };
+        SnapshotCreateRequest: {
+            threat_model: number;
+            /** @default  */
+            label: string;
+        };
+        SnapshotSummary: {
+            readonly id: number;
+            readonly threat_model: number;
+            readonly number: number;
+            readonly reason: components["schemas"]["ReasonEnum"];
+            readonly label: string;
+            readonly stage: string;
+            readonly model_version: number;
+            readonly policy_version: number | null;
+            readonly content_sha256: string;
+            readonly created_by: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        StageChange: {
+            id: number;
+            stage: components["schemas"]["StageEnum"];
+            version: number;
+            break_version: number | null;
+            /** @description The snapshot frozen at approval. */
+            snapshot: components["schemas"]["SnapshotSummary"] | null;
+            /** @description The gate of the new stage. */
+            gates: components["schemas"]["GateReport"];
+        };
         /**
          * @description * `design` - Design
          *     * `break` - Break
@@ -1213,6 +2511,19 @@ export interface components {
          * @enum {string}
          */
         StrideEnum: "S" | "T" | "R" | "I" | "D" | "E";
+        SuggestedAttackMitigation: {
+            attack_id: string;
+            name: string;
+            url: string;
+            /** @description The threat's techniques (or parents) it mitigates. */
+            techniques: string[];
+            /** @description ATT&CK's technique-specific text. */
+            guidance: {
+                [key: string]: unknown;
+            }[];
+            /** @description Refs of this model's mitigations that already link it. */
+            used_by: string[];
+        };
         Tactic: {
             readonly id: number;
             attack_id: string;
@@ -1281,6 +2592,29 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        /** @description Everything the threat drawer shows, in one response. */
+        ThreatAssessment: {
+            /** @description The threat as GET /threats/{id}/ returns it. */
+            threat: {
+                [key: string]: unknown;
+            };
+            rating: components["schemas"]["ThreatRating"];
+            risk: components["schemas"]["RiskNumbers"];
+            risk_policy: components["schemas"]["PolicyThresholds"];
+            mitigations: components["schemas"]["Mitigation"][];
+            /** @description Newest first, including ended ones. */
+            decisions: components["schemas"]["Decision"][];
+            active_decision: components["schemas"]["Decision"] | null;
+            pending_decision: components["schemas"]["Decision"] | null;
+            /** @description Band changes not yet acknowledged. */
+            band_changes: components["schemas"]["BandChange"][];
+            suggested_attack_mitigations: components["schemas"]["SuggestedAttackMitigation"][];
+            /** @description The latest 50 changes; /history/ pages through all. */
+            history: components["schemas"]["AuditEvent"][];
+            links: {
+                [key: string]: string;
+            };
+        };
         ThreatCreateRequest: {
             threat_model: number;
             stride: components["schemas"]["StrideEnum"];
@@ -1300,6 +2634,10 @@ export interface components {
             techniques?: string[];
             likelihood?: number | null;
             impact?: number | null;
+        };
+        ThreatIdsRequest: {
+            /** @description Threat ids of the same model. */
+            threats: number[];
         };
         ThreatModel: {
             readonly id: number;
@@ -1338,6 +2676,34 @@ export interface components {
             scope?: string;
             assumptions?: string;
         };
+        ThreatRateRequest: {
+            /** @description 1 (very low) – 5 (very high). */
+            likelihood?: number | null;
+            /** @description 1 (very low) – 5 (very high). */
+            impact?: number | null;
+            /** @description Why these levels. */
+            rationale: string;
+            /** @description Optional OWASP Risk Rating answers ({likelihood: {factor: 0–9}, impact: {...}}); a level left out is proposed from them. */
+            owasp?: unknown;
+        };
+        ThreatRating: {
+            likelihood: number | null;
+            impact: number | null;
+            rationale: string;
+            owasp: unknown;
+            rated_by: string | null;
+            /** Format: date-time */
+            rated_at: string | null;
+        };
+        /** @description A threat after a rating or status change: its levels, status and three numbers. */
+        ThreatRisk: {
+            id: number;
+            status: string;
+            likelihood: number | null;
+            impact: number | null;
+            rationale: string;
+            risk: components["schemas"]["RiskNumbers"];
+        };
         /**
          * @description * `open` - Open
          *     * `mitigated` - Mitigated
@@ -1349,6 +2715,12 @@ export interface components {
          * @enum {string}
          */
         ThreatStatusEnum: "open" | "mitigated" | "accepted" | "transferred" | "eliminated" | "not_applicable" | "obsolete";
+        ThreatStatusRequest: {
+            /** @description open, mitigated or eliminated. */
+            status: string;
+            /** @default  */
+            reason: string;
+        };
         /**
          * @description * `bool` - bool
          *     * `enum` - enum
@@ -1386,6 +2758,71 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    audit_events_list: {
+        parameters: {
+            query?: {
+                action?: string;
+                object_id?: string;
+                object_type?: string;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                team?: number;
+                threat?: number;
+                threat_model?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAuditEventList"];
+                };
+            };
+        };
+    };
+    audit_events_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this audit event. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEvent"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     auth_csrf_retrieve: {
         parameters: {
             query?: never;
@@ -1487,6 +2924,193 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    band_changes_list: {
+        parameters: {
+            query?: {
+                acknowledged?: boolean;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                policy?: number;
+                /** @description A search term. */
+                search?: string;
+                threat?: number;
+                threat_model?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedBandChangeList"];
+                };
+            };
+        };
+    };
+    band_changes_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this band change. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BandChange"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    band_changes_acknowledge_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this band change. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BandChange"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    controls_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description * `compute` - Compute
+                 *     * `storage` - Storage
+                 *     * `access` - Access
+                 *     * `network` - Network
+                 *     * `supply chain` - Supply chain
+                 */
+                layer?: "access" | "compute" | "network" | "storage" | "supply chain";
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /**
+                 * @description * `develop` - Develop
+                 *     * `distribute` - Distribute
+                 *     * `deploy` - Deploy
+                 *     * `runtime` - Runtime
+                 */
+                phase?: "deploy" | "develop" | "distribute" | "runtime";
+                /** @description A search term. */
+                search?: string;
+                /** @description Controls that counter this STRIDE letter. */
+                stride?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedControlList"];
+                };
+            };
+        };
+    };
+    controls_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                control_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Control"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1648,6 +3272,265 @@ export interface operations {
             };
             /** @description No such object, or not in one of your teams */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    decisions_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description * `acceptance` - Acceptance
+                 *     * `exception` - Exception
+                 *     * `transfer` - Transfer
+                 *     * `not_applicable` - Not applicable
+                 */
+                kind?: "acceptance" | "exception" | "not_applicable" | "transfer";
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `pending` - Waiting for the team owner's approval
+                 *     * `active` - Active
+                 *     * `expired` - Expired
+                 *     * `revoked` - Revoked
+                 *     * `superseded` - Superseded by a later decision
+                 */
+                status?: "active" | "expired" | "pending" | "revoked" | "superseded";
+                threat?: number;
+                threat_model?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDecisionList"];
+                };
+            };
+        };
+    };
+    decisions_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["DecisionCreateRequest"];
+                "multipart/form-data": components["schemas"]["DecisionCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    decisions_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this decision. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    decisions_approve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this decision. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    decisions_revoke_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this decision. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReasonRequest"];
+                "multipart/form-data": components["schemas"]["ReasonRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1952,7 +3835,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Stale base version; the body carries current_version */
+            /** @description Conflict with the current state (a stale base version carries current_version) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2344,6 +4227,669 @@ export interface operations {
             };
         };
     };
+    mitigations_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `proposed` - Proposed
+                 *     * `planned` - Planned
+                 *     * `implemented` - Implemented
+                 *     * `verified` - Verified
+                 */
+                status?: "implemented" | "planned" | "proposed" | "verified";
+                threat_model?: number;
+                /** @description Mitigations that answer this threat. */
+                threats?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMitigationList"];
+                };
+            };
+        };
+    };
+    mitigations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MitigationCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["MitigationCreateRequest"];
+                "multipart/form-data": components["schemas"]["MitigationCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mitigation"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    mitigations_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this mitigation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mitigation"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    mitigations_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this mitigation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    mitigations_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this mitigation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedMitigationWriteRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedMitigationWriteRequest"];
+                "multipart/form-data": components["schemas"]["PatchedMitigationWriteRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mitigation"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    mitigations_link_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this mitigation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThreatIdsRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ThreatIdsRequest"];
+                "multipart/form-data": components["schemas"]["ThreatIdsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mitigation"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    mitigations_status_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this mitigation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MitigationStatusRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["MitigationStatusRequest"];
+                "multipart/form-data": components["schemas"]["MitigationStatusRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mitigation"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    mitigations_unlink_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this mitigation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThreatIdsRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ThreatIdsRequest"];
+                "multipart/form-data": components["schemas"]["ThreatIdsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mitigation"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    mitigations_verify_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this mitigation. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MitigationVerifyRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["MitigationVerifyRequest"];
+                "multipart/form-data": components["schemas"]["MitigationVerifyRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mitigation"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    risk_policies_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                team?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRiskPolicyList"];
+                };
+            };
+        };
+    };
+    risk_policies_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RiskPolicyCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RiskPolicyCreateRequest"];
+                "multipart/form-data": components["schemas"]["RiskPolicyCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskPolicyChange"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    risk_policies_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this risk policy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskPolicy"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    risk_owasp_rating_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["OwaspFactorsRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["OwaspFactorsRequest"];
+                "multipart/form-data": components["schemas"]["OwaspFactorsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwaspProposal"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    risk_scales_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scales"];
+                };
+            };
+        };
+    };
     rules_list: {
         parameters: {
             query?: {
@@ -2388,6 +4934,166 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    snapshots_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /**
+                 * @description * `approval` - Frozen at approval
+                 *     * `manual` - Saved by hand
+                 */
+                reason?: "approval" | "manual";
+                /** @description A search term. */
+                search?: string;
+                threat_model?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSnapshotSummaryList"];
+                };
+            };
+        };
+    };
+    snapshots_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SnapshotCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SnapshotCreateRequest"];
+                "multipart/form-data": components["schemas"]["SnapshotCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotSummary"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    snapshots_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this snapshot. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Snapshot"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    snapshots_diff_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Another snapshot's id, or `now` (the default): the model as it is. */
+                against?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this snapshot. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Diff"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such object, or not in one of your teams */
@@ -2984,6 +5690,70 @@ export interface operations {
             };
         };
     };
+    threat_models_advance_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AdvanceRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AdvanceRequest"];
+                "multipart/form-data": components["schemas"]["AdvanceRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageChange"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     threat_models_analyse_create: {
         parameters: {
             query?: never;
@@ -3165,6 +5935,163 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_gates_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GateReport"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_heat_map_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeatMap"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_reopen_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopenRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReopenRequest"];
+                "multipart/form-data": components["schemas"]["ReopenRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageChange"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_risk_register_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRegisterRowList"];
                 };
             };
             /** @description No such object, or not in one of your teams */
@@ -3496,6 +6423,37 @@ export interface operations {
             };
         };
     };
+    threats_assessment_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreatAssessment"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     threats_explanation_retrieve: {
         parameters: {
             query?: never;
@@ -3516,6 +6474,214 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threats_history_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAuditEventList"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threats_rating_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThreatRateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ThreatRateRequest"];
+                "multipart/form-data": components["schemas"]["ThreatRateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreatRisk"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threats_status_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThreatStatusRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ThreatStatusRequest"];
+                "multipart/form-data": components["schemas"]["ThreatStatusRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreatRisk"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threats_suggested_mitigations_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSuggestedAttackMitigationList"];
                 };
             };
             /** @description No such object, or not in one of your teams */
