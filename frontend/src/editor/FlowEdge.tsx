@@ -58,10 +58,14 @@ export const FlowEdgeView = memo(function FlowEdgeView({ id, source, target, dat
   const { flow, openThreats, highlighted } = data
   // Arrowheads at both ends say "both ways"; the ⇄ in the label says it again for a glance.
   const text = `${flow.bidirectional ? '⇄ ' : ''}${flow.label || flow.protocol}`.trim()
-  const mx = (a.x + b.x) / 2
-  const my = (a.y + b.y) / 2
   const tone = highlighted ? 'hl' : selected ? 'sel' : 'ink'
   const labelWidth = text.length * 7.4 + 14
+  // The label sits on the visible part of the line; when that is shorter than the label, beside
+  // it, so neither end's shape hides the text.
+  const length = Math.hypot(b.x - a.x, b.y - a.y) || 1
+  const aside = text && showLabel && length < labelWidth + 16 ? 18 : 0
+  const mx = (a.x + b.x) / 2 + (aside * -(b.y - a.y)) / length
+  const my = (a.y + b.y) / 2 + (aside * (b.x - a.x)) / length
   return (
     <g className={`dfd-flow${selected ? ' is-selected' : ''}${highlighted ? ' is-highlighted' : ''}`} data-key={id}>
       <path d={path} className="dfd-flow-line" markerEnd={`url(#dfd-arrow-${tone})`} markerStart={flow.bidirectional ? `url(#dfd-arrow-${tone})` : undefined} />
