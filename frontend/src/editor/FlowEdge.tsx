@@ -42,7 +42,7 @@ function exitPoint(box: Box, toward: { x: number; y: number }): { x: number; y: 
   return { x: cx + vx * s, y: cy + vy * s }
 }
 
-/** Below this zoom labels are unreadable anyway; leaving them out keeps large diagrams fast to paint. */
+/** Below this zoom labels and arrowheads are unreadable anyway; leaving them out keeps large diagrams fast to paint. */
 const LABEL_MIN_ZOOM = 0.45
 const labelsVisible = (state: ReactFlowState) => state.transform[2] >= LABEL_MIN_ZOOM
 
@@ -68,8 +68,15 @@ export const FlowEdgeView = memo(function FlowEdgeView({ id, source, target, dat
   const my = (a.y + b.y) / 2 + (aside * (b.x - a.x)) / length
   return (
     <g className={`dfd-flow${selected ? ' is-selected' : ''}${highlighted ? ' is-highlighted' : ''}`} data-key={id}>
-      <path d={path} className="dfd-flow-line" markerEnd={`url(#dfd-arrow-${tone})`} markerStart={flow.bidirectional ? `url(#dfd-arrow-${tone})` : undefined} />
-      <path d={path} className="react-flow__edge-interaction" fill="none" strokeOpacity={0} strokeWidth={18} />
+      {/* Zoomed far out, arrowheads are a pixel wide and nobody aims at a flow: drawing only the
+          line keeps a whole large diagram cheap to repaint while something moves. */}
+      <path
+        d={path}
+        className="dfd-flow-line"
+        markerEnd={showLabel ? `url(#dfd-arrow-${tone})` : undefined}
+        markerStart={showLabel && flow.bidirectional ? `url(#dfd-arrow-${tone})` : undefined}
+      />
+      {showLabel && <path d={path} className="react-flow__edge-interaction" fill="none" strokeOpacity={0} strokeWidth={18} />}
       {text && showLabel && (
         <g transform={`translate(${mx}, ${my})`} className="dfd-flow-label">
           <rect x={-labelWidth / 2} y={-11} width={labelWidth} height={22} rx={4} />
