@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -24,6 +23,7 @@ from dfd.api.serializers import (
     OpsResultSerializer,
 )
 from dfd.models import Diagram, Element, Flow
+from threatmodel.api.document_schema import VocabularySerializer
 from threatmodel.api.requests import acting
 from threatmodel.api.schema import errors
 from threatmodel.errors import NotFound, ValidationFailed
@@ -119,6 +119,6 @@ class FlowViewSet(viewsets.ReadOnlyModelViewSet[Flow]):
 class VocabularyViewSet(viewsets.ViewSet):
     """The property vocabulary: each element kind's (and a flow's) typed properties."""
 
-    @extend_schema(summary="The property vocabulary", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(summary="The property vocabulary", responses={200: VocabularySerializer})
     def list(self, request: Request) -> Response:
         return Response(vocabulary.as_document())
