@@ -234,8 +234,15 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
       return
     }
     const threat = threatList.current?.find((t) => t.id === wf.drawerThreat)
-    if (threat) activateThreat(threat)
-    else setActiveThreat(wf.drawerThreat)
+    if (!threat) {
+      setActiveThreat(wf.drawerThreat)
+      return
+    }
+    setActiveThreat(threat.id)
+    setHighlight(new Set(threatKeys(threat)))
+    // The drawer narrows the canvas as it opens: centre the threat once the canvas has its new size.
+    const timer = setTimeout(() => activateThreat(threat), 60)
+    return () => clearTimeout(timer)
   }, [wf.drawerThreat, activateThreat])
 
   const onThreatRow = useCallback((threat: EditorThreat | null) => wf.openThreat(threat?.id ?? null), [wf.openThreat])

@@ -82,7 +82,7 @@ export const HeatMap = memo(function HeatMap({ map, measure, onMeasure, filter, 
             <li key={band}>
               <button
                 type="button"
-                className={`band-total ${bandClass(band)}${on ? ' is-selected' : ''}`}
+                className={`band-total ${bandClass(band, total === 0)}${on ? ' is-selected' : ''}`}
                 aria-pressed={on}
                 disabled={total === 0}
                 onClick={() => onFilter(bandFilter(map, measure, band))}

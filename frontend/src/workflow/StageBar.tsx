@@ -74,7 +74,12 @@ export function StageBar({ gates, stage, role, loadError, targetOf, onTarget, on
     <nav className="stage-bar" aria-label="Workflow stage">
       <ol className="stage-steps">
         {STAGES.map((s) => (
-          <li key={s} className={s === stage ? 'is-current' : STAGES.indexOf(s) < STAGES.indexOf(stage) ? 'is-done' : ''} aria-current={s === stage ? 'step' : undefined}>
+          <li
+            key={s}
+            className={s === stage ? 'is-current' : STAGES.indexOf(s) < STAGES.indexOf(stage) ? 'is-done' : ''}
+            aria-current={s === stage ? 'step' : undefined}
+            title={STAGE_QUESTION[s]}
+          >
             {STAGES.indexOf(s) < STAGES.indexOf(stage) && <span aria-hidden="true">✓ </span>}
             {STAGE_LABEL[s]}
           </li>
