@@ -9,6 +9,7 @@ import {
   heatGrid,
   placements,
   refreshFilter,
+  stageMeasure,
   type HeatCell,
   type HeatMapLike,
 } from './heat-map'
@@ -90,6 +91,10 @@ describe('heat map', () => {
     })
     expect(where.get(4)?.verified?.band).toBe('broadly_acceptable')
     expect(where.get(99)).toBeUndefined()
+  })
+
+  it('shows each stage the measure its gate reads', () => {
+    expect(['design', 'break', 'fix', 'verify', 'approved'].map(stageMeasure)).toEqual(['inherent', 'inherent', 'projected', 'verified', 'verified'])
   })
 
   it('reads band totals and labels cells for screen readers', () => {

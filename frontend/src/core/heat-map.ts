@@ -17,6 +17,11 @@ export const MEASURE_LABEL: Record<Measure, string> = {
   verified: 'Verified residual',
 }
 
+/** The measure a stage's gate reads: inherent while rating, projected in fix, verified from verify on. */
+export function stageMeasure(stage: string): Measure {
+  return stage === 'fix' ? 'projected' : stage === 'verify' || stage === 'approved' ? 'verified' : 'inherent'
+}
+
 export interface HeatCell {
   likelihood: number
   impact: number

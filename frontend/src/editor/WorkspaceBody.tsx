@@ -61,6 +61,8 @@ export interface WorkspaceWorkflow {
   onBulk: (kind: BulkKind, threats: EditorThreat[]) => void
   /** Select and centre this element or flow (a new nonce asks again for the same key). */
   focus: { key: string; nonce: number } | null
+  /** Model-wide views for the toolbar (coverage, history). */
+  modelTools: ReactNode
   drawer: ReactNode
 }
 
@@ -311,6 +313,7 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
             </button>
           </div>
         </details>
+        {wf.modelTools}
         <button type="button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
           Help
         </button>

@@ -32,7 +32,7 @@ import {
 } from '../api/workflow'
 import { asBand, DEFAULT_THRESHOLDS } from '../core/bands'
 import { gateTarget, itemTargetKey, type GateTarget } from '../core/gate-targets'
-import { placements as placeThreats, refreshFilter, type Measure, type ThreatFilter } from '../core/heat-map'
+import { placements as placeThreats, refreshFilter, stageMeasure, type Measure, type ThreatFilter } from '../core/heat-map'
 import { asStage, capabilities, type Stage } from '../core/workflow'
 import type { WorkspaceWorkflow } from '../editor/WorkspaceBody'
 import { BulkDialog, type BulkKind } from '../workflow/BulkDialog'
@@ -198,7 +198,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
   const [versions, setVersions] = useState<'versions' | 'audit' | null>(null)
   const [focus, setFocus] = useState<{ key: string; nonce: number } | null>(null)
   const [filter, setFilter] = useState<ThreatFilter | null>(null)
-  const [measure, setMeasure] = useState<Measure>(stage === 'verify' || stage === 'approved' ? 'verified' : 'inherent')
+  const [measure, setMeasure] = useState<Measure>(stageMeasure(stage))
   const [bulk, setBulk] = useState<{ kind: BulkKind; threats: EditorThreat[] } | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
   const [members, setMembers] = useState<Membership[]>([])
@@ -220,10 +220,8 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
     }
   }, [teamId])
 
-  // At verify and after, the verified residual is what the gate reads: show it first.
-  useEffect(() => {
-    if (stage === 'verify' || stage === 'approved') setMeasure('verified')
-  }, [stage])
+  // The heat map opens on the measure the stage's gate reads (the user may switch).
+  useEffect(() => setMeasure(stageMeasure(stage)), [stage])
 
   const heat = wf.heat
   useEffect(() => {
@@ -314,14 +312,18 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
 
   const onAdvance = useCallback(
     async (to: Stage, note: string) => {
-      const change = await workflow.advance(modelId, to, note)
+      // A refusal (someone else changed the model meanwhile) is shown by the bar; the gates reload.
+      const change = await workflow.advance(modelId, to, note).catch((error: unknown) => {
+        refreshWorkflow()
+        throw error
+      })
       wf.setGates(change.gates)
       setDoc((prev) => (prev ? { ...prev, stage: change.stage } : prev))
       if (change.snapshot) setNotice(`Approved. Version ${change.snapshot.number} of the model is frozen; History shows it.`)
       else setNotice(null)
       refreshAll()
     },
-    [modelId, wf.setGates, refreshAll],
+    [modelId, wf.setGates, refreshAll, refreshWorkflow],
   )
 
   const onReopen = useCallback(
@@ -418,6 +420,16 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
     openThreat,
     onBulk,
     focus,
+    modelTools: (
+      <>
+        <button type="button" onClick={() => setCoverageView(null)} title="STRIDE coverage of every element and flow">
+          Coverage
+        </button>
+        <button type="button" onClick={() => setVersions('versions')} title="Versions, comparisons and the audit trail">
+          History
+        </button>
+      </>
+    ),
     drawer: drawer ? (
       <ThreatDrawer
         key={drawer.threatId}
@@ -451,8 +463,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
         onTarget={onTarget}
         onAdvance={onAdvance}
         onReopen={onReopen}
-        onOpenVersions={() => setVersions('versions')}
-        onOpenCoverage={() => setCoverageView(null)}
+        heat={heat}
         where={(item) => {
           const key = itemTargetKey(item)
           return key ? nameOf(key) : null

@@ -30,21 +30,21 @@ export const HeatMap = memo(function HeatMap({ map, measure, onMeasure, filter, 
         ))}
       </div>
       <p className="muted small-text heat-caption">{MEASURE_LABEL[measure]} risk: threats per likelihood × impact. Click a cell to list them.</p>
-      <div className="heat-grid" role="grid" aria-label={`${MEASURE_LABEL[measure]} risk heat map`}>
+      <div className="heat-grid" role="group" aria-label={`${MEASURE_LABEL[measure]} risk heat map`}>
         <div className="heat-axis-y" aria-hidden="true">
           Likelihood
         </div>
         {grid.map((row, r) => (
-          <div className="heat-row" role="row" key={r}>
-            <span className="heat-level" role="rowheader" title={LEVEL_NAMES[5 - r]}>
+          <div className="heat-row" key={r}>
+            <span className="heat-level" aria-hidden="true" title={LEVEL_NAMES[5 - r]}>
               {5 - r}
             </span>
             {row.map((cell, c) => {
-              if (!cell) return <span key={c} className="heat-cell is-missing" role="gridcell" />
+              if (!cell) return <span key={c} className="heat-cell is-missing" />
               const count = cellCount(cell, measure)
               const band = asBand(cell.band)
               return (
-                <span key={c} role="gridcell">
+                <span key={c}>
                   <button
                     type="button"
                     className={`heat-cell ${bandClass(band, count === 0)}${selected(cell.likelihood, cell.impact) ? ' is-selected' : ''}`}
@@ -62,10 +62,10 @@ export const HeatMap = memo(function HeatMap({ map, measure, onMeasure, filter, 
             })}
           </div>
         ))}
-        <div className="heat-row heat-foot" role="row">
+        <div className="heat-row heat-foot" aria-hidden="true">
           <span className="heat-level" />
           {[1, 2, 3, 4, 5].map((i) => (
-            <span key={i} className="heat-level" role="columnheader" title={LEVEL_NAMES[i]}>
+            <span key={i} className="heat-level" title={LEVEL_NAMES[i]}>
               {i}
             </span>
           ))}

@@ -6,7 +6,9 @@
  */
 import { useEffect, useRef, useState } from 'react'
 import { ApiError } from '../api/client'
-import type { GateItem, GateReport } from '../api/workflow'
+import type { GateItem, GateReport, HeatMap } from '../api/workflow'
+import { BAND_LABEL, bandClass, BANDS } from '../core/bands'
+import { bandTotal, MEASURE_LABEL, stageMeasure, type Measure } from '../core/heat-map'
 import { blockingSummary, groupItems, targetVerb, type GateTarget } from '../core/gate-targets'
 import { placeErrors, type PlacedErrors, NO_ERRORS } from '../core/form-errors'
 import { advanceLabel, capabilities, earlierStages, mayTakeNextStep, nextStage, STAGE_LABEL, STAGE_QUESTION, STAGES, type Stage } from '../core/workflow'
@@ -22,15 +24,14 @@ interface Props {
   onTarget: (item: GateItem) => void
   onAdvance: (to: Stage, note: string) => Promise<void>
   onReopen: (to: Stage, reason: string) => Promise<void>
-  onOpenVersions: () => void
-  onOpenCoverage: () => void
   /** The name of the element or flow a threat item is about (from its fingerprint). */
   where: (item: GateItem) => string | null
+  heat: HeatMap | null
 }
 
 const ITEMS_SHOWN = 40
 
-export function StageBar({ gates, stage, role, loadError, targetOf, onTarget, onAdvance, onReopen, onOpenVersions, onOpenCoverage, where }: Props) {
+export function StageBar({ gates, stage, role, loadError, targetOf, onTarget, onAdvance, onReopen, where, heat }: Props) {
   const [open, setOpen] = useState(false)
   const [approving, setApproving] = useState(false)
   const [reopening, setReopening] = useState(false)
@@ -103,6 +104,7 @@ export function StageBar({ gates, stage, role, loadError, targetOf, onTarget, on
             {blockingSummary(blocking.length, STAGE_LABEL[stage], next ? STAGE_LABEL[next] : null)}
           </button>
         )}
+        {heat && heat.rated > 0 && <BandSummary heat={heat} measure={stageMeasure(stage)} />}
         {gates?.diagram_changed_since_break && (
           <span className="drift-chip" role="status" title="Run the analysis so the threats describe the diagram as it is now">
             ⚠ Diagram changed since break
@@ -115,12 +117,6 @@ export function StageBar({ gates, stage, role, loadError, targetOf, onTarget, on
         )}
       </div>
       <div className="stage-actions">
-        <button type="button" onClick={onOpenCoverage}>
-          Coverage
-        </button>
-        <button type="button" onClick={onOpenVersions}>
-          History
-        </button>
         {caps.reopen && (
           <button type="button" onClick={() => setReopening(true)}>
             Reopen…
@@ -175,6 +171,20 @@ export function StageBar({ gates, stage, role, loadError, targetOf, onTarget, on
         setReopening(false)
       }} />}
     </nav>
+  )
+}
+
+function BandSummary({ heat, measure }: { heat: HeatMap; measure: Measure }) {
+  const label = `${MEASURE_LABEL[measure]} risk`
+  return (
+    <span className="stage-bands" role="group" aria-label={`${label} by band`} title={`${label} by band (the measure this stage's gate reads)`}>
+      <span className="muted small-text">{measure === 'inherent' ? 'Inherent' : measure === 'projected' ? 'Projected' : 'Verified'}:</span>
+      {BANDS.filter((band) => bandTotal(heat, measure, band) > 0).map((band) => (
+        <span key={band} className={`band-chip ${bandClass(band)}`} data-band={band}>
+          {bandTotal(heat, measure, band)} {BAND_LABEL[band].toLowerCase()}
+        </span>
+      ))}
+    </span>
   )
 }
 
