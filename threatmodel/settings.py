@@ -222,6 +222,9 @@ THREATMODEL_IMPORT_MAX_BYTES = env_int("THREATMODEL_IMPORT_MAX_BYTES", 20 * 1024
 # Bounds that keep a single request (and a hostile file) from exhausting the server.
 THREATMODEL_MAX_OPS_PER_BATCH = env_int("THREATMODEL_MAX_OPS_PER_BATCH", 50_000)
 THREATMODEL_MAX_ELEMENTS_PER_MODEL = env_int("THREATMODEL_MAX_ELEMENTS_PER_MODEL", 50_000)
+# Graphviz layout time grows faster than linearly (about 2 s for 1,000 elements here); larger
+# diagrams are still exported as DOT text, and drawn in reports as an inventory only.
+THREATMODEL_RENDER_MAX_ELEMENTS = env_int("THREATMODEL_RENDER_MAX_ELEMENTS", 1_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = THREATMODEL_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

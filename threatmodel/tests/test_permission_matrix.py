@@ -152,6 +152,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
         WRITE,
     ),
+    ("diagram", "render"): Row(Call("get", diagram_url("render/?format=svg")), READ_MEMBERS),
     ("element", "list"): Row(Call("get", lambda w, p: "/api/v1/elements/"), same(200), hides_team_objects=True),
     ("element", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/elements/{w.diagram.elements.get(key='web').pk}/"), READ_MEMBERS),
     ("flow", "list"): Row(Call("get", lambda w, p: "/api/v1/flows/"), same(200), hides_team_objects=True),
