@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from dfd.api.views import DiagramViewSet, ElementViewSet, FlowViewSet, VocabularyViewSet
 from stride.api.views import ThreatViewSet
+from threatmodel.api.formats import FormatViewSet
 from threatmodel.api.views import ApiTokenViewSet, AuthViewSet, MembershipViewSet, TeamViewSet, ThreatModelViewSet
 
 router = DefaultRouter()
@@ -22,5 +23,7 @@ router.register("flows", FlowViewSet, basename="flow")
 router.register("vocabulary", VocabularyViewSet, basename="vocabulary")
 # Threats
 router.register("threats", ThreatViewSet, basename="threat")
+# Ways in and out: format list (the report routes follow)
+router.register("formats", FormatViewSet, basename="format")
 
 urlpatterns = router.urls

@@ -158,6 +158,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("flow", "list"): Row(Call("get", lambda w, p: "/api/v1/flows/"), same(200), hides_team_objects=True),
     ("flow", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/flows/{w.diagram.flows.get(key='f1').pk}/"), READ_MEMBERS),
     ("vocabulary", "list"): Row(Call("get", lambda w, p: "/api/v1/vocabulary/"), same(200)),
+    ("format", "list"): Row(Call("get", lambda w, p: "/api/v1/formats/"), same(200)),
     # --- threats
     ("threat", "list"): Row(Call("get", lambda w, p: "/api/v1/threats/"), same(200), hides_team_objects=True),
     ("threat", "retrieve"): Row(
