@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from dfd.api.views import DiagramViewSet, ElementViewSet, FlowViewSet, VocabularyViewSet
 from stride.api.views import ThreatViewSet
 from threatmodel.api.formats import FormatViewSet
+from threatmodel.api.reports import ThreatModelReportViewSet
 from threatmodel.api.views import ApiTokenViewSet, AuthViewSet, MembershipViewSet, TeamViewSet, ThreatModelViewSet
 
 router = DefaultRouter()
@@ -23,7 +24,8 @@ router.register("flows", FlowViewSet, basename="flow")
 router.register("vocabulary", VocabularyViewSet, basename="vocabulary")
 # Threats
 router.register("threats", ThreatViewSet, basename="threat")
-# Ways in and out: format list (the report routes follow)
+# Ways in and out: format list and PDF reports (nested under their model)
 router.register("formats", FormatViewSet, basename="format")
+router.register(r"threat-models/(?P<threat_model_pk>[0-9]+)/reports", ThreatModelReportViewSet, basename="threat-model-report")
 
 urlpatterns = router.urls

@@ -43,7 +43,9 @@ class Risk:
     impact: int | None
     inherent: int | None
     residual: int | None
-    band: str | None  # unacceptable | tolerable | acceptable; None when not rated
+    band: str | None  # band of the residual risk: unacceptable | tolerable | acceptable; None when not rated
+    residual_likelihood: int | None = None
+    residual_impact: int | None = None
     residual_source: str = "inherent"  # what "residual" is computed from
 
     @property
@@ -90,7 +92,7 @@ def band_for(score: int | None, impact: int | None) -> str | None:
 
 def risk_of(likelihood: int | None, impact: int | None) -> Risk:
     inherent = likelihood * impact if likelihood is not None and impact is not None else None
-    return Risk(likelihood, impact, inherent, inherent, band_for(inherent, impact))
+    return Risk(likelihood, impact, inherent, inherent, band_for(inherent, impact), likelihood, impact)
 
 
 def threat_risks(model: ThreatModel) -> dict[str, Risk]:
