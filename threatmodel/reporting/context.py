@@ -7,6 +7,7 @@ threat register is ``reporting.register``. Reads are bounded in number whatever 
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,6 +84,11 @@ class TacticCoverage:
     mapped: list[tuple[str, str, int, int | None]]  # id, name, threats, highest risk
 
 
+def natural(text: str) -> tuple[Any, ...]:
+    """Sort "Element 9" before "Element 10"."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
+
+
 def _value(value: object) -> str:
     if value is True:
         return "yes"
@@ -145,7 +151,7 @@ def _diagrams(model: ThreatModel) -> list[DiagramSection]:
                 note = f"The diagram is too large to draw in a report ({exc}); its inventory follows."
         section = DiagramSection(f"diagram-{index + 1}", diagram.name, _LEVEL_LABELS.get(diagram.level, diagram.level), svg, note)
         ordered = sorted(
-            elements[diagram.pk], key=lambda r: (r["kind"] != "trust_boundary", boundary_path(r["parent__key"]), r["name"].lower(), r["key"])
+            elements[diagram.pk], key=lambda r: (r["kind"] != "trust_boundary", natural(boundary_path(r["parent__key"])), natural(r["name"]), r["key"])
         )
         for r in ordered:
             item = InventoryRow(
@@ -156,7 +162,7 @@ def _diagrams(model: ThreatModel) -> list[DiagramSection]:
                 description=r["description"],
             )
             (section.boundaries if r["kind"] == "trust_boundary" else section.elements).append(item)
-        for r in sorted(flows[diagram.pk], key=lambda f: (names.get(f["source__key"], ""), names.get(f["target__key"], ""), f["key"])):
+        for r in sorted(flows[diagram.pk], key=lambda f: (natural(names.get(f["source__key"], "")), natural(names.get(f["target__key"], "")), f["key"])):
             section.flows.append(
                 FlowRow(
                     source=names.get(r["source__key"], r["source__key"]),
