@@ -19,6 +19,7 @@ export DJANGO_SETTINGS_MODULE=threatmodel.settings
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
 
 .venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python manage.py load_controls
 .venv/bin/python manage.py seed_demo
 .venv/bin/python manage.py collectstatic --noinput -v0
 

@@ -16,25 +16,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stride.choices import ThreatStatus
+from stride.chart import letters_for
 
-STRIDE_ORDER = "STRIDE"
-PER_ELEMENT: dict[str, str] = {
-    "external_entity": "SR",
-    "process": "STRIDE",
-    "data_store": "TID",
-    "flow": "TID",
-}
+__all__ = ["Cell", "Target", "coverage_cells", "coverage_for", "letters_for"]
+
 # A threat in these statuses does not cover its cell: it no longer applies.
-NOT_COVERING = {ThreatStatus.OBSOLETE}
-
-
-def letters_for(kind: str, properties: Mapping[str, Any]) -> str:
-    """The STRIDE letters that apply to an element kind (``"flow"`` for flows)."""
-    letters = PER_ELEMENT.get(kind, "")
-    if kind == "data_store" and properties.get("is_log") is True:
-        letters = "TRID"
-    return letters
+NOT_COVERING = {"obsolete"}
 
 
 @dataclass(frozen=True)

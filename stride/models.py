@@ -122,9 +122,14 @@ class Threat(models.Model):
     deleted (the foreign key is then cleared and the threat marked obsolete, never deleted).
     """
 
-    threat_model = models.ForeignKey("threatmodel.ThreatModel", on_delete=models.CASCADE, related_name="threats")
+    # Indexes are few on purpose: a large model's first analysis inserts a hundred thousand rows,
+    # and every index is paid for on each of them (bench/analyse.py). The unique (model,
+    # fingerprint) index also serves lookups by model.
+    threat_model = models.ForeignKey(
+        "threatmodel.ThreatModel", on_delete=models.CASCADE, related_name="threats", db_index=False
+    )
     fingerprint = models.CharField(max_length=400)
-    rule_id = models.CharField(max_length=80, blank=True, db_index=True)
+    rule_id = models.CharField(max_length=80, blank=True)
     origin = models.CharField(max_length=16, choices=ThreatOrigin.choices, default=ThreatOrigin.MANUAL)
     stride = models.CharField(max_length=1, choices=Stride.choices)
     element = models.ForeignKey("dfd.Element", on_delete=models.SET_NULL, null=True, blank=True, related_name="threats")
@@ -139,11 +144,21 @@ class Threat(models.Model):
     # The status a threat had when it became obsolete, restored if its rule fires again.
     status_before_obsolete = models.CharField(max_length=16, choices=ThreatStatus.choices, blank=True)
     triaged = models.BooleanField(default=False, help_text="Someone has looked at the threat and kept it.")
-    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates")
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates", db_index=False
+    )
     rationale = models.TextField(blank=True, max_length=20_000, help_text="Why the likelihood and impact are what they are.")
+    # What the rule proposes; the team's own rating goes in likelihood/impact.
+    suggested_likelihood = models.PositiveSmallIntegerField(null=True, blank=True, validators=LEVEL_VALIDATORS)
+    suggested_impact = models.PositiveSmallIntegerField(null=True, blank=True, validators=LEVEL_VALIDATORS)
+    # A digest of what the engine wrote (title, levels, techniques, explanation): re-analysis only
+    # rewrites a kept threat when this changes.
+    finding_digest = models.CharField(max_length=32, blank=True)
     likelihood = models.PositiveSmallIntegerField(null=True, blank=True, validators=LEVEL_VALIDATORS)
     impact = models.PositiveSmallIntegerField(null=True, blank=True, validators=LEVEL_VALIDATORS)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     notes = models.TextField(blank=True, max_length=20_000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

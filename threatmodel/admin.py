@@ -5,7 +5,19 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from threatmodel.models import ApiToken, AuditEvent, Membership, Team, ThreatModel
+from threatmodel.models import (
+    ApiToken,
+    AuditEvent,
+    BandChange,
+    Control,
+    Decision,
+    Membership,
+    Mitigation,
+    RiskPolicy,
+    Snapshot,
+    Team,
+    ThreatModel,
+)
 
 
 class MembershipInline(admin.TabularInline[Membership, Team]):
@@ -60,3 +72,54 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class WorkflowRecordAdmin(admin.ModelAdmin[Any]):
+    """Workflow records are changed through the services (role checks, band rules, audit): the
+    admin shows them and nothing more."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RiskPolicy)
+class RiskPolicyAdmin(WorkflowRecordAdmin):
+    list_display = ["team", "version", "unacceptable_at", "acceptable_max", "impact_floor", "created_by", "created_at"]
+    list_filter = ["team"]
+
+
+@admin.register(Mitigation)
+class MitigationAdmin(WorkflowRecordAdmin):
+    list_display = ["ref", "title", "threat_model", "status", "control", "verified_by"]
+    list_filter = ["status"]
+    search_fields = ["ref", "title"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(WorkflowRecordAdmin):
+    list_display = ["threat", "kind", "status", "owner", "expires_on", "approved_by", "created_at"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(WorkflowRecordAdmin):
+    list_display = ["threat_model", "number", "reason", "stage", "model_version", "created_by", "created_at"]
+    exclude = ["content"]
+
+
+@admin.register(BandChange)
+class BandChangeAdmin(WorkflowRecordAdmin):
+    list_display = ["threat", "threat_model", "policy", "acknowledged_at"]
+
+
+@admin.register(Control)
+class ControlAdmin(WorkflowRecordAdmin):
+    list_display = ["control_id", "name", "phase", "layer", "stride"]
+    list_filter = ["phase", "layer"]
+    search_fields = ["control_id", "name", "summary"]

@@ -39,6 +39,13 @@ class StaleVersion(ApplicationError):
     code = "stale_version"
 
 
+class Conflict(ApplicationError):
+    """The request does not fit the object's current state (e.g. changing an approved model)."""
+
+    status = 409
+    code = "conflict"
+
+
 class Forbidden(ApplicationError):
     status = 403
     code = "forbidden"

@@ -30,6 +30,9 @@ from threatmodel.choices import Stage
 from threatmodel.errors import ErrorDetail, ValidationFailed
 from threatmodel.models import Membership, Team, ThreatModel
 from threatmodel.services import audit_record, threat_model_create
+from threatmodel.workflow.native_parts import workflow_check, workflow_create, workflow_export
+from threatmodel.workflow.risk import DEFAULT_POLICY
+from threatmodel.workflow.selectors import team_policy
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -88,6 +91,9 @@ def _load(model: ThreatModel) -> dict[str, Any]:
             "rationale",
             "triaged",
             "duplicate_of__fingerprint",
+            "suggested_likelihood",
+            "suggested_impact",
+            "status_before_obsolete",
         )
     )
     techniques: dict[int, list[str]] = defaultdict(list)
@@ -178,6 +184,9 @@ def _threat_out(row: Mapping[str, Any], techniques: list[str]) -> dict[str, Any]
         "rationale": row["rationale"],
         "triaged": row["triaged"],
         "duplicate_of": row["duplicate_of__fingerprint"],
+        "suggested_likelihood": row["suggested_likelihood"],
+        "suggested_impact": row["suggested_impact"],
+        "status_before_obsolete": row["status_before_obsolete"] or None,
     }
 
 
@@ -212,6 +221,7 @@ def native_export(model: ThreatModel) -> dict[str, Any]:
             _threat_out(row, data["techniques"][row["id"]]) for row in sorted(data["threats"], key=lambda r: r["fingerprint"])
         ],
         "coverage_notes": [_note_out(row) for row in data["coverage_notes"]],
+        **workflow_export(model),
     }
 
 
@@ -466,6 +476,11 @@ def native_import_data(
             "notes": check.text(threat, "notes", t_path, 20_000),
             "rationale": check.text(threat, "rationale", t_path, 20_000),
             "triaged": triaged,
+            "suggested_likelihood": check.level(threat, "suggested_likelihood", t_path),
+            "suggested_impact": check.level(threat, "suggested_impact", t_path),
+            "status_before_obsolete": check.choice(
+                threat, "status_before_obsolete", t_path, ["", *ThreatStatus.values], default=""
+            ) if threat.get("status_before_obsolete") is not None else "",
         }
         threats.append((fields, [t for t in techniques if isinstance(t, str)]))
         if duplicate_of is not None:
@@ -496,6 +511,16 @@ def native_import_data(
                 "author_id": members.get(author) if isinstance(author, str) else None,
             }
         )
+
+    current_policy = team_policy(team.pk)
+    workflow = workflow_check(
+        root,
+        check,
+        fingerprints=fingerprints,
+        members=members,
+        team_policy=(current_policy.as_policy() if current_policy else DEFAULT_POLICY).thresholds(),
+        warnings=warnings,
+    )
 
     if check.errors:
         raise ValidationFailed(f"The file has {len(check.errors)} problem(s); nothing was imported.", details=check.errors)
@@ -541,6 +566,7 @@ def native_import_data(
             linked.append(duplicate)
         Threat.objects.bulk_update(linked, ["duplicate_of"], batch_size=1000)
         CoverageNote.objects.bulk_create([CoverageNote(threat_model=model, **note) for note in notes], batch_size=1000)
+        workflow_create(model, workflow, by_fingerprint)
         through = Threat.techniques.through
         through.objects.bulk_create(
             [
@@ -557,7 +583,13 @@ def native_import_data(
             action="threat_model.import",
             obj=model,
             threat_model_id=model.pk,
-            after={"format": source_format, "diagrams": len(plans), "threats": len(threats)},
+            after={
+                "format": source_format,
+                "diagrams": len(plans),
+                "threats": len(threats),
+                "mitigations": len(workflow.mitigations),
+                "decisions": len(workflow.decisions),
+            },
         )
         return model, warnings
 

@@ -39,6 +39,7 @@ def audit_record(
     object_type: str = "",
     object_id: str | int = "",
     threat_model_id: int | None = None,
+    threat_id: int | None = None,
     before: Any = None,
     after: Any = None,
 ) -> AuditEvent:
@@ -48,6 +49,7 @@ def audit_record(
     return AuditEvent.objects.create(
         team_id=team_id,
         threat_model_id=threat_model_id,
+        threat_id=threat_id,
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=object_type,
@@ -217,7 +219,11 @@ def threat_model_update(*, actor: User, threat_model: ThreatModel, **changes: st
         for name, value in changes.items():
             setattr(locked, name, value.strip() if name == "name" else value)
         locked.full_clean()
+        was_current = locked.analysed_version == locked.version
         locked.version = F("version") + 1
+        if was_current:
+            # Name, scope and assumptions do not change the threats: the analysis stays current.
+            locked.analysed_version = F("version") + 1
         locked.save()
         locked.refresh_from_db()
         audit_record(

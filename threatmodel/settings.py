@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from threatmodel.env import env_bool, env_int, env_list, env_str
@@ -112,7 +113,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Expire lapsed acceptances and exceptions, reopen their threats and tell the risk owners.
+    "decisions-expire": {"task": "threatmodel.decisions_expire", "schedule": crontab(hour=2, minute=30)},
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -164,9 +168,12 @@ MEDIA_URL = "/media/"
 _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
 }
 _email_backend = env_str("EMAIL_BACKEND", "console")
 MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": _EMAIL_BACKENDS.get(_email_backend, _email_backend)}}
+if _email_backend == "file":  # one file per message in EMAIL_FILE_PATH (tests across processes, demos)
+    MAILERS["default"]["OPTIONS"] = {"file_path": env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
 if _email_backend == "smtp":
     MAILERS["default"]["OPTIONS"] = {
         "host": env_str("EMAIL_HOST", "localhost"),
@@ -213,7 +220,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "threatmodel.choices.Stage",
+        "DecisionKindEnum": "threatmodel.models.workflow.DecisionKind",
+        "DecisionStatusEnum": "threatmodel.models.workflow.DecisionStatus",
+        "MitigationStatusEnum": "threatmodel.models.workflow.MitigationStatus",
+        "MitigationSettableStatusEnum": "threatmodel.models.workflow.SETTABLE_MITIGATION_STATUSES",
+        "ThreatStatusEnum": "stride.choices.ThreatStatus",
+    },
 }
 
 # --- Product limits -----------------------------------------------------------------------------------
@@ -222,6 +236,9 @@ THREATMODEL_IMPORT_MAX_BYTES = env_int("THREATMODEL_IMPORT_MAX_BYTES", 20 * 1024
 # Bounds that keep a single request (and a hostile file) from exhausting the server.
 THREATMODEL_MAX_OPS_PER_BATCH = env_int("THREATMODEL_MAX_OPS_PER_BATCH", 50_000)
 THREATMODEL_MAX_ELEMENTS_PER_MODEL = env_int("THREATMODEL_MAX_ELEMENTS_PER_MODEL", 50_000)
+# Up to this many elements a model is re-analysed inside the request that changed it; larger
+# models are analysed by a Celery task (bench/analyse.py measures both sides of this line).
+THREATMODEL_INLINE_ANALYSIS_MAX_ELEMENTS = env_int("THREATMODEL_INLINE_ANALYSIS_MAX_ELEMENTS", 2_000)
 # Graphviz layout time grows faster than linearly (about 2 s for 1,000 elements here); larger
 # diagrams are still exported as DOT text, and drawn in reports as an inventory only.
 THREATMODEL_RENDER_MAX_ELEMENTS = env_int("THREATMODEL_RENDER_MAX_ELEMENTS", 1_000)

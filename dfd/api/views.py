@@ -91,13 +91,11 @@ class DiagramViewSet(viewsets.ModelViewSet[Diagram]):
             raise ValidationFailed(
                 "base_version is required.", details=[{"path": "base_version", "message": "must be a positive integer"}]
             )
-        result = services.apply_ops(
-            diagram_id=diagram.pk,
-            actor=acting(request),
-            base_version=base_version,
-            ops=body.get("ops"),
-        )
-        return Response(result.as_dict())
+        return Response(self.perform_ops(diagram=diagram, base_version=base_version, ops=body.get("ops")))
+
+    def perform_ops(self, *, diagram: Diagram, base_version: int, ops: object) -> dict[str, Any]:
+        """Apply the batch. The core app's subclass adds the threat analysis that follows it."""
+        return services.apply_ops(diagram_id=diagram.pk, actor=acting(self.request), base_version=base_version, ops=ops).as_dict()
 
     @extend_schema(
         summary="Draw the diagram with Graphviz (SVG, PNG or DOT)",

@@ -1,4 +1,4 @@
-"""Serializers of threats (read side; the engine issue adds triage writes)."""
+"""Serializers of threats, the ATT&CK catalogue, rules and coverage. Shape and validate only."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from stride.models import Threat
+from stride.choices import Stride, ThreatStatus
+from stride.models import AttackMitigation, CoverageNote, Tactic, Technique, Threat
 
 
 class ThreatSerializer(serializers.ModelSerializer[Threat]):
@@ -31,12 +32,97 @@ class ThreatSerializer(serializers.ModelSerializer[Threat]):
             "explanation",
             "techniques",
             "status",
+            "status_before_obsolete",
             "likelihood",
             "impact",
+            "suggested_likelihood",
+            "suggested_impact",
             "inherent_score",
+            "rationale",
+            "triaged",
+            "duplicate_of",
             "owner",
             "notes",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class ThreatCreateSerializer(serializers.Serializer[Threat]):
+    threat_model = serializers.IntegerField()
+    stride = serializers.ChoiceField(choices=Stride.choices)
+    title = serializers.CharField(max_length=300)
+    description = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
+    element = serializers.CharField(max_length=80, required=False, allow_blank=True, default="", help_text="Element key.")
+    flow = serializers.CharField(max_length=80, required=False, allow_blank=True, default="", help_text="Flow key.")
+    techniques = serializers.ListField(child=serializers.CharField(max_length=16), required=False, default=list, max_length=50)
+    likelihood = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True, default=None)
+    impact = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True, default=None)
+
+
+class ThreatUpdateSerializer(serializers.Serializer[Threat]):
+    status = serializers.ChoiceField(choices=ThreatStatus.choices, required=False)
+    likelihood = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    impact = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    rationale = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    owner = serializers.IntegerField(required=False, allow_null=True, help_text="User id of a team member.")
+    triaged = serializers.BooleanField(required=False)
+    duplicate_of = serializers.IntegerField(required=False, allow_null=True)
+    title = serializers.CharField(max_length=300, required=False, help_text="Manual threats only.")
+    description = serializers.CharField(max_length=20_000, required=False, allow_blank=True, help_text="Manual threats only.")
+    stride = serializers.ChoiceField(choices=Stride.choices, required=False, help_text="Manual threats only.")
+    techniques = serializers.ListField(
+        child=serializers.CharField(max_length=16), required=False, max_length=50, help_text="Manual threats only."
+    )
+
+
+class TacticSerializer(serializers.ModelSerializer[Tactic]):
+    class Meta:
+        model = Tactic
+        fields = ["id", "attack_id", "name", "shortname", "description", "order", "url"]
+
+
+class TechniqueSerializer(serializers.ModelSerializer[Technique]):
+    tactics = serializers.SlugRelatedField[Any](slug_field="shortname", many=True, read_only=True)
+    parent = serializers.SlugRelatedField[Any](slug_field="attack_id", read_only=True)  # type: ignore[assignment]
+    mitigations = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Technique
+        fields = ["id", "attack_id", "name", "description", "tactics", "parent", "platforms", "url", "revoked", "deprecated", "mitigations"]
+
+    def get_mitigations(self, technique: Technique) -> list[str]:
+        return [m.attack_id for m in technique.attack_mitigations.all()]
+
+
+class AttackMitigationSerializer(serializers.ModelSerializer[AttackMitigation]):
+    class Meta:
+        model = AttackMitigation
+        fields = ["id", "attack_id", "name", "description", "url", "deprecated"]
+
+
+class CoverageNoteSerializer(serializers.ModelSerializer[CoverageNote]):
+    target = serializers.CharField(source="target_key", read_only=True)
+
+    class Meta:
+        model = CoverageNote
+        fields = ["id", "threat_model", "target", "stride", "reason", "author", "created_at"]
+        read_only_fields = fields
+
+
+class CoverageNoteCreateSerializer(serializers.Serializer[CoverageNote]):
+    threat_model = serializers.IntegerField()
+    target = serializers.CharField(max_length=80, help_text="Key of the element or flow.")
+    stride = serializers.ChoiceField(choices=Stride.choices)
+    reason = serializers.CharField(max_length=5_000)
+
+
+class AnalysisResultSerializer(serializers.Serializer[Any]):
+    new = serializers.IntegerField()
+    kept = serializers.IntegerField()
+    obsolete = serializers.IntegerField()
+    revived = serializers.IntegerField()
+    rewritten = serializers.IntegerField()
+    version = serializers.IntegerField()

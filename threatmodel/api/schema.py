@@ -31,7 +31,7 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         401: "Not authenticated",
         403: "Your role in the team does not allow this",
         404: "No such object, or not in one of your teams",
-        409: "Stale base version; the body carries current_version",
+        409: "Conflict with the current state (a stale base version carries current_version)",
         413: "The upload is larger than the configured limit",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=descriptions.get(code, "Error")) for code in codes}

@@ -62,11 +62,26 @@ class ThreatModelSerializer(serializers.ModelSerializer[ThreatModel]):
             "assumptions",
             "stage",
             "version",
+            "analysed_version",
+            "analysed_at",
+            "analysis_status",
+            "analysis_error",
             "created_by",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "stage", "version", "created_by", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "stage",
+            "version",
+            "analysed_version",
+            "analysed_at",
+            "analysis_status",
+            "analysis_error",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {"team": {"queryset": Team.objects.all()}}
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:

@@ -2,11 +2,30 @@
 
 from rest_framework.routers import DefaultRouter
 
-from dfd.api.views import DiagramViewSet, ElementViewSet, FlowViewSet, VocabularyViewSet
-from stride.api.views import ThreatViewSet
+from dfd.api.views import ElementViewSet, FlowViewSet, VocabularyViewSet
+from stride.api.views import CoverageNoteViewSet, RuleViewSet, TacticViewSet, TechniqueViewSet, ThreatViewSet
 from threatmodel.api.formats import FormatViewSet
 from threatmodel.api.reports import ThreatModelReportViewSet
-from threatmodel.api.views import ApiTokenViewSet, AuthViewSet, MembershipViewSet, TeamViewSet, ThreatModelViewSet
+from threatmodel.api.views import (
+    AnalysedDiagramViewSet,
+    ApiTokenViewSet,
+    AuthViewSet,
+    MembershipViewSet,
+    TeamViewSet,
+    ThreatModelViewSet,
+)
+from threatmodel.api.workflow_views import (
+    AuditEventViewSet,
+    BandChangeViewSet,
+    ControlViewSet,
+    DecisionViewSet,
+    MitigationViewSet,
+    RiskPolicyViewSet,
+    RiskViewSet,
+    SnapshotViewSet,
+    ThreatModelWorkflowViewSet,
+    ThreatWorkflowViewSet,
+)
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -18,12 +37,28 @@ router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("auth", AuthViewSet, basename="auth")
 # Models and diagrams
 router.register("threat-models", ThreatModelViewSet, basename="threat-model")
-router.register("diagrams", DiagramViewSet, basename="diagram")
+router.register("diagrams", AnalysedDiagramViewSet, basename="diagram")
 router.register("elements", ElementViewSet, basename="element")
 router.register("flows", FlowViewSet, basename="flow")
 router.register("vocabulary", VocabularyViewSet, basename="vocabulary")
-# Threats
+# Threats, the rule library and the ATT&CK catalogue
 router.register("threats", ThreatViewSet, basename="threat")
+router.register("coverage-notes", CoverageNoteViewSet, basename="coverage-note")
+router.register("rules", RuleViewSet, basename="rule")
+router.register("techniques", TechniqueViewSet, basename="technique")
+router.register("tactics", TacticViewSet, basename="tactic")
+# The workflow (issue 4). The two viewsets on existing prefixes only add detail actions
+# (/threat-models/{id}/gates/, /threats/{id}/rating/ …): they have no list or detail routes.
+router.register("threat-models", ThreatModelWorkflowViewSet, basename="threat-model-workflow")
+router.register("threats", ThreatWorkflowViewSet, basename="threat-workflow")
+router.register("mitigations", MitigationViewSet, basename="mitigation")
+router.register("decisions", DecisionViewSet, basename="decision")
+router.register("snapshots", SnapshotViewSet, basename="snapshot")
+router.register("risk-policies", RiskPolicyViewSet, basename="risk-policy")
+router.register("band-changes", BandChangeViewSet, basename="band-change")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("controls", ControlViewSet, basename="control")
+router.register("risk", RiskViewSet, basename="risk")
 # Ways in and out: format list and PDF reports (nested under their model)
 router.register("formats", FormatViewSet, basename="format")
 router.register(r"threat-models/(?P<threat_model_pk>[0-9]+)/reports", ThreatModelReportViewSet, basename="threat-model-report")

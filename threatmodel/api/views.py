@@ -25,7 +25,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
+from dfd.api.views import DiagramViewSet
+from dfd.models import Diagram
+from dfd.selectors import graph_for_model
+from stride.api.serializers import AnalysisResultSerializer
+from stride.coverage import coverage_for
+from stride.services import threat_model_analyse
 from threatmodel import native, services
+from threatmodel.analysis import diagram_change
 from threatmodel.api.renderers import FILE_RENDERERS
 from threatmodel.api.requests import acting, payload
 from threatmodel.api.schema import errors
@@ -147,6 +154,59 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
 
     def get_queryset(self) -> QuerySet[ThreatModel]:
         return ThreatModel.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        summary="Analyse the model now",
+        request=None,
+        responses={200: AnalysisResultSerializer, **errors(403, 404)},
+        description="Counts of threats created (new), kept, made obsolete and restored (revived).",
+    )
+    @action(detail=True, methods=["post"])
+    def analyse(self, request: Request, pk: str | None = None) -> Response:
+        model = self.get_object()
+        return Response(threat_model_analyse(model_id=model.pk, actor=acting(request)).as_dict())
+
+    @extend_schema(
+        summary="STRIDE coverage: every element and flow × applicable letter, and what covers it",
+        responses={200: OpenApiTypes.OBJECT, **errors(404)},
+    )
+    @action(detail=True, methods=["get"])
+    def coverage(self, request: Request, pk: str | None = None) -> Response:
+        model = self.get_object()
+        cells = coverage_for(model.pk)
+        return Response(
+            {
+                "threat_model": model.pk,
+                "analysed_version": model.analysed_version,
+                "version": model.version,
+                "cells": [cell.as_dict() for cell in cells],
+                "covered": sum(cell.covered for cell in cells),
+                "total": len(cells),
+            }
+        )
+
+    @extend_schema(
+        summary="Cheapest attack paths from entry points to crown jewels",
+        parameters=[OpenApiParameter("k", int, required=False, description="Paths per crown jewel (1-5).")],
+        responses={200: OpenApiTypes.OBJECT, **errors(400, 404)},
+    )
+    @action(detail=True, methods=["get"], url_path="attack-paths")
+    def attack_paths(self, request: Request, pk: str | None = None) -> Response:
+        model = self.get_object()
+        try:
+            k = int(request.query_params.get("k", "1"))
+        except ValueError:
+            k = 0
+        if not 1 <= k <= 5:
+            raise ValidationFailed("k must be 1 to 5.", details=[{"path": "k", "message": "must be an integer from 1 to 5"}])
+        graph = graph_for_model(model.pk)
+        return Response(
+            {
+                "entry_points": [node.key for node in graph.entry_points()],
+                "crown_jewels": [node.key for node in graph.crown_jewels()],
+                "paths": [path.as_dict() for path in graph.attack_paths(k=k)],
+            }
+        )
 
     @extend_schema(
         request=ThreatModelCreateSerializer,
@@ -369,3 +429,10 @@ def _me(user: Any) -> dict[str, Any]:
         "email": user.email,
         "teams": [{"id": m.team_id, "name": m.team.name, "slug": m.team.slug, "role": m.role} for m in memberships],
     }
+
+
+class AnalysedDiagramViewSet(DiagramViewSet):
+    """Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis)."""
+
+    def perform_ops(self, *, diagram: Diagram, base_version: int, ops: object) -> dict[str, Any]:
+        return diagram_change(actor=acting(self.request), diagram_id=diagram.pk, base_version=base_version, ops=ops)

@@ -1,6 +1,7 @@
 """The threat register as CSV, for spreadsheets and trackers.
 
-Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some, a tab or
+"Residual risk" is the verified residual (only verified mitigations count); "Projected residual
+risk" counts the planned ones too. Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some, a tab or
 carriage return) as a formula, so a threat titled ``=HYPERLINK(…)`` would become a live link or
 worse. Every text cell that starts with one of those characters (or their full-width forms) gets
 a leading apostrophe, which spreadsheets show as text and never evaluate. Numbers stay numbers.
@@ -33,6 +34,7 @@ COLUMNS = [
     "Likelihood",
     "Impact",
     "Inherent risk",
+    "Projected residual risk",
     "Residual risk",
     "Band",
     "ATT&CK techniques",
@@ -71,6 +73,7 @@ def csv_register(model: ThreatModel) -> str:
             row.risk.likelihood if row.risk.likelihood is not None else "",
             row.risk.impact if row.risk.impact is not None else "",
             row.risk.inherent if row.risk.inherent is not None else "",
+            row.risk.projected if row.risk.projected is not None else "",
             row.risk.residual if row.risk.residual is not None else "",
             data.BAND_LABELS.get(row.risk.band or "", ""),
             "; ".join(f"{attack_id} {name}" for attack_id, name in row.techniques),

@@ -1,7 +1,7 @@
 """An ATT&CK Navigator layer (format 4.5) of a model's threats.
 
 One entry per technique and tactic the threats are mapped to (ATT&CK Enterprise, Containers
-platform). A technique's score is the highest residual risk (1-25) of its live threats — obsolete
+platform). A technique's score is the highest verified residual risk (1-25) of its live threats — obsolete
 and not-applicable threats do not count — and its comment lists those threats, riskiest first.
 The gradient and legend follow the risk bands. MITRE's copyright notice travels in the layer's
 description and metadata, as ATT&CK's licence asks of every copy. The same model gives the same
@@ -28,7 +28,7 @@ DOMAIN = "enterprise-attack"
 PLATFORM = "Containers"
 COMMENT_MAX = 3_000
 NOT_COUNTED = (ThreatStatus.OBSOLETE, ThreatStatus.NOT_APPLICABLE)
-BAND_COLORS = {"unacceptable": "#ff6666", "tolerable": "#ffe766", "acceptable": "#8ec843"}
+BAND_COLORS = {"unacceptable": "#ff6666", "tolerable": "#ffe766", "broadly_acceptable": "#8ec843"}
 
 
 def technique_url(attack_id: str) -> str:
@@ -37,6 +37,7 @@ def technique_url(attack_id: str) -> str:
 
 def navigator_layer(model: ThreatModel) -> dict[str, Any]:
     risks = data.threat_risks(model)
+    policy = data.policy(model)
     threats: dict[int, dict[str, Any]] = {
         row["id"]: dict(row)
         for row in Threat.objects.filter(threat_model=model)
@@ -110,7 +111,8 @@ def navigator_layer(model: ThreatModel) -> dict[str, Any]:
         "domain": DOMAIN,
         "description": (
             f"Threats of the threat model {model.name!r} (version {model.version}) mapped to MITRE ATT&CK® techniques "
-            "for containers. Score: the highest residual risk (likelihood × impact, 1-25) of the technique's threats. "
+            "for containers. Score: the highest verified residual risk (likelihood × impact after verified mitigations, "
+            "1-25) of the technique's threats. "
             f"{ATTACK_NOTICE}"
         ),
         "filters": {"platforms": [PLATFORM]},
@@ -126,11 +128,18 @@ def navigator_layer(model: ThreatModel) -> dict[str, Any]:
         },
         "hideDisabled": False,
         "techniques": entries,
-        "gradient": {"colors": [BAND_COLORS["acceptable"], BAND_COLORS["tolerable"], BAND_COLORS["unacceptable"]], "minValue": 1, "maxValue": 25},
+        "gradient": {
+            "colors": [BAND_COLORS["broadly_acceptable"], BAND_COLORS["tolerable"], BAND_COLORS["unacceptable"]],
+            "minValue": 1,
+            "maxValue": 25,
+        },
         "legendItems": [
-            {"label": f"Unacceptable (≥ {data.UNACCEPTABLE_FROM})", "color": BAND_COLORS["unacceptable"]},
-            {"label": f"Tolerable ({data.TOLERABLE_FROM}–{data.UNACCEPTABLE_FROM - 1})", "color": BAND_COLORS["tolerable"]},
-            {"label": f"Broadly acceptable (≤ {data.TOLERABLE_FROM - 1})", "color": BAND_COLORS["acceptable"]},
+            {"label": f"Unacceptable (≥ {policy.unacceptable_at})", "color": BAND_COLORS["unacceptable"]},
+            {"label": f"Tolerable ({policy.acceptable_max + 1}–{policy.unacceptable_at - 1})", "color": BAND_COLORS["tolerable"]},
+            {
+                "label": f"Broadly acceptable (≤ {policy.acceptable_max}, impact below {policy.impact_floor})",
+                "color": BAND_COLORS["broadly_acceptable"],
+            },
         ],
         "showTacticRowBackground": False,
         "tacticRowBackground": "#dddddd",

@@ -133,24 +133,33 @@ def _shape(element: dict[str, Any], diagram_index: int) -> list[dict[str, Any]]:
 def otm_export(model: ThreatModel) -> dict[str, Any]:
     native = native_export(model)
     risks = data.threat_risks(model)
-    mitigations = data.threat_mitigations(model)
     threats = native["threats"]
+    # Mitigations: OTM's catalogue plus a {mitigation, state} link on each threat instance.
+    links: dict[str, list[dict[str, str]]] = defaultdict(list)
+    mitigation_catalogue = []
+    for mitigation in native["mitigations"]:
+        for fingerprint in mitigation["threats"]:
+            links[fingerprint].append({"mitigation": mitigation["ref"], "state": mitigation["status"]})
+        mitigation_catalogue.append(
+            {
+                "id": mitigation["ref"],
+                "name": mitigation["title"],
+                "description": mitigation["description"],
+                # OTM's 0-100 "how much the risk decreases": the levels taken off, 20 points each.
+                "riskReduction": min(100, 20 * (mitigation["likelihood_reduction"] + mitigation["impact_reduction"])),
+                "attributes": {NS: mitigation},
+            }
+        )
 
     instances: dict[str, list[dict[str, Any]]] = defaultdict(list)
     unattached: set[str] = set()
     element_keys = {element["key"] for diagram in native["diagrams"] for element in diagram["elements"]}
     flow_keys = {flow["key"] for diagram in native["diagrams"] for flow in diagram["flows"]}
-    mitigation_catalogue: dict[str, dict[str, Any]] = {}
     for threat in threats:
         target = threat["flow"] if threat["flow"] in flow_keys else threat["element"] if threat["element"] in element_keys else None
-        refs = mitigations.get(threat["fingerprint"], [])
         instance: dict[str, Any] = {"threat": threat["fingerprint"], "state": threat["status"]}
-        if refs:
-            instance["mitigations"] = []
-            for ref in refs:
-                mitigation_id = f"mitigation:{ref.name}"
-                mitigation_catalogue.setdefault(mitigation_id, {"id": mitigation_id, "name": ref.name, "riskReduction": 0})
-                instance["mitigations"].append({"mitigation": mitigation_id, "state": ref.status})
+        if links.get(threat["fingerprint"]):
+            instance["mitigations"] = links[threat["fingerprint"]]
         if target is None:
             unattached.add(threat["fingerprint"])
         else:
@@ -236,7 +245,7 @@ def otm_export(model: ThreatModel) -> dict[str, Any]:
 
     catalogue = []
     for threat in threats:
-        risk = risks.get(threat["fingerprint"], data.risk_of(threat["likelihood"], threat["impact"]))
+        risk = risks.get(threat["fingerprint"], data.UNRATED)
         entry: dict[str, Any] = {
             "id": threat["fingerprint"],
             "name": threat["title"],
@@ -253,6 +262,7 @@ def otm_export(model: ThreatModel) -> dict[str, Any]:
                     "likelihood": threat["likelihood"],
                     "impact": threat["impact"],
                     "inherentRisk": risk.inherent,
+                    "projectedResidualRisk": risk.projected,
                     "residualRisk": risk.residual,
                     "band": risk.band,
                     "status": threat["status"],
@@ -268,6 +278,9 @@ def otm_export(model: ThreatModel) -> dict[str, Any]:
                     "triaged": threat["triaged"],
                     "duplicateOf": threat["duplicate_of"],
                     "explanation": threat["explanation"],
+                    "suggestedLikelihood": threat["suggested_likelihood"],
+                    "suggestedImpact": threat["suggested_impact"],
+                    "statusBeforeObsolete": threat["status_before_obsolete"],
                 }
             },
         }
@@ -293,6 +306,8 @@ def otm_export(model: ThreatModel) -> dict[str, Any]:
                     "scope": meta["scope"],
                     "assumptions": meta["assumptions"],
                     "coverageNotes": native["coverage_notes"],
+                    "riskPolicy": native["risk_policy"],
+                    "decisions": native["decisions"],
                 }
             },
         },
@@ -301,7 +316,7 @@ def otm_export(model: ThreatModel) -> dict[str, Any]:
         "components": components,
         "dataflows": dataflows,
         "threats": catalogue,
-        "mitigations": sorted(mitigation_catalogue.values(), key=lambda item: item["id"]),
+        "mitigations": mitigation_catalogue,
     }
     return document
 
@@ -648,6 +663,7 @@ def _threats(
     inexact: set[str] = set()
     uncategorised = 0
     unknown_states: set[str] = set()
+    linked: dict[str, list[tuple[str, str]]] = {}  # foreign mitigation id -> (threat fingerprint, state)
 
     def add(threat_id: str, instance: dict[str, Any], path: str, element: str | None, flow: str | None) -> None:
         nonlocal uncategorised
@@ -678,14 +694,18 @@ def _threats(
             status, known = _status(instance.get("state"))
             if not known and instance.get("state") is not None:
                 unknown_states.add(clean_line(instance.get("state"))[:40])
-        notes = []
-        for m_index, ref in enumerate(as_list(instance.get("mitigations"))):
-            ref = as_mapping(ref)
-            mitigation = mitigations.get(str(ref.get("mitigation")))
-            name = clean_line(mitigation.get("name")) if mitigation else f"{clean_line(ref.get('mitigation'))} (not described in the file)"
-            if mitigation is None:
-                build.warn(f"{path}.mitigations[{m_index}].mitigation: {clean_line(ref.get('mitigation'))[:60]!r} is not in the mitigations catalogue; only its id was kept.")
-            notes.append(f"Mitigation ({clean_line(ref.get('state')) or 'no state'}): {name}")
+        foreign_refs: list[tuple[str, str]] = []
+        if not ours:
+            for m_index, ref in enumerate(as_list(instance.get("mitigations"))):
+                ref = as_mapping(ref)
+                mitigation_id = _id(ref.get("mitigation"))
+                if mitigation_id is None or mitigation_id not in mitigations:
+                    build.warn(
+                        f"{path}.mitigations[{m_index}].mitigation: {clean_line(ref.get('mitigation'))[:60]!r} is not in the "
+                        "mitigations catalogue; that link was not imported."
+                    )
+                    continue
+                foreign_refs.append((mitigation_id, clean_line(ref.get("state"))))
         explanation: dict[str, Any]
         if attrs:
             explanation = dict(as_mapping(attrs.get("explanation")))
@@ -700,7 +720,7 @@ def _threats(
                     "impact": risk.get("impact"),
                 }
             }
-        build.add_threat(
+        fingerprint = build.add_threat(
             hint=f"{threat_id}@{flow or element}",
             fingerprint=str(attrs["fingerprint"]) if attrs.get("fingerprint") else None,
             stride=str(stride),
@@ -711,7 +731,7 @@ def _threats(
             status=str(status),
             likelihood=likelihood if isinstance(likelihood, int) else None,
             impact=impact if isinstance(impact, int) else None,
-            notes=attrs.get("notes", "") if attrs else "\n".join(notes),
+            notes=attrs.get("notes", "") if attrs else "",
             rationale=attrs.get("rationale", "") if attrs else "",
             explanation=explanation,
             techniques=[t for t in as_list(attrs.get("attackTechniques")) if isinstance(t, str)],
@@ -720,8 +740,13 @@ def _threats(
             triaged=attrs.get("triaged") is True,
             owner=attrs.get("owner") if isinstance(attrs.get("owner"), str) else None,
             duplicate_of=attrs.get("duplicateOf") if isinstance(attrs.get("duplicateOf"), str) else None,
+            suggested_likelihood=attrs.get("suggestedLikelihood") if isinstance(attrs.get("suggestedLikelihood"), int) else None,
+            suggested_impact=attrs.get("suggestedImpact") if isinstance(attrs.get("suggestedImpact"), int) else None,
+            status_before_obsolete=attrs.get("statusBeforeObsolete") if isinstance(attrs.get("statusBeforeObsolete"), str) else None,
             origin=f"threats[{index}]" if attrs else path,
         )
+        for mitigation_id, state in foreign_refs:
+            linked.setdefault(mitigation_id, []).append((fingerprint, state))
 
     for collection, items, keys in (("components", components, component_keys), ("dataflows", dataflows, flow_keys)):
         for index, item in enumerate(items):
@@ -759,6 +784,10 @@ def _threats(
             build.warn(
                 f"{len(unattached)} threat(s) of the catalogue are attached to no component or dataflow and were not imported."
             )
+    if ours:
+        _our_workflow(build, root, mitigations)
+    else:
+        _foreign_mitigations(build, root, mitigations, linked)
     for category in sorted(inexact):
         build.warn(f"Threat category {category[:40]!r} is not STRIDE; it was filed under its nearest STRIDE letter (see docs/interop.md).")
     if uncategorised:
@@ -768,6 +797,73 @@ def _threats(
         )
     for state in sorted(unknown_states):
         build.warn(f"Threat state {state!r} is not one this product knows; those threats were imported as open.")
+
+
+_MITIGATION_STATES = {"proposed": 0, "recommended": 0, "required": 0, "open": 0, "planned": 1, "implemented": 2, "verified": 3}
+_MITIGATION_STATUS = ("proposed", "planned", "implemented", "verified")
+
+
+def _foreign_mitigations(
+    build: NativeBuilder, root: dict[str, Any], mitigations: dict[str, dict[str, Any]], linked: dict[str, list[tuple[str, str]]]
+) -> None:
+    """Other tools' mitigations become ours (MIT-1, MIT-2… in catalogue order), with their links.
+
+    OTM gives a mitigation's state per threat; ours has one status, so the most advanced state
+    wins. OTM's ``riskReduction`` is too coarse to become levels of likelihood or impact: effects
+    are left at zero for the team to set.
+    """
+    paths = {str(as_mapping(m).get("id")): index for index, m in enumerate(as_list(root.get("mitigations")))}
+    out = []
+    unknown: set[str] = set()
+    for number, mitigation_id in enumerate(sorted(linked, key=lambda i: paths.get(i, 0)), start=1):
+        mitigation = mitigations[mitigation_id]
+        states = [state for _, state in linked[mitigation_id]]
+        ranks = []
+        for state in states:
+            word = re.sub(r"[^a-z]", "", state.lower())
+            if word not in _MITIGATION_STATES:
+                unknown.add(state[:40])
+            ranks.append(_MITIGATION_STATES.get(word, 0))
+        out.append(
+            {
+                "ref": f"MIT-{number}",
+                "title": build.name(mitigation.get("name"), f"Mitigation {mitigation_id[:40]}", 300),
+                "description": build.text(mitigation.get("description"), 20_000),
+                "status": _MITIGATION_STATUS[max(ranks, default=0)],
+                "likelihood_reduction": 0,
+                "impact_reduction": 0,
+                "threats": sorted({fingerprint for fingerprint, _ in linked[mitigation_id]}),
+            }
+        )
+        build.workflow_origins[f"mitigations[{number - 1}]"] = f"mitigations[{paths.get(mitigation_id, 0)}]"
+    if out:
+        build.workflow["mitigations"] = out
+    unused = len(set(mitigations) - set(linked))
+    if unused:
+        build.warn(f"{unused} mitigation(s) of the catalogue are linked to no imported threat and were not imported.")
+    for state in sorted(unknown):
+        build.warn(f"Mitigation state {state!r} is not one this product knows; it was read as proposed.")
+
+
+def _our_workflow(build: NativeBuilder, root: dict[str, Any], mitigations: dict[str, dict[str, Any]]) -> None:
+    """Our own file: the risk policy, mitigations and decisions go back exactly as they were."""
+    project_ours = _ours(as_mapping(root.get("project")))
+    ordered = [as_mapping(m) for m in as_list(root.get("mitigations"))]
+    out: list[dict[str, Any]] = []
+    for index, mitigation in enumerate(ordered):
+        attrs = _ours(mitigation)
+        if attrs:
+            build.workflow_origins[f"mitigations[{len(out)}]"] = f"mitigations[{index}].attributes.{NS}"
+            out.append(attrs)
+    if out:
+        build.workflow["mitigations"] = out
+    if isinstance(project_ours.get("decisions"), list):
+        build.workflow["decisions"] = project_ours["decisions"]
+        for index in range(len(project_ours["decisions"])):
+            build.workflow_origins[f"decisions[{index}]"] = f"project.attributes.{NS}.decisions[{index}]"
+    if isinstance(project_ours.get("riskPolicy"), dict):
+        build.workflow["risk_policy"] = project_ours["riskPolicy"]
+        build.workflow_origins["risk_policy"] = f"project.attributes.{NS}.riskPolicy"
 
 
 def _coverage_notes(build: NativeBuilder, project_ours: dict[str, Any]) -> None:

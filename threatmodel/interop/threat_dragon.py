@@ -157,6 +157,9 @@ def _td_threat(threat: dict[str, Any], number: int, risk: data.Risk, mitigations
             "explanation": threat["explanation"],
             "element": threat["element"],
             "flow": threat["flow"],
+            "suggestedLikelihood": threat["suggested_likelihood"],
+            "suggestedImpact": threat["suggested_impact"],
+            "statusBeforeObsolete": threat["status_before_obsolete"],
         },
     }
 
@@ -173,7 +176,7 @@ def td_export(model: ThreatModel) -> dict[str, Any]:
     def threats_on(key: str) -> list[dict[str, Any]]:
         placed.update(threat["fingerprint"] for _, threat in by_target.get(key, []))
         return [
-            _td_threat(threat, number, risks.get(threat["fingerprint"], data.risk_of(None, None)), mitigations.get(threat["fingerprint"], []))
+            _td_threat(threat, number, risks.get(threat["fingerprint"], data.UNRATED), mitigations.get(threat["fingerprint"], []))
             for number, threat in by_target.get(key, [])
         ]
 
@@ -334,7 +337,7 @@ def td_export(model: ThreatModel) -> dict[str, Any]:
             }
         )
     unplaced = [
-        _td_threat(threat, number, risks.get(threat["fingerprint"], data.risk_of(None, None)), mitigations.get(threat["fingerprint"], []))
+        _td_threat(threat, number, risks.get(threat["fingerprint"], data.UNRATED), mitigations.get(threat["fingerprint"], []))
         for number, threat in enumerate(native["threats"], start=1)
         if threat["fingerprint"] not in placed
     ]
@@ -358,6 +361,9 @@ def td_export(model: ThreatModel) -> dict[str, Any]:
                 "assumptions": meta["assumptions"],
                 "coverageNotes": native["coverage_notes"],
                 "unattachedThreats": unplaced,
+                "riskPolicy": native["risk_policy"],
+                "mitigations": native["mitigations"],
+                "decisions": native["decisions"],
             },
         },
     }
@@ -448,6 +454,10 @@ def td_translate(document: Any) -> Translation:
             for note in as_list(ours_meta.get("coverageNotes"))
             if isinstance(note, dict)
         ]
+        for name, key in (("riskPolicy", "risk_policy"), ("mitigations", "mitigations"), ("decisions", "decisions")):
+            if name in ours_meta:
+                build.workflow[key] = ours_meta[name]
+                build.workflow_origins[key] = f"detail.{META}.{name}"
     for category in sorted(state.inexact):
         build.warn(f"Threat type {category[:40]!r} is not STRIDE; it was filed under its nearest STRIDE letter (see docs/interop.md).")
     if state.uncategorised:
@@ -780,5 +790,8 @@ def _threat(
         triaged=meta.get("triaged") is True,
         owner=meta.get("owner") if isinstance(meta.get("owner"), str) else None,
         duplicate_of=meta.get("duplicateOf") if isinstance(meta.get("duplicateOf"), str) else None,
+        suggested_likelihood=meta.get("suggestedLikelihood") if isinstance(meta.get("suggestedLikelihood"), int) else None,
+        suggested_impact=meta.get("suggestedImpact") if isinstance(meta.get("suggestedImpact"), int) else None,
+        status_before_obsolete=meta.get("statusBeforeObsolete") if isinstance(meta.get("statusBeforeObsolete"), str) else None,
         origin=path,
     )

@@ -228,6 +228,9 @@ class NativeBuilder:
         self.flows: list[tuple[int, dict[str, Any], str]] = []
         self.threats: list[tuple[dict[str, Any], str]] = []
         self.coverage_notes: list[dict[str, Any]] = []
+        # Workflow records (risk_policy, mitigations, decisions) in the native format's shape.
+        self.workflow: dict[str, Any] = {}
+        self.workflow_origins: dict[str, str] = {}
         self.errors: list[ErrorDetail] = []
         self.warnings: list[str] = []
         self.summary = Summary()
@@ -423,6 +426,9 @@ class NativeBuilder:
         owner: str | None = None,
         fingerprint: str | None = None,
         duplicate_of: str | None = None,
+        suggested_likelihood: int | None = None,
+        suggested_impact: int | None = None,
+        status_before_obsolete: str | None = None,
     ) -> str:
         wanted = fingerprint or f"{self.format}:{clean_line(hint)[:300]}"
         wanted = "".join(ch for ch in wanted if ord(ch) >= 32)[:390] or f"{self.format}:threat"
@@ -453,6 +459,9 @@ class NativeBuilder:
                     "rationale": self.text(rationale, LONG_TEXT_MAX),
                     "triaged": triaged,
                     "duplicate_of": duplicate_of,
+                    "suggested_likelihood": suggested_likelihood,
+                    "suggested_impact": suggested_impact,
+                    "status_before_obsolete": status_before_obsolete,
                 },
                 origin,
             )
@@ -536,6 +545,8 @@ class NativeBuilder:
         for position, (threat, origin) in enumerate(sorted(self.threats, key=lambda item: item[0]["fingerprint"])):
             threats_out.append(threat)
             origins[f"threats[{position}]"] = origin
+        for key, origin in self.workflow_origins.items():
+            origins[key] = origin
         self.summary.diagrams = len(diagrams_out)
         document = {
             "format": "threatmodel/native",
@@ -545,6 +556,7 @@ class NativeBuilder:
             "diagrams": diagrams_out,
             "threats": threats_out,
             "coverage_notes": self.coverage_notes,
+            **self.workflow,
         }
         return Translation(self.format, document, origins, list(self.warnings), self.summary)
 

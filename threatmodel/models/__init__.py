@@ -1,8 +1,49 @@
 """Models of the core app, split by family and re-exported here."""
 
 from threatmodel.models.audit import AuditEvent
+from threatmodel.models.controls import Control, ControlLayer, ControlPhase
 from threatmodel.models.reports import Report
 from threatmodel.models.teams import ApiToken, Membership, Team
 from threatmodel.models.threat_models import ThreatModel
+from threatmodel.models.workflow import (
+    PROJECTED_STATUSES,
+    SETTABLE_MITIGATION_STATUSES,
+    BandChange,
+    Decision,
+    DecisionKind,
+    DecisionStatus,
+    ImmutableRow,
+    Mitigation,
+    MitigationStatus,
+    RiskPolicy,
+    Snapshot,
+    SnapshotReason,
+    ThreatMitigation,
+    ThreatRating,
+)
 
-__all__ = ["ApiToken", "AuditEvent", "Membership", "Report", "Team", "ThreatModel"]
+__all__ = [
+    "PROJECTED_STATUSES",
+    "SETTABLE_MITIGATION_STATUSES",
+    "ApiToken",
+    "AuditEvent",
+    "BandChange",
+    "Control",
+    "ControlLayer",
+    "ControlPhase",
+    "Decision",
+    "DecisionKind",
+    "DecisionStatus",
+    "ImmutableRow",
+    "Membership",
+    "Mitigation",
+    "MitigationStatus",
+    "Report",
+    "RiskPolicy",
+    "Snapshot",
+    "SnapshotReason",
+    "Team",
+    "ThreatMitigation",
+    "ThreatModel",
+    "ThreatRating",
+]

@@ -13,6 +13,8 @@ class AuditEvent(models.Model):
     threat_model = models.ForeignKey(
         "threatmodel.ThreatModel", on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
     )
+    # The threat the change concerns, when there is one: a threat's history is one indexed query.
+    threat = models.ForeignKey("stride.Threat", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64)
@@ -23,7 +25,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["threat_model", "-created_at"])]
+        indexes = [models.Index(fields=["threat_model", "-created_at"]), models.Index(fields=["threat", "-created_at"])]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"

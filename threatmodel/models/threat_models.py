@@ -41,6 +41,13 @@ class ThreatModel(models.Model):
     analysed_at = models.DateTimeField(null=True, blank=True)
     analysis_status = models.CharField(max_length=16, choices=AnalysisStatus.choices, default=AnalysisStatus.IDLE)
     analysis_error = models.TextField(blank=True)
+    # The workflow: the risk policy version the model is rated under (None: the team's current one,
+    # pinned at the first workflow change) and the model version when it left the break stage, so
+    # that diagram changes after break can be flagged until they are re-analysed.
+    risk_policy = models.ForeignKey(
+        "threatmodel.RiskPolicy", on_delete=models.RESTRICT, null=True, blank=True, related_name="threat_models"
+    )
+    break_version = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

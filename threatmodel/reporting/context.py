@@ -20,14 +20,14 @@ from django.utils.safestring import SafeString, mark_safe
 from dfd import render as drawing
 from dfd import vocabulary
 from dfd.choices import DiagramLevel, ElementKind
-from dfd.models import Diagram, DiagramOp, Element, Flow
+from dfd.models import Diagram, Element, Flow
 from stride.choices import ThreatStatus
 from stride.models import AttackRelease, Tactic, Technique, Threat
 from threatmodel.choices import Stage
-from threatmodel.models import AuditEvent
 from threatmodel.notices import ATTACK_LICENSE_URL, ATTACK_NOTICE, ATTACK_TRADEMARK
 from threatmodel.reporting import data
 from threatmodel.reporting.register import RegisterRow, threat_register
+from threatmodel.workflow.risk import Policy
 
 if TYPE_CHECKING:
     from threatmodel.models import ThreatModel
@@ -177,7 +177,7 @@ def _diagrams(model: ThreatModel) -> list[DiagramSection]:
     return sections
 
 
-def _heatmap(register: list[RegisterRow], residual: bool) -> list[list[HeatCell]]:
+def _heatmap(register: list[RegisterRow], residual: bool, policy: Policy) -> list[list[HeatCell]]:
     counts: Counter[tuple[int, int]] = Counter()
     for row in register:
         likelihood, impact = (row.risk.residual_likelihood, row.risk.residual_impact) if residual else (row.risk.likelihood, row.risk.impact)
@@ -185,21 +185,26 @@ def _heatmap(register: list[RegisterRow], residual: bool) -> list[list[HeatCell]
             continue
         counts[(likelihood, impact)] += 1
     return [
-        [HeatCell(likelihood, impact, counts[(likelihood, impact)], data.band_for(likelihood * impact, impact) or "") for impact in range(1, 6)]
+        [HeatCell(likelihood, impact, counts[(likelihood, impact)], str(policy.band(likelihood, impact))) for impact in range(1, 6)]
         for likelihood in range(5, 0, -1)
     ]
 
 
-def _bands(register: list[RegisterRow]) -> list[tuple[str, str, int, int]]:
+def _bands(register: list[RegisterRow]) -> list[tuple[str, str, int, int, int]]:
     inherent: Counter[str] = Counter()
+    projected: Counter[str] = Counter()
     residual: Counter[str] = Counter()
     for row in register:
         if row.status in NOT_LIVE:
             continue
-        inherent[data.band_for(row.risk.inherent, row.risk.impact) or "unrated"] += 1
+        inherent[row.risk.inherent_band or "unrated"] += 1
+        projected[row.risk.projected_band or "unrated"] += 1
         residual[row.risk.band or "unrated"] += 1
     labels = {**data.BAND_LABELS, "unrated": "Not rated yet"}
-    return [(band, labels[band], inherent[band], residual[band]) for band in ("unacceptable", "tolerable", "acceptable", "unrated")]
+    return [
+        (band, labels[band], inherent[band], projected[band], residual[band])
+        for band in ("unacceptable", "tolerable", "broadly_acceptable", "unrated")
+    ]
 
 
 def _coverage(model: ThreatModel, register: list[RegisterRow]) -> list[TacticCoverage]:
@@ -226,15 +231,13 @@ def _coverage(model: ThreatModel, register: list[RegisterRow]) -> list[TacticCov
 
 
 def _authors(model: ThreatModel) -> list[str]:
-    ids = {model.created_by_id}
-    ids |= set(DiagramOp.objects.filter(diagram__threat_model=model).values_list("actor_id", flat=True).distinct())
-    ids |= set(AuditEvent.objects.filter(threat_model=model).values_list("actor_id", flat=True).distinct())
-    users = get_user_model().objects.filter(pk__in=[i for i in ids if i is not None]).order_by("username")
+    users = get_user_model().objects.filter(pk__in=data.author_ids(model)).order_by("username")
     return [user.get_full_name() or user.get_username() for user in users]
 
 
 def report_context(model: ThreatModel, *, generated_at: datetime, paper: str, report_id: int | None = None) -> dict[str, Any]:
     register = threat_register(model)
+    policy = data.policy(model)
     live = [row for row in register if row.status not in NOT_LIVE]
     release = AttackRelease.objects.first()
     coverage = _coverage(model, register)
@@ -249,12 +252,15 @@ def report_context(model: ThreatModel, *, generated_at: datetime, paper: str, re
         "diagrams": _diagrams(model),
         "register": register,
         "live_count": len(live),
-        "heatmaps": [("Inherent risk", _heatmap(register, residual=False)), ("Residual risk", _heatmap(register, residual=True))],
+        "heatmaps": [
+            ("Inherent risk", _heatmap(register, residual=False, policy=policy)),
+            ("Residual risk (verified)", _heatmap(register, residual=True, policy=policy)),
+        ],
+        "policy": policy,
         "bands": _bands(register),
         "band_labels": data.BAND_LABELS,
         "decisions": data.model_decisions(model),
         "gates": data.open_gate_items(model),
-        "workflow_available": data.WORKFLOW_AVAILABLE,
         "coverage": coverage,
         "techniques_mapped": sum(len(tactic.mapped) for tactic in coverage),
         "attack_release": f"ATT&CK {release.domain} v{release.version}" if release else "",

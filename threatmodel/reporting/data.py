@@ -1,18 +1,16 @@
-"""Risk, mitigations, decisions and gate items: the one place reports and exports ask for them.
+"""Risk, mitigations, decisions and gate items, as the report and the exports need them.
 
-The workflow (risk policy and bands, mitigations, acceptances, gates) is built on another branch.
-Until it lands, this module answers from what the domain model already has, and says so:
+One thin module over the workflow's selectors (``threatmodel.workflow.selectors``), so the PDF,
+OTM, Threat Dragon, Navigator and CSV all show the same numbers the workflow's API shows:
 
-* residual risk **is** the inherent risk (likelihood × impact) — ``Risk.residual_source`` is
-  ``"inherent"`` — and bands use the default policy of the design (≥ 15 unacceptable, 5–14
-  tolerable, ≤ 4 broadly acceptable, never broadly acceptable with an impact of 4 or 5);
-* mitigations: none are recorded (``threat_mitigations`` answers an empty list per threat);
-* decisions: a threat whose status is ``accepted`` or ``transferred`` is listed with its owner and
-  rationale; approver and expiry are not recorded yet;
-* gate items: not evaluated (``GateItems.available`` is False).
-
-When the workflow merges, the functions below are the ones to re-point at its services; callers
-(the PDF report, OTM, Navigator and CSV exports) need no change.
+* three numbers per threat under the model's risk policy — inherent (likelihood × impact),
+  projected residual (planned, implemented and verified mitigations' expected effects, capped)
+  and verified residual (only verified mitigations with evidence). "Residual" in reports and
+  exports is the **verified** residual, the one the verify gate uses;
+* each threat's mitigations with their status;
+* the live decisions (acceptances, exceptions, transfers, not-applicable) with owner, approver
+  and expiry;
+* what still blocks the model's next stage (the gates).
 """
 
 from __future__ import annotations
@@ -20,126 +18,176 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from stride.choices import ThreatStatus
+from threatmodel.models import Decision, DecisionStatus, ThreatMitigation
+from threatmodel.workflow.risk import BAND_LABELS as WORKFLOW_BAND_LABELS
+from threatmodel.workflow.risk import Policy, Rating
+from threatmodel.workflow.selectors import model_author_ids, model_facts, model_gates, model_policy, model_risk
 
 if TYPE_CHECKING:
     from threatmodel.models import ThreatModel
 
-WORKFLOW_AVAILABLE = False
-
-UNACCEPTABLE_FROM = 15
-TOLERABLE_FROM = 5
-BAND_LABELS = {
-    "unacceptable": "Unacceptable",
-    "tolerable": "Tolerable",
-    "acceptable": "Broadly acceptable",
-}
-DECISION_STATUSES = (ThreatStatus.ACCEPTED, ThreatStatus.TRANSFERRED)
+BAND_LABELS: dict[str, str] = {str(band): label for band, label in WORKFLOW_BAND_LABELS.items()}
+LIVE_DECISIONS = (DecisionStatus.ACTIVE, DecisionStatus.PENDING)
 
 
 @dataclass(frozen=True)
 class Risk:
+    """A threat's risk. ``residual`` is the verified residual; every number is None until rated."""
+
     likelihood: int | None
     impact: int | None
     inherent: int | None
+    inherent_band: str | None
+    projected: int | None
+    projected_band: str | None
+    projected_likelihood: int | None
+    projected_impact: int | None
     residual: int | None
-    band: str | None  # band of the residual risk: unacceptable | tolerable | acceptable; None when not rated
-    residual_likelihood: int | None = None
-    residual_impact: int | None = None
-    residual_source: str = "inherent"  # what "residual" is computed from
+    band: str | None
+    residual_likelihood: int | None
+    residual_impact: int | None
 
     @property
-    def sort_key(self) -> tuple[int, int]:
-        """Highest residual risk first; unrated last."""
-        return (-(self.residual or 0), -(self.inherent or 0))
+    def sort_key(self) -> tuple[int, int, int]:
+        """Highest residual risk first, then projected, then inherent; unrated last."""
+        return (-(self.residual or 0), -(self.projected or 0), -(self.inherent or 0))
+
+
+UNRATED = Risk(None, None, None, None, None, None, None, None, None, None, None, None)
+
+
+def _risk(inherent: Rating | None, projected: Rating | None, verified: Rating | None) -> Risk:
+    if inherent is None or projected is None or verified is None:
+        return UNRATED
+    return Risk(
+        likelihood=inherent.likelihood,
+        impact=inherent.impact,
+        inherent=inherent.score,
+        inherent_band=str(inherent.band),
+        projected=projected.score,
+        projected_band=str(projected.band),
+        projected_likelihood=projected.likelihood,
+        projected_impact=projected.impact,
+        residual=verified.score,
+        band=str(verified.band),
+        residual_likelihood=verified.likelihood,
+        residual_impact=verified.impact,
+    )
+
+
+def risk_of(likelihood: int | None, impact: int | None, policy: Policy | None = None) -> Risk:
+    """The risk of a rating with no mitigations (all three numbers equal)."""
+    if likelihood is None or impact is None:
+        return UNRATED
+    rating = Rating(likelihood, impact, policy or Policy())
+    return _risk(rating, rating, rating)
 
 
 @dataclass(frozen=True)
 class MitigationRef:
-    name: str
+    ref: str
+    title: str
     status: str
     owner: str = ""
 
+    @property
+    def name(self) -> str:
+        return f"{self.ref} {self.title}"
+
 
 @dataclass(frozen=True)
-class Decision:
+class DecisionRow:
     fingerprint: str
     threat_title: str
-    kind: str  # accepted | transferred | exception
+    kind: str
+    status: str
     owner: str
     justification: str
-    approver: str = ""
-    expires: str = ""  # ISO date, "" when not recorded
+    approver: str
+    expires: str  # ISO date, "" when the decision does not expire
+    recipient: str
+    compensating_controls: str
+    band: str
+    score: int | None
 
 
 @dataclass(frozen=True)
 class GateItems:
-    available: bool
     stage: str
     next_stage: str
     items: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def band_for(score: int | None, impact: int | None) -> str | None:
-    if score is None:
-        return None
-    if score >= UNACCEPTABLE_FROM:
-        return "unacceptable"
-    if score >= TOLERABLE_FROM or (impact is not None and impact >= 4):
-        return "tolerable"
-    return "acceptable"
-
-
-def risk_of(likelihood: int | None, impact: int | None) -> Risk:
-    inherent = likelihood * impact if likelihood is not None and impact is not None else None
-    return Risk(likelihood, impact, inherent, inherent, band_for(inherent, impact), likelihood, impact)
+def policy(model: ThreatModel) -> Policy:
+    return model_policy(model)
 
 
 def threat_risks(model: ThreatModel) -> dict[str, Risk]:
-    """Risk of every threat of a model, by fingerprint (one query)."""
-    from stride.models import Threat
-
+    """Risk of every threat of a model, by fingerprint."""
+    facts = model_facts(model)
+    numbers = model_risk(model, facts=facts)
     return {
-        fingerprint: risk_of(likelihood, impact)
-        for fingerprint, likelihood, impact in Threat.objects.filter(threat_model=model).values_list(
-            "fingerprint", "likelihood", "impact"
-        )
+        threat.fingerprint: _risk(numbers[threat.id].inherent, numbers[threat.id].projected, numbers[threat.id].verified)
+        for threat in facts.threats
     }
 
 
 def threat_mitigations(model: ThreatModel) -> dict[str, list[MitigationRef]]:
-    """Mitigations of each threat, by fingerprint. None are recorded until the workflow lands."""
-    return {}
-
-
-def model_decisions(model: ThreatModel) -> list[Decision]:
-    """Accepted and transferred risks, highest inherent risk first (one query)."""
-    from stride.models import Threat
-
+    """The mitigations of each threat, by fingerprint, in reference order (one query)."""
+    out: dict[str, list[MitigationRef]] = {}
     rows = (
-        Threat.objects.filter(threat_model=model, status__in=DECISION_STATUSES)
-        .values("fingerprint", "title", "status", "owner__username", "rationale", "notes", "likelihood", "impact")
-        .order_by("fingerprint")
+        ThreatMitigation.objects.filter(threat__threat_model=model)
+        .order_by("threat_id", "mitigation__ref")
+        .values_list("threat__fingerprint", "mitigation__ref", "mitigation__title", "mitigation__status", "mitigation__owner__username")
     )
+    for fingerprint, ref, title, status, owner in rows:
+        out.setdefault(fingerprint, []).append(MitigationRef(ref, title, status, owner or ""))
+    return out
+
+
+def model_decisions(model: ThreatModel) -> list[DecisionRow]:
+    """The live decisions of a model (active, and exceptions waiting for approval), riskiest first."""
+    risks = threat_risks(model)
+    rows = (
+        Decision.objects.filter(threat_model=model, status__in=LIVE_DECISIONS)
+        .order_by("threat__fingerprint", "id")
+        .values(
+            "threat__fingerprint", "threat__title", "kind", "status", "owner__username", "justification", "approved_by__username",
+            "expires_on", "recipient", "compensating_controls", "band", "score",
+        )
+    )  # fmt: skip
     decisions = [
-        (
-            risk_of(row["likelihood"], row["impact"]).sort_key,
-            Decision(
-                fingerprint=row["fingerprint"],
-                threat_title=row["title"],
-                kind=row["status"],
-                owner=row["owner__username"] or "",
-                justification=row["rationale"] or row["notes"] or "",
-            ),
+        DecisionRow(
+            fingerprint=row["threat__fingerprint"],
+            threat_title=row["threat__title"],
+            kind=row["kind"],
+            status=row["status"],
+            owner=row["owner__username"] or "",
+            justification=row["justification"],
+            approver=row["approved_by__username"] or "",
+            expires=row["expires_on"].isoformat() if row["expires_on"] else "",
+            recipient=row["recipient"],
+            compensating_controls=row["compensating_controls"],
+            band=row["band"],
+            score=row["score"],
         )
         for row in rows
     ]
-    return [decision for _, decision in sorted(decisions, key=lambda item: (item[0], item[1].fingerprint))]
-
-
-_NEXT_STAGE = {"design": "break", "break": "fix", "fix": "verify", "verify": "approved", "approved": ""}
+    return sorted(decisions, key=lambda d: (risks.get(d.fingerprint, UNRATED).sort_key, d.fingerprint))
 
 
 def open_gate_items(model: ThreatModel) -> GateItems:
-    """What still blocks the model's next stage. Not evaluated until the workflow lands."""
-    return GateItems(available=WORKFLOW_AVAILABLE, stage=model.stage, next_stage=_NEXT_STAGE.get(model.stage, ""))
+    """What blocks the model's next stage, in the workflow's own words."""
+    report = model_gates(model)
+    return GateItems(
+        stage=report.stage,
+        next_stage=report.next_stage or "",
+        items=[item.message for item in report.blocking],
+        warnings=[item.message for item in report.warnings],
+    )
+
+
+def author_ids(model: ThreatModel) -> frozenset[int]:
+    """The people who wrote the model (the workflow's definition: not those who only moved its stage)."""
+    return model_author_ids(model)

@@ -38,7 +38,7 @@ class RegisterRow:
     risk: data.Risk
     techniques: list[tuple[str, str]]  # (id, name)
     mitigations: list[data.MitigationRef]
-    decision: str
+    decision: str  # the live decision's kind ("acceptance", "exception (pending approval)"…), or ""
     owner: str
     origin: str
     rule_id: str
@@ -72,7 +72,7 @@ def threat_register(model: ThreatModel, *, include_obsolete: bool = False) -> li
             "origin", "rule_id", "notes", "likelihood", "impact",
         )
     )  # fmt: skip
-    rows.sort(key=lambda row: (risks.get(row["fingerprint"], data.risk_of(None, None)).sort_key, row["stride"], row["fingerprint"]))
+    rows.sort(key=lambda row: (risks.get(row["fingerprint"], data.UNRATED).sort_key, row["stride"], row["fingerprint"]))
     register = []
     for rank, row in enumerate(rows, start=1):
         if row["flow_key"]:
@@ -99,7 +99,7 @@ def threat_register(model: ThreatModel, *, include_obsolete: bool = False) -> li
                 risk=risks.get(row["fingerprint"], data.risk_of(row["likelihood"], row["impact"])),
                 techniques=techniques.get(row["id"], []),
                 mitigations=mitigations.get(row["fingerprint"], []),
-                decision=decision.kind if decision else "",
+                decision=(decision.kind.replace("_", " ") + (" (pending approval)" if decision.status == "pending" else "")) if decision else "",
                 owner=row["owner__username"] or "",
                 origin=row["origin"],
                 rule_id=row["rule_id"],

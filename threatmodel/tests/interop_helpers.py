@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from conftest import World
 from dfd.models import Diagram
 from dfd.services import apply_ops
-from stride.models import CoverageNote, Tactic, Technique, Threat
-from threatmodel.models import ThreatModel
+from stride.models import AttackMitigation, CoverageNote, Technique, Threat
+from threatmodel.models import Decision, Mitigation, ThreatMitigation, ThreatModel
 
 RICH_OPS: list[dict[str, Any]] = [
     {"op": "add_element", "key": "tb-cloud", "kind": "trust_boundary", "name": "Cloud account", "x": 0, "y": 0, "width": 900,
@@ -40,18 +41,9 @@ CONTEXT_OPS: list[dict[str, Any]] = [
 
 
 def techniques() -> dict[str, Technique]:
-    escalation = Tactic.objects.get_or_create(
-        attack_id="TA0004", defaults={"stix_id": "x-mitre-tactic--ta0004", "name": "Privilege Escalation", "shortname": "privilege-escalation", "order": 4}
-    )[0]
-    execution = Tactic.objects.get_or_create(
-        attack_id="TA0002", defaults={"stix_id": "x-mitre-tactic--ta0002", "name": "Execution", "shortname": "execution", "order": 2}
-    )[0]
-    found = {}
-    for attack_id, name, tactic in (("T1611", "Escape to Host", escalation), ("T1610", "Deploy Container", execution)):
-        technique = Technique.objects.get_or_create(attack_id=attack_id, defaults={"stix_id": f"attack-pattern--{attack_id}", "name": name})[0]
-        technique.tactics.add(tactic)
-        found[attack_id] = technique
-    found["T1610"].tactics.add(escalation)  # two tactics: two layer entries
+    """Two techniques of the shipped ATT&CK catalogue (loaded after every migrate and flush)."""
+    found = {t.attack_id: t for t in Technique.objects.filter(attack_id__in=["T1611", "T1610"])}
+    assert len(found) == 2, "the shipped ATT&CK catalogue is not loaded"
     return found
 
 
@@ -94,6 +86,25 @@ def rich_model(world: World) -> ThreatModel:
         element_key="web", title="Web denies actions", duplicate_of=escape, likelihood=1, impact=4,
     )  # fmt: skip
     CoverageNote.objects.create(threat_model=model, target_key="log", stride="D", reason="Managed logging SLA", author=world.users["owner"])
+    # The workflow: a planned mitigation (projected effect only), a verified one with evidence
+    # (it lowers the residual risk), and an active acceptance with an expiry.
+    planned = Mitigation.objects.create(
+        threat_model=model, ref="MIT-1", title="Drop privileged mode", status="planned", likelihood_reduction=1,
+        owner=world.users["editor"],
+    )  # fmt: skip
+    ThreatMitigation.objects.create(threat=escape, mitigation=planned)
+    verified = Mitigation.objects.create(
+        threat_model=model, ref="MIT-2", title="Autoscaling with a connection cap", status="verified", likelihood_reduction=2,
+        evidence_url="https://example.com/load-test", evidence="Load test report", owner=world.users["owner"],
+        verified_by=world.users["reviewer"],
+    )  # fmt: skip
+    verified.attack_mitigations.add(*AttackMitigation.objects.filter(attack_id="M1048"))
+    ThreatMitigation.objects.create(threat=accepted, mitigation=verified)
+    Decision.objects.create(
+        threat_model=model, threat=accepted, kind="acceptance", status="active", justification="Managed service; cost of more",
+        owner=world.users["owner"], expires_on=date(2030, 1, 31), band="unacceptable", score=15, policy_version=1,
+        approved_by=world.users["owner"], created_by=world.users["editor"],
+    )  # fmt: skip
     model.refresh_from_db()
     return model
 

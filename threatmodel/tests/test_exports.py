@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conftest import World
-from stride.models import AttackRelease
+from stride.models import AttackRelease, Technique
 from threatmodel.interop.csv_register import neutralise
 from threatmodel.interop.registry import EXPORTS, IMPORTS
 from threatmodel.notices import ATTACK_NOTICE
@@ -88,23 +88,30 @@ def check_layer_4_5(layer: dict[str, Any]) -> None:
 
 def test_the_navigator_layer_follows_the_4_5_spec_and_scores_by_the_highest_risk(world: World) -> None:
     model = rich_model(world)
-    AttackRelease.objects.create(domain="enterprise-attack", version="19.1", source_sha256="0" * 64)
+    release = AttackRelease.objects.filter(domain="enterprise-attack").first()
     layer = json.loads(export(world, model.pk, "navigator").content)
     check_layer_4_5(layer)
     assert layer["domain"] == "enterprise-attack" and layer["filters"] == {"platforms": ["Containers"]}
-    assert layer["versions"]["attack"] == "19.1"
+    assert release is not None and layer["versions"]["attack"] == release.version
     entries = {(t["techniqueID"], t.get("tactic")): t for t in layer["techniques"]}
-    # T1611: the escape (3x4=12) and the accepted DoS (5x5=25): the highest wins. T1610 only the escape,
-    # once per tactic it belongs to.
-    assert set(entries) == {("T1611", "privilege-escalation"), ("T1610", "execution"), ("T1610", "privilege-escalation")}
-    t1611 = entries[("T1611", "privilege-escalation")]
-    assert t1611["score"] == 25
+    # One entry per technique and tactic of the catalogue.
+    expected = {
+        (attack_id, shortname)
+        for attack_id in ("T1611", "T1610")
+        for shortname in Technique.objects.get(attack_id=attack_id).tactics.values_list("shortname", flat=True)
+    }
+    assert set(entries) == expected and len(layer["techniques"]) == len(expected)
+    # T1611: the escape (3x4 = 12) and the accepted DoS (5x5 = 25, 15 after its verified mitigation): the highest
+    # verified residual wins. T1610 is only on the escape.
+    t1611 = next(entry for (attack_id, _), entry in entries.items() if attack_id == "T1611")
+    assert t1611["score"] == 15
     assert t1611["comment"].splitlines()[1:] == [
-        "[D] Orders DB exhausted — risk 25 (Unacceptable), accepted",
+        "[D] Orders DB exhausted — risk 15 (Unacceptable), accepted",
         "[E] Container escape from the web pod — risk 12 (Tolerable), open",
     ]
-    assert entries[("T1610", "execution")]["score"] == 12
+    assert all(entry["score"] == 12 for (attack_id, _), entry in entries.items() if attack_id == "T1610")
     assert {"name": "highest band", "value": "Unacceptable"} in t1611["metadata"]
+    assert layer["legendItems"][0]["label"] == "Unacceptable (≥ 15)"
     # MITRE's notice travels with the layer.
     assert ATTACK_NOTICE in layer["description"]
     assert {"name": "ATT&CK notice", "value": ATTACK_NOTICE} in layer["metadata"]
@@ -145,12 +152,14 @@ def test_the_csv_register_is_ordered_by_risk_and_inert(world: World) -> None:
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [row["Fingerprint"] for row in rows] == ["DOS-1@db", "ESC-1@web", "MANUAL:sniff@f-user-web", "REP-1@web"]
-    assert [row["Residual risk"] for row in rows] == ["25", "12", "4", "4"]
+    assert [row["Residual risk"] for row in rows] == ["15", "12", "4", "4"]
+    assert [row["Inherent risk"] for row in rows] == ["25", "12", "4", "4"]
+    assert [row["Projected residual risk"] for row in rows] == ["15", "8", "4", "4"]
     escape = rows[1]
     assert escape["STRIDE"] == "E" and escape["STRIDE category"] == "Elevation of privilege"
     assert escape["ATT&CK techniques"] == "T1610 Deploy Container; T1611 Escape to Host"
     assert escape["Target name"] == 'Web "shop" <front>' and escape["Owner"] == "editor" and escape["Band"] == "Tolerable"
-    assert rows[0]["Decision"] == "accepted"
+    assert rows[0]["Decision"] == "acceptance" and rows[0]["Mitigations"] == "MIT-2 Autoscaling with a connection cap (verified)"
     # The threat titled =HYPERLINK(...) reaches the sheet as text.
     assert rows[2]["Title"] == "'=HYPERLINK(\"http://evil\",\"click\")"
     assert all(not value.startswith(("=", "+", "-", "@")) for row in rows for value in row.values())

@@ -12,7 +12,7 @@ from conftest import World
 from dfd.models import Element, Flow
 from stride.models import Threat
 from threatmodel.interop.otm import NO_BOUNDARY, guess_kind, otm_export
-from threatmodel.models import ThreatModel
+from threatmodel.models import Mitigation, ThreatModel
 from threatmodel.native import native_export
 from threatmodel.tests.interop_helpers import import_file, imported, rich_model
 from threatmodel.tests.shared_data import DATA, MISSING
@@ -54,7 +54,14 @@ def test_the_export_carries_our_meaning_in_attributes_and_representations(world:
     assert escape["risk"] == {"likelihood": 60, "impact": 80, "likelihoodComment": "Privileged and internet-facing"}
     ours = escape["attributes"]["threatmodel"]
     assert ours["stride"] == "E" and ours["attackTechniques"] == ["T1610", "T1611"] and ours["band"] == "tolerable"
-    assert {"threat": "ESC-1@web", "state": "open"} in components["web"]["threats"]
+    assert (ours["inherentRisk"], ours["projectedResidualRisk"], ours["residualRisk"]) == (12, 8, 12)
+    assert catalogue["DOS-1@db"]["attributes"]["threatmodel"]["residualRisk"] == 15
+    assert {"threat": "ESC-1@web", "state": "open", "mitigations": [{"mitigation": "MIT-1", "state": "planned"}]} in components["web"]["threats"]
+    assert [(m["id"], m["name"], m["riskReduction"]) for m in document["mitigations"]] == [
+        ("MIT-1", "Drop privileged mode", 20), ("MIT-2", "Autoscaling with a connection cap", 40),
+    ]  # fmt: skip
+    project = document["project"]["attributes"]["threatmodel"]
+    assert project["riskPolicy"]["unacceptable_at"] == 15 and project["decisions"][0]["kind"] == "acceptance"
     assert catalogue["TAMP-1@gone"]["attributes"]["threatmodel"]["unattached"] is True
     assert document["project"]["attributes"]["threatmodel"]["stage"] == "design"
 
@@ -134,7 +141,10 @@ def test_a_foreign_otm_file_is_read_leniently_and_says_what_it_adapted(world: Wo
     threats = {(t.title, t.flow_key or t.element_key): t for t in Threat.objects.filter(threat_model=model)}
     spoof = threats[("Spoofed client", "api")]
     assert (spoof.stride, spoof.likelihood, spoof.impact, spoof.status, spoof.origin) == ("S", 5, 3, "open", "imported")
-    assert "Mitigation (implemented): Certificate pinning" in spoof.notes
+    # The catalogue's mitigation became ours, linked to both threats it was on, at its most advanced state.
+    pinning = Mitigation.objects.get(threat_model=model)
+    assert (pinning.ref, pinning.title, pinning.status) == ("MIT-1", "Certificate pinning", "implemented")
+    assert set(pinning.threats.values_list("title", flat=True)) == {"Spoofed client"} and pinning.threats.count() == 1
     assert threats[("Spoofed client", "df1")].status == "mitigated"
     leak = threats[("Data leak", "api")]
     assert (leak.stride, leak.status, leak.likelihood) == ("I", "not_applicable", 1)

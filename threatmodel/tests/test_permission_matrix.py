@@ -17,11 +17,12 @@ from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD, World
-from stride.models import Threat
+from stride.models import CoverageNote, Tactic, Threat
 from threatmodel.api.urls import router
 from threatmodel.models import ApiToken, Membership, Report
 from threatmodel.native import native_export
 from threatmodel.services import api_token_create
+from threatmodel.workflow.risk import OWASP_IMPACT_FACTORS
 
 pytestmark = pytest.mark.django_db
 
@@ -183,10 +184,199 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("format", "list"): Row(Call("get", lambda w, p: "/api/v1/formats/"), same(200)),
     # --- threats
     ("threat", "list"): Row(Call("get", lambda w, p: "/api/v1/threats/"), same(200), hides_team_objects=True),
-    ("threat", "retrieve"): Row(
-        Call("get", lambda w, p: f"/api/v1/threats/{Threat.objects.get(threat_model=w.model).pk}/"), READ_MEMBERS
+    ("threat", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/"), READ_MEMBERS),
+    ("threat", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/threats/", lambda w, p: {"threat_model": w.model.pk, "stride": "I", "title": "Leak", "element": "db"}),
+        CREATE,
+    ),
+    ("threat", "partial_update"): Row(Call("patch", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/", lambda w, p: {"notes": "seen"}), WRITE),
+    ("threat", "destroy"): Row(Call("delete", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/"), DELETE_AS_EDITOR),
+    ("threat", "explanation"): Row(Call("get", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/explanation/"), READ_MEMBERS),
+    ("coverage-note", "list"): Row(Call("get", lambda w, p: "/api/v1/coverage-notes/"), same(200), hides_team_objects=True),
+    ("coverage-note", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/coverage-notes/",
+             lambda w, p: {"threat_model": w.model.pk, "target": "user", "stride": "R", "reason": "Signed requests"}),
+        CREATE,
+    ),
+    ("coverage-note", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/coverage-notes/{the_note(w).pk}/"), READ_MEMBERS),
+    ("coverage-note", "destroy"): Row(Call("delete", lambda w, p: f"/api/v1/coverage-notes/{the_note(w).pk}/"), DELETE_AS_EDITOR),
+    ("threat-model", "analyse"): Row(Call("post", model_url("analyse/")), WRITE),
+    ("threat-model", "coverage"): Row(Call("get", model_url("coverage/")), READ_MEMBERS),
+    ("threat-model", "attack_paths"): Row(Call("get", model_url("attack-paths/?k=2")), READ_MEMBERS),
+    # The rule library and the ATT&CK catalogue are the same for everyone signed in.
+    ("rule", "list"): Row(Call("get", lambda w, p: "/api/v1/rules/"), same(200)),
+    ("rule", "retrieve"): Row(Call("get", lambda w, p: "/api/v1/rules/K8S-001/"), same(200)),
+    ("technique", "list"): Row(Call("get", lambda w, p: "/api/v1/techniques/?tactics__shortname=privilege-escalation"), same(200)),
+    ("technique", "retrieve"): Row(Call("get", lambda w, p: "/api/v1/techniques/T1611/"), same(200)),
+    ("tactic", "list"): Row(Call("get", lambda w, p: "/api/v1/tactics/"), same(200)),
+    ("tactic", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/tactics/{Tactic.objects.get(attack_id='TA0004').pk}/"), same(200)),
+    # --- the workflow (issue 4)
+    ("threat-model-workflow", "gates"): Row(Call("get", model_url("gates/")), READ_MEMBERS),
+    ("threat-model-workflow", "advance"): Row(
+        Call("post", lambda w, p: _designed(w) + "advance/", lambda w, p: {"to": "break"}), WRITE
+    ),
+    ("threat-model-workflow", "reopen"): Row(
+        Call("post", lambda w, p: _at_stage(w, "fix") + "reopen/", lambda w, p: {"to": "break", "reason": "redo"}), WRITE
+    ),
+    ("threat-model-workflow", "heat_map"): Row(Call("get", model_url("heat-map/")), READ_MEMBERS),
+    ("threat-model-workflow", "risk_register"): Row(Call("get", model_url("risk-register/")), READ_MEMBERS),
+    ("threat-workflow", "rating"): Row(
+        Call("put", lambda w, p: _threat_url(w, "rating/"), lambda w, p: {"likelihood": 3, "impact": 3, "rationale": "why"}), WRITE
+    ),
+    ("threat-workflow", "set_status"): Row(
+        Call("post", lambda w, p: _threat_url(w, "status/"), lambda w, p: {"status": "eliminated", "reason": "gone"}), WRITE
+    ),
+    ("threat-workflow", "assessment"): Row(Call("get", lambda w, p: _threat_url(w, "assessment/")), READ_MEMBERS),
+    ("threat-workflow", "suggested_mitigations"): Row(Call("get", lambda w, p: _threat_url(w, "suggested-mitigations/")), READ_MEMBERS),
+    ("threat-workflow", "history"): Row(Call("get", lambda w, p: _threat_url(w, "history/")), READ_MEMBERS),
+    ("mitigation", "list"): Row(Call("get", lambda w, p: "/api/v1/mitigations/"), same(200), hides_team_objects=True),
+    ("mitigation", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/mitigations/", lambda w, p: {"threat_model": w.model.pk, "title": "Segment"}), CREATE
+    ),
+    ("mitigation", "retrieve"): Row(Call("get", lambda w, p: _mitigation_url(w)), READ_MEMBERS),
+    ("mitigation", "partial_update"): Row(Call("patch", lambda w, p: _mitigation_url(w), lambda w, p: {"title": "Renamed"}), WRITE),
+    ("mitigation", "destroy"): Row(Call("delete", lambda w, p: _mitigation_url(w)), DELETE_AS_EDITOR),
+    ("mitigation", "link"): Row(Call("post", lambda w, p: _mitigation_url(w, "link/"), lambda w, p: {"threats": [the_threat(w).pk]}), WRITE),
+    ("mitigation", "unlink"): Row(
+        Call("post", lambda w, p: _mitigation_url(w, "unlink/", linked=True), lambda w, p: {"threats": [the_threat(w).pk]}), WRITE
+    ),
+    ("mitigation", "set_status"): Row(
+        Call("post", lambda w, p: _mitigation_url(w, "status/"), lambda w, p: {"status": "implemented"}), WRITE
+    ),
+    ("mitigation", "verify"): Row(
+        Call("post", lambda w, p: _mitigation_url(w, "verify/", status="implemented"), lambda w, p: {"evidence": "scan"}),
+        codes(200, 200, 200, 403, 404),  # a review act: reviewers verify too
+    ),
+    ("decision", "list"): Row(Call("get", lambda w, p: "/api/v1/decisions/"), same(200), hides_team_objects=True),
+    ("decision", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/decisions/",
+             lambda w, p: {"threat": the_threat(w).pk, "kind": "not_applicable", "justification": "no state"}),
+        CREATE,
+    ),
+    ("decision", "retrieve"): Row(Call("get", lambda w, p: _decision_url(w)), READ_MEMBERS),
+    ("decision", "approve"): Row(Call("post", lambda w, p: _decision_url(w, "approve/", pending=True)), OWNER_ONLY),
+    ("decision", "revoke"): Row(Call("post", lambda w, p: _decision_url(w, "revoke/"), lambda w, p: {"reason": "wrong"}), WRITE),
+    ("snapshot", "list"): Row(Call("get", lambda w, p: "/api/v1/snapshots/"), same(200), hides_team_objects=True),
+    ("snapshot", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/snapshots/", lambda w, p: {"threat_model": w.model.pk, "label": "v1"}), CREATE
+    ),
+    ("snapshot", "retrieve"): Row(Call("get", lambda w, p: _snapshot_url(w)), READ_MEMBERS),
+    ("snapshot", "diff"): Row(Call("get", lambda w, p: _snapshot_url(w, "diff/")), READ_MEMBERS),
+    ("risk-policy", "list"): Row(Call("get", lambda w, p: "/api/v1/risk-policies/"), same(200), hides_team_objects=True),
+    ("risk-policy", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/risk-policies/", lambda w, p: {"team": w.team.pk, "unacceptable_at": 12}),
+        codes(201, 403, 403, 403, 404),
+    ),
+    ("risk-policy", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/risk-policies/{_policy(w).pk}/"), READ_MEMBERS),
+    ("band-change", "list"): Row(Call("get", lambda w, p: "/api/v1/band-changes/"), same(200), hides_team_objects=True),
+    ("band-change", "retrieve"): Row(Call("get", lambda w, p: _band_change_url(w)), READ_MEMBERS),
+    ("band-change", "acknowledge"): Row(Call("post", lambda w, p: _band_change_url(w, "acknowledge/")), WRITE),
+    ("audit-event", "list"): Row(Call("get", lambda w, p: "/api/v1/audit-events/"), same(200), hides_team_objects=True),
+    ("audit-event", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/audit-events/{_audit_event(w).pk}/"), READ_MEMBERS),
+    # The catalogue and the risk scales hold no team data: every signed-in user reads them.
+    ("control", "list"): Row(Call("get", lambda w, p: _controls("/api/v1/controls/")), same(200)),
+    ("control", "retrieve"): Row(Call("get", lambda w, p: _controls("/api/v1/controls/RTC-11/")), same(200)),
+    ("risk", "scales"): Row(Call("get", lambda w, p: "/api/v1/risk/scales/"), same(200)),
+    ("risk", "owasp_rating"): Row(
+        Call("post", lambda w, p: "/api/v1/risk/owasp-rating/", lambda w, p: {"impact": dict.fromkeys(OWASP_IMPACT_FACTORS, 3)}),
+        same(200),
     ),
 }
+
+
+# Objects the workflow rows act on, made when a row's URL is built (each case has a fresh database).
+
+
+def _threat_url(w: World, suffix: str) -> str:
+    return f"/api/v1/threats/{the_threat(w).pk}/{suffix}"
+
+
+def _designed(w: World) -> str:
+    from threatmodel.tests.helpers import complete_design
+
+    complete_design(w)
+    return f"/api/v1/threat-models/{w.model.pk}/"
+
+
+def _at_stage(w: World, stage: str) -> str:
+    from threatmodel.tests.helpers import set_stage
+
+    set_stage(w.model, stage)
+    return f"/api/v1/threat-models/{w.model.pk}/"
+
+
+def _mitigation_url(w: World, suffix: str = "", *, linked: bool = False, status: str = "planned") -> str:
+    from threatmodel.models import Mitigation, ThreatMitigation
+
+    mitigation = Mitigation.objects.create(threat_model=w.model, ref="MIT-1", title="Drop privileges", status=status)
+    if linked:
+        ThreatMitigation.objects.create(mitigation=mitigation, threat=the_threat(w))
+    return f"/api/v1/mitigations/{mitigation.pk}/{suffix}"
+
+
+def _decision_url(w: World, suffix: str = "", *, pending: bool = False) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from threatmodel.models import Decision
+
+    threat = the_threat(w)
+    if pending:
+        Threat.objects.filter(pk=threat.pk).update(likelihood=5, impact=4)
+        decision = Decision.objects.create(
+            threat_model=w.model, threat=threat, kind="exception", status="pending", justification="migration",
+            owner=w.users["owner"], expires_on=timezone.localdate() + timedelta(days=30), compensating_controls="WAF",
+        )
+    else:
+        Threat.objects.filter(pk=threat.pk).update(status="not_applicable")
+        decision = Decision.objects.create(threat_model=w.model, threat=threat, kind="not_applicable", status="active",
+                                           justification="no state")
+    return f"/api/v1/decisions/{decision.pk}/{suffix}"
+
+
+def _snapshot_url(w: World, suffix: str = "") -> str:
+    from threatmodel.workflow.snapshots import freeze
+
+    snapshot = freeze(actor=w.users["editor"], model=w.model, reason="manual")
+    return f"/api/v1/snapshots/{snapshot.pk}/{suffix}"
+
+
+def _policy(w: World) -> Any:
+    from threatmodel.workflow.common import ensure_team_policy
+
+    return ensure_team_policy(w.team.pk)
+
+
+def _band_change_url(w: World, suffix: str = "") -> str:
+    from threatmodel.models import BandChange
+
+    change = BandChange.objects.create(
+        threat_model=w.model, threat=the_threat(w), policy=_policy(w), previous_version=1,
+        before={"inherent": "tolerable"}, after={"inherent": "unacceptable"},
+    )
+    return f"/api/v1/band-changes/{change.pk}/{suffix}"
+
+
+def _audit_event(w: World) -> Any:
+    from threatmodel.services import audit_record
+
+    return audit_record(team_id=w.team.pk, actor=w.users["owner"], action="threat_model.update", obj=w.model, threat_model_id=w.model.pk)
+
+
+def _controls(url: str) -> str:
+    from threatmodel.workflow.controls import controls_sync
+
+    controls_sync()
+    return url
+
+
+def the_threat(w: World) -> Threat:
+    return Threat.objects.get(threat_model=w.model, fingerprint="M@web")
+
+
+def the_note(w: World) -> CoverageNote:
+    return CoverageNote.objects.get(threat_model=w.model, target_key="db")
 
 
 def routed_actions() -> set[tuple[str, str]]:
@@ -213,6 +403,7 @@ def prepare(world: World) -> None:
     Membership.objects.create(team=world.team, user=bystander, role="viewer")
     make_user("newcomer")
     Threat.objects.create(threat_model=world.model, fingerprint="M@web", stride="T", title="Tampered web", element_key="web")
+    CoverageNote.objects.create(threat_model=world.model, target_key="db", stride="D", reason="Managed service SLA")
     for user in world.users.values():
         api_token_create(actor=user, name="matrix")
 
@@ -272,6 +463,12 @@ def test_filters_and_search_do_not_leak_other_teams(world: World) -> None:
         f"/api/v1/memberships/?team={world.team.pk}",
         "/api/v1/threat-models/?search=Checkout",
         f"/api/v1/threat-models/?team={world.team.pk}",
+        f"/api/v1/mitigations/?threat_model={world.model.pk}",
+        f"/api/v1/decisions/?threat_model={world.model.pk}",
+        f"/api/v1/snapshots/?threat_model={world.model.pk}",
+        f"/api/v1/audit-events/?threat_model={world.model.pk}",
+        f"/api/v1/band-changes/?threat_model={world.model.pk}",
+        f"/api/v1/risk-policies/?team={world.team.pk}",
     ):
         response = client.get(url)
         assert response.status_code in (200, 400), url

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from stride.services import threat_model_analyse
 from threatmodel.choices import Role
 from threatmodel.models import Membership, Team, ThreatModel
 from threatmodel.native import native_import
@@ -51,6 +52,7 @@ class Command(BaseCommand):
                 users[username] = user
             if not ThreatModel.objects.filter(team=team).exists():
                 model, _ = native_import(actor=users["demo"], team=team, raw=DEMO_FILE.read_bytes())
-                self.stdout.write(f"Created the demo model {model.name!r} (id {model.pk}).")
+                result = threat_model_analyse(model_id=model.pk, actor=users["demo"])
+                self.stdout.write(f"Created the demo model {model.name!r} (id {model.pk}) with {result.new} threats.")
             else:
                 self.stdout.write("The demo team already has models; nothing to do.")

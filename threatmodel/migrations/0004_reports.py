@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('threatmodel', '0002_threatmodel_analysed_at_threatmodel_analysed_version_and_more'),
+        ('threatmodel', '0003_workflow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

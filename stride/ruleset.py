@@ -1,0 +1,285 @@
+"""The rule library: YAML files under ``stride/rules/``, one rule per file, loaded and compiled once.
+
+A file that does not match the schema stops loading with its file name and the field at fault.
+Rules are data: the only logic is the closed condition vocabulary of ``stride.conditions``.
+
+Two layers (DESIGN.md, "The rule library"):
+- ``specific`` rules fire on properties, interactions and graph walks;
+- ``baseline`` rules — exactly one per element kind × STRIDE letter of Microsoft's chart — fill only
+  the cells no specific rule covered, so every cell is considered and nothing is said twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stride.conditions import ALWAYS, ELEMENT, FLOW, Condition, ConditionError, compile_condition, describe
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+FIXTURES_DIR = RULES_DIR / "fixtures"
+
+ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+TECHNIQUE_RE = re.compile(r"^T\d{4}(\.\d{3})?$")
+CONTROL_RE = re.compile(r"^[A-Z]{3}-\d{2}$")
+CWE_RE = re.compile(r"^CWE-\d+$")
+CAPEC_RE = re.compile(r"^CAPEC-\d+$")
+ELEMENT_KINDS = ("external_entity", "process", "data_store")
+TARGETS = (*ELEMENT_KINDS, "flow")
+STRIDE = "STRIDE"
+MAX_FILE_BYTES = 64 * 1024
+
+REQUIRED = {"id", "title", "stride", "target", "likelihood", "impact", "description", "fixture"}
+OPTIONAL = {"layer", "condition", "techniques", "controls", "references", "mitigation"}
+
+
+class RuleError(ValueError):
+    """A rule file that does not validate: which file, which field, what is wrong."""
+
+    def __init__(self, file: str, field_path: str, message: str) -> None:
+        super().__init__(f"{file}: {field_path}: {message}")
+        self.file = file
+        self.field_path = field_path
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """Where the rule must fire and where it must stay quiet, on a named fixture diagram."""
+
+    diagram: str
+    fires: tuple[str, ...]
+    quiet: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    id: str
+    title: str
+    stride: str
+    layer: str
+    targets: tuple[str, ...]
+    condition: Condition
+    likelihood: int
+    impact: int
+    techniques: tuple[str, ...]
+    controls: tuple[str, ...]
+    cwe: tuple[str, ...]
+    capec: tuple[str, ...]
+    description: str
+    mitigation: str
+    fixture: Fixture
+    file: str = field(default="")
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.id} [{self.stride}] on {'/'.join(self.targets)}: {self.title}>"
+
+    @property
+    def on_flows(self) -> bool:
+        return self.targets == ("flow",)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "stride": self.stride,
+            "layer": self.layer,
+            "targets": list(self.targets),
+            "condition": self.condition.source,
+            "condition_text": describe(self.condition.source),
+            "likelihood": self.likelihood,
+            "impact": self.impact,
+            "techniques": list(self.techniques),
+            "controls": list(self.controls),
+            "references": {"cwe": list(self.cwe), "capec": list(self.capec)},
+            "description": self.description,
+            "mitigation": self.mitigation,
+            "fixture": {"diagram": self.fixture.diagram, "fires": list(self.fixture.fires), "quiet": list(self.fixture.quiet)},
+        }
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    by_target: Mapping[str, tuple[Rule, ...]]
+    baseline: Mapping[tuple[str, str], Rule]
+
+    def get(self, rule_id: str) -> Rule | None:
+        return next((rule for rule in self.rules if rule.id == rule_id), None)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+def _fail(file: str, path: str, message: str) -> RuleError:
+    return RuleError(file, path, message)
+
+
+def _strings(raw: Any, file: str, path: str, pattern: re.Pattern[str] | None = None) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise _fail(file, path, "must be a list of strings")
+    for index, item in enumerate(raw):
+        if pattern is not None and not pattern.match(item):
+            raise _fail(file, f"{path}[{index}]", f"{item!r} does not look like {pattern.pattern}")
+    if len(set(raw)) != len(raw):
+        raise _fail(file, path, "lists an item twice")
+    return tuple(raw)
+
+
+def _level(raw: Any, file: str, path: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 5:
+        raise _fail(file, path, "must be an integer from 1 to 5")
+    return raw
+
+
+def parse_rule(data: Any, file: str) -> Rule:
+    """Validate one rule's data (already parsed YAML) and compile its condition."""
+    if not isinstance(data, Mapping):
+        raise _fail(file, "$", "a rule file holds one mapping")
+    missing = sorted(REQUIRED - set(data))
+    if missing:
+        raise _fail(file, missing[0], "is required")
+    unknown = sorted(set(data) - REQUIRED - OPTIONAL)
+    if unknown:
+        raise _fail(file, unknown[0], "is not a rule field")
+    rule_id = data["id"]
+    if not isinstance(rule_id, str) or not ID_RE.match(rule_id):
+        raise _fail(file, "id", "must look like K8S-001 (capitals, digits, dashes)")
+    if Path(file).stem != rule_id:
+        raise _fail(file, "id", f"must match the file name ({Path(file).stem})")
+    title = data["title"]
+    if not isinstance(title, str) or not 5 <= len(title) <= 120:
+        raise _fail(file, "title", "must be 5-120 characters")
+    stride = data["stride"]
+    if not isinstance(stride, str) or len(stride) != 1 or stride not in STRIDE:
+        raise _fail(file, "stride", "must be one letter of STRIDE")
+    layer = data.get("layer", "specific")
+    if layer not in ("specific", "baseline"):
+        raise _fail(file, "layer", "must be specific or baseline")
+    raw_target = data["target"]
+    targets = tuple(raw_target) if isinstance(raw_target, list) else (raw_target,)
+    if not targets or any(t not in TARGETS for t in targets):
+        raise _fail(file, "target", f"must be one or more of {', '.join(TARGETS)}")
+    if "flow" in targets and len(targets) > 1:
+        raise _fail(file, "target", "a rule targets flows or elements, not both")
+    if layer == "baseline" and len(targets) != 1:
+        raise _fail(file, "target", "a baseline rule covers exactly one kind")
+    context = FLOW if targets == ("flow",) else ELEMENT
+    if "condition" in data:
+        try:
+            condition = compile_condition(data["condition"], context=context, kinds=targets)
+        except ConditionError as exc:
+            raise _fail(file, exc.path, exc.message) from exc
+    elif layer == "baseline":
+        condition = ALWAYS
+    else:
+        raise _fail(file, "condition", "is required for a specific rule")
+    description = data["description"]
+    if not isinstance(description, str) or len(description.strip()) < 40:
+        raise _fail(file, "description", "must explain the threat to an engineer (at least 40 characters)")
+    mitigation = data.get("mitigation", "")
+    if not isinstance(mitigation, str):
+        raise _fail(file, "mitigation", "must be text")
+    references = data.get("references") or {}
+    if not isinstance(references, Mapping) or set(references) - {"cwe", "capec"}:
+        raise _fail(file, "references", "must be a mapping with cwe and/or capec lists")
+    fixture_raw = data["fixture"]
+    if not isinstance(fixture_raw, Mapping) or set(fixture_raw) != {"diagram", "fires", "quiet"}:
+        raise _fail(file, "fixture", "needs exactly diagram, fires and quiet")
+    diagram = fixture_raw["diagram"]
+    if not isinstance(diagram, str) or not re.match(r"^[a-z0-9-]+$", diagram):
+        raise _fail(file, "fixture.diagram", "must name a file in stride/rules/fixtures/")
+    fires = _strings(fixture_raw["fires"], file, "fixture.fires")
+    quiet = _strings(fixture_raw["quiet"], file, "fixture.quiet")
+    if not fires:
+        raise _fail(file, "fixture.fires", "must list at least one key where the rule fires")
+    if not quiet:
+        raise _fail(file, "fixture.quiet", "must list at least one key where the rule stays quiet")
+    if set(fires) & set(quiet):
+        raise _fail(file, "fixture", "a key cannot both fire and stay quiet")
+    return Rule(
+        id=rule_id,
+        title=title,
+        stride=stride,
+        layer=layer,
+        targets=targets,
+        condition=condition,
+        likelihood=_level(data["likelihood"], file, "likelihood"),
+        impact=_level(data["impact"], file, "impact"),
+        techniques=_strings(data.get("techniques"), file, "techniques", TECHNIQUE_RE),
+        controls=_strings(data.get("controls"), file, "controls", CONTROL_RE),
+        cwe=_strings(references.get("cwe"), file, "references.cwe", CWE_RE),
+        capec=_strings(references.get("capec"), file, "references.capec", CAPEC_RE),
+        description=" ".join(description.split()),
+        mitigation=" ".join(mitigation.split()),
+        fixture=Fixture(diagram, fires, quiet),
+        file=file,
+    )
+
+
+def load_file(path: Path, root: Path) -> Rule:
+    name = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise _fail(name, "$", f"larger than {MAX_FILE_BYTES} bytes")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "$"
+        raise _fail(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    return parse_rule(data, name)
+
+
+def load_rules(directory: Path = RULES_DIR) -> RuleSet:
+    """Load every ``*.yaml`` rule under ``directory`` (fixtures excluded) into a RuleSet."""
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in sorted(directory.rglob("*.yaml")):
+        if FIXTURES_DIR in path.parents or path.parent.name == "fixtures":
+            continue
+        rule = load_file(path, directory)
+        if rule.id in seen:
+            raise _fail(rule.file, "id", f"{rule.id} is also used by {seen[rule.id]}")
+        seen[rule.id] = rule.file
+        rules.append(rule)
+    rules.sort(key=lambda r: r.id)
+    by_target: dict[str, list[Rule]] = {target: [] for target in TARGETS}
+    baseline: dict[tuple[str, str], Rule] = {}
+    for rule in rules:
+        if rule.layer == "baseline":
+            cell = (rule.targets[0], rule.stride)
+            if cell in baseline:
+                raise _fail(rule.file, "target", f"{baseline[cell].id} already covers {cell[0]} × {cell[1]}")
+            baseline[cell] = rule
+            continue
+        for target in rule.targets:
+            by_target[target].append(rule)
+    return RuleSet(
+        rules=tuple(rules),
+        by_target={k: tuple(v) for k, v in by_target.items()},
+        baseline=baseline,
+    )
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    """The shipped library, loaded once per process."""
+    return load_rules(RULES_DIR)
+
+
+@lru_cache(maxsize=16)
+def fixture_diagram(name: str) -> dict[str, Any]:
+    """A rule fixture diagram (``stride/rules/fixtures/<name>.yaml``): elements and flows as records."""
+    path = FIXTURES_DIR / f"{name}.yaml"
+    if not re.match(r"^[a-z0-9-]+$", name) or not path.is_file():
+        raise FileNotFoundError(f"no fixture diagram {name!r}")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {"elements": data.get("elements") or [], "flows": data.get("flows") or []}

@@ -1,0 +1,323 @@
+"""The workflow's part of the native JSON format: risk policy, mitigations and decisions.
+
+``native.native_export`` appends what ``workflow_export`` returns; ``native.native_import`` asks
+``workflow_check`` to validate the same keys (collecting path-named errors with the importer's
+checker) and ``workflow_create`` to write them once the threats exist. Like the rest of the format:
+no database ids, no timestamps, people by username, threats by fingerprint, a stable order
+(mitigations by reference, decisions by threat and then in the order they were taken).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from stride.models import AttackMitigation, Threat
+from threatmodel.models import (
+    Control,
+    Decision,
+    DecisionKind,
+    DecisionStatus,
+    Mitigation,
+    MitigationStatus,
+    ThreatMitigation,
+    ThreatModel,
+)
+from threatmodel.workflow.risk import policy_problems
+from threatmodel.workflow.selectors import model_policy
+
+if TYPE_CHECKING:
+    from threatmodel.native import _Checker
+
+MAX_MITIGATIONS = 100_000
+MAX_DECISIONS = 100_000
+REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,15}$")
+POLICY_FIELDS = ("unacceptable_at", "acceptable_max", "impact_floor", "acceptance_max_days", "exception_max_days")
+
+
+def _ref_order(ref: str) -> tuple[int, str]:
+    match = re.match(r"^MIT-(\d+)$", ref)
+    return (int(match.group(1)) if match else 10**12, ref)
+
+
+def workflow_export(model: ThreatModel) -> dict[str, Any]:
+    """The workflow keys of a model's native document (three queries plus two for links)."""
+    policy = model_policy(model)
+    mitigations = list(
+        Mitigation.objects.filter(threat_model=model).values(
+            "id",
+            "ref",
+            "title",
+            "description",
+            "control__control_id",
+            "status",
+            "likelihood_reduction",
+            "impact_reduction",
+            "owner__username",
+            "evidence_url",
+            "evidence",
+            "implemented_by__username",
+            "verified_by__username",
+        )
+    )
+    threats_of: dict[int, list[str]] = defaultdict(list)
+    for mitigation_id, fingerprint in ThreatMitigation.objects.filter(mitigation__threat_model=model).values_list(
+        "mitigation_id", "threat__fingerprint"
+    ):
+        threats_of[mitigation_id].append(fingerprint)
+    attack_of: dict[int, list[str]] = defaultdict(list)
+    for mitigation_id, attack_id in Mitigation.attack_mitigations.through.objects.filter(mitigation__threat_model=model).values_list(
+        "mitigation_id", "attackmitigation__attack_id"
+    ):
+        attack_of[mitigation_id].append(attack_id)
+    decisions = Decision.objects.filter(threat_model=model).values(
+        "id",
+        "threat__fingerprint",
+        "kind",
+        "status",
+        "justification",
+        "owner__username",
+        "expires_on",
+        "compensating_controls",
+        "recipient",
+        "evidence",
+        "band",
+        "score",
+        "policy_version",
+        "approved_by__username",
+        "created_by__username",
+    )
+    return {
+        "risk_policy": {"version": policy.version, **policy.thresholds()},
+        "mitigations": [
+            {
+                "ref": row["ref"],
+                "title": row["title"],
+                "description": row["description"],
+                "control": row["control__control_id"],
+                "attack_mitigations": sorted(attack_of[row["id"]]),
+                "status": row["status"],
+                "likelihood_reduction": row["likelihood_reduction"],
+                "impact_reduction": row["impact_reduction"],
+                "owner": row["owner__username"],
+                "evidence_url": row["evidence_url"],
+                "evidence": row["evidence"],
+                "implemented_by": row["implemented_by__username"],
+                "verified_by": row["verified_by__username"],
+                "threats": sorted(threats_of[row["id"]]),
+            }
+            for row in sorted(mitigations, key=lambda r: _ref_order(r["ref"]))
+        ],
+        "decisions": [
+            {
+                "threat": row["threat__fingerprint"],
+                "kind": row["kind"],
+                "status": row["status"],
+                "justification": row["justification"],
+                "owner": row["owner__username"],
+                "expires_on": row["expires_on"].isoformat() if row["expires_on"] else None,
+                "compensating_controls": row["compensating_controls"],
+                "recipient": row["recipient"],
+                "evidence": row["evidence"],
+                "band": row["band"],
+                "score": row["score"],
+                "policy_version": row["policy_version"],
+                "approved_by": row["approved_by__username"],
+                "decided_by": row["created_by__username"],
+            }
+            for row in sorted(decisions, key=lambda r: (r["threat__fingerprint"], r["id"]))
+        ],
+    }
+
+
+@dataclass
+class WorkflowPlan:
+    """What ``workflow_check`` found valid in a file, ready for ``workflow_create``."""
+
+    mitigations: list[tuple[dict[str, Any], list[str], list[str]]] = field(default_factory=list)
+    decisions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def workflow_check(
+    root: Mapping[str, Any],
+    check: _Checker,
+    *,
+    fingerprints: set[str],
+    members: Mapping[str, int],
+    team_policy: Mapping[str, int],
+    warnings: list[str],
+) -> WorkflowPlan:
+    plan = WorkflowPlan()
+    _check_policy(root, check, team_policy, warnings)
+
+    def person(parent: Mapping[str, Any], name: str, path: str) -> int | None:
+        value = parent.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            check.fail(f"{path}.{name}", "must be a username or null")
+            return None
+        if value not in members:
+            warnings.append(f"{path}.{name}: {value[:150]!r} is not a member of this team; dropped")
+            return None
+        return members[value]
+
+    controls = dict(Control.objects.values_list("control_id", "id"))
+    attack_ids = set(AttackMitigation.objects.values_list("attack_id", flat=True))
+    refs: set[str] = set()
+    for m_index, raw in enumerate(check.lst(root.get("mitigations", []), "mitigations", MAX_MITIGATIONS)):
+        path = f"mitigations[{m_index}]"
+        item = check.obj(raw, path)
+        if item is None:
+            continue
+        ref = item.get("ref")
+        if not isinstance(ref, str) or not REF_RE.match(ref):
+            check.fail(f"{path}.ref", "must be 1-16 letters, digits or _ . : -")
+        elif ref in refs:
+            check.fail(f"{path}.ref", f"{ref!r} appears twice")
+        else:
+            refs.add(ref)
+        control = item.get("control")
+        if control is not None and control not in controls:
+            check.fail(f"{path}.control", f"{str(control)[:20]!r} is not a control of the catalogue")
+        attack = check.lst(item.get("attack_mitigations", []), f"{path}.attack_mitigations", 100)
+        for a_index, value in enumerate(attack):
+            if not isinstance(value, str) or value not in attack_ids:
+                check.fail(f"{path}.attack_mitigations[{a_index}]", f"{str(value)[:20]!r} is not in the ATT&CK catalogue")
+        linked = check.lst(item.get("threats", []), f"{path}.threats", 100_000)
+        for t_index, value in enumerate(linked):
+            if not isinstance(value, str) or value not in fingerprints:
+                check.fail(f"{path}.threats[{t_index}]", "must be the fingerprint of a threat in this file")
+        fields = {
+            "ref": ref,
+            "title": check.text(item, "title", path, 300, required=True),
+            "description": check.text(item, "description", path, 20_000),
+            "control_id": controls.get(control) if isinstance(control, str) else None,
+            "status": check.choice(item, "status", path, list(MitigationStatus.values), default=MitigationStatus.PROPOSED),
+            "likelihood_reduction": _small_int(check, item, "likelihood_reduction", path, 3),
+            "impact_reduction": _small_int(check, item, "impact_reduction", path, 2),
+            "owner_id": person(item, "owner", path),
+            "evidence_url": check.text(item, "evidence_url", path, 1000),
+            "evidence": check.text(item, "evidence", path, 20_000),
+            "implemented_by_id": person(item, "implemented_by", path),
+            "verified_by_id": person(item, "verified_by", path),
+        }
+        plan.mitigations.append(
+            (fields, [v for v in attack if isinstance(v, str)], [v for v in linked if isinstance(v, str)])
+        )
+
+    live: dict[tuple[str, str], str] = {}
+    for d_index, raw in enumerate(check.lst(root.get("decisions", []), "decisions", MAX_DECISIONS)):
+        path = f"decisions[{d_index}]"
+        item = check.obj(raw, path)
+        if item is None:
+            continue
+        threat = item.get("threat")
+        if not isinstance(threat, str) or threat not in fingerprints:
+            check.fail(f"{path}.threat", "must be the fingerprint of a threat in this file")
+            threat = ""
+        status = check.choice(item, "status", path, list(DecisionStatus.values), default=DecisionStatus.ACTIVE)
+        if status in (DecisionStatus.ACTIVE, DecisionStatus.PENDING) and threat:
+            if (threat, status) in live:
+                check.fail(path, f"a second {status} decision for {threat[:60]!r} (see {live[(threat, status)]})")
+            live[(threat, status)] = path
+        expires_on = item.get("expires_on")
+        parsed: date | None = None
+        if expires_on is not None:
+            try:
+                parsed = date.fromisoformat(expires_on) if isinstance(expires_on, str) else None
+            except ValueError:
+                parsed = None
+            if parsed is None:
+                check.fail(f"{path}.expires_on", "must be a date (YYYY-MM-DD) or null")
+        score = item.get("score")
+        if score is not None and (isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 25):
+            check.fail(f"{path}.score", "must be an integer from 1 to 25, or null")
+            score = None
+        policy_version = item.get("policy_version")
+        if policy_version is not None and (isinstance(policy_version, bool) or not isinstance(policy_version, int) or policy_version < 1):
+            check.fail(f"{path}.policy_version", "must be a positive integer, or null")
+            policy_version = None
+        fields = {
+            "kind": check.choice(item, "kind", path, list(DecisionKind.values)),
+            "status": status,
+            "justification": check.text(item, "justification", path, 20_000),
+            "owner_id": person(item, "owner", path),
+            "expires_on": parsed,
+            "compensating_controls": check.text(item, "compensating_controls", path, 20_000),
+            "recipient": check.text(item, "recipient", path, 200),
+            "evidence": check.text(item, "evidence", path, 20_000),
+            "band": check.choice(item, "band", path, ["", "unacceptable", "tolerable", "broadly_acceptable"], default=""),
+            "score": score,
+            "policy_version": policy_version,
+            "approved_by_id": person(item, "approved_by", path),
+            "created_by_id": person(item, "decided_by", path),
+        }
+        plan.decisions.append((threat, fields))
+    return plan
+
+
+def _small_int(check: _Checker, parent: Mapping[str, Any], name: str, path: str, maximum: int) -> int:
+    value = parent.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        check.fail(f"{path}.{name}", f"must be an integer from 0 to {maximum}")
+        return 0
+    return value
+
+
+def _check_policy(root: Mapping[str, Any], check: _Checker, team_policy: Mapping[str, int], warnings: list[str]) -> None:
+    raw = root.get("risk_policy")
+    if raw is None:
+        return
+    policy = check.obj(raw, "risk_policy")
+    if policy is None:
+        return
+    values: dict[str, int] = {}
+    for name in POLICY_FIELDS:
+        value = policy.get(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            check.fail(f"risk_policy.{name}", "must be an integer")
+        else:
+            values[name] = value
+    if len(values) == len(POLICY_FIELDS):
+        for name, message in policy_problems(**values):
+            check.fail(f"risk_policy.{name}", message)
+        differs = [f"{name} {values[name]} (yours: {team_policy[name]})" for name in POLICY_FIELDS if values[name] != team_policy[name]]
+        if differs:
+            warnings.append(
+                "risk_policy: the file was rated under other thresholds — "
+                + ", ".join(differs)
+                + "; the model follows your team's policy, so bands may differ"
+            )
+
+
+def workflow_create(model: ThreatModel, plan: WorkflowPlan, threats: Mapping[str, Threat]) -> None:
+    """Write the checked workflow data of an import (bulk statements, in file order)."""
+    created = Mitigation.objects.bulk_create(
+        [Mitigation(threat_model=model, **fields) for fields, _, _ in plan.mitigations], batch_size=1000
+    )
+    attack_pks = dict(AttackMitigation.objects.values_list("attack_id", "id"))
+    Mitigation.attack_mitigations.through.objects.bulk_create(
+        [
+            Mitigation.attack_mitigations.through(mitigation_id=mitigation.pk, attackmitigation_id=attack_pks[attack_id])
+            for mitigation, (_, attack, _) in zip(created, plan.mitigations, strict=True)
+            for attack_id in sorted(set(attack))
+        ],
+        batch_size=1000,
+    )
+    ThreatMitigation.objects.bulk_create(
+        [
+            ThreatMitigation(mitigation=mitigation, threat=threats[fingerprint])
+            for mitigation, (_, _, linked) in zip(created, plan.mitigations, strict=True)
+            for fingerprint in sorted(set(linked))
+        ],
+        batch_size=1000,
+    )
+    Decision.objects.bulk_create(
+        [Decision(threat_model=model, threat=threats[fingerprint], **fields) for fingerprint, fields in plan.decisions],
+        batch_size=1000,
+    )
