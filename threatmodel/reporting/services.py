@@ -55,7 +55,11 @@ def report_request(*, actor: User, threat_model: ThreatModel, paper: str = Paper
             .order_by("-id")
             .first()
         )
-        if existing is not None:
+        if existing is not None and existing.status == ReportStatus.RUNNING and existing.started_at is not None and (
+            existing.started_at < timezone.now() - STALE_AFTER
+        ):
+            report_fail(report_id=existing.pk, reason="The worker rendering this report stopped; it was asked for again.")
+        elif existing is not None:
             return existing, False
         report = Report.objects.create(threat_model=model, model_version=model.version, paper=paper, requested_by=actor)
         transaction.on_commit(lambda: report_generate_task.delay(report.pk))

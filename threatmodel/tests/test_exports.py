@@ -163,3 +163,10 @@ def test_the_csv_register_is_ordered_by_risk_and_inert(world: World) -> None:
     # The threat titled =HYPERLINK(...) reaches the sheet as text.
     assert rows[2]["Title"] == "'=HYPERLINK(\"http://evil\",\"click\")"
     assert all(not value.startswith(("=", "+", "-", "@")) for row in rows for value in row.values())
+
+
+def test_the_notice_is_the_one_in_the_shipped_licence() -> None:
+    from django.conf import settings
+
+    licence = (settings.BASE_DIR / "fixtures" / "attack" / "ATTACK-LICENSE.txt").read_text(encoding="utf-8")
+    assert ATTACK_NOTICE in licence

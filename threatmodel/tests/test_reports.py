@@ -127,6 +127,14 @@ def test_a_report_abandoned_by_a_dead_worker_is_claimed_again(world: World, medi
     Report.objects.filter(pk=report.pk).update(started_at=timezone.now() - services.STALE_AFTER - timedelta(seconds=1))
     again = services.report_generate(report_id=report.pk)
     assert again is not None and again.status == "done"
+    # Asking again for a version whose report a dead worker left running starts a new one.
+    ThreatModel.objects.filter(pk=world.model.pk).update(version=world.model.version + 1)
+    world.model.refresh_from_db()
+    stuck, _ = services.report_request(actor=world.users["owner"], threat_model=world.model)
+    Report.objects.filter(pk=stuck.pk).update(status="running", started_at=timezone.now() - services.STALE_AFTER - timedelta(seconds=1))
+    fresh, created = services.report_request(actor=world.users["owner"], threat_model=world.model)
+    assert created and fresh.pk != stuck.pk
+    assert Report.objects.get(pk=stuck.pk).status == "failed"
 
 
 @pytest.mark.django_db
