@@ -23,6 +23,8 @@ step "Migrations are up to date"
 step "OpenAPI schema is valid and complete"
 .venv/bin/python manage.py spectacular --validate --fail-on-warn --file var/openapi.yml
 if [ -f frontend/package.json ]; then
+  step "Frontend API types match the OpenAPI schema"
+  (cd frontend && node scripts/check-api-types.mjs ../var/openapi.yml)
   step "TypeScript (tsc --noEmit)"
   (cd frontend && npx --no-install tsc --noEmit -p .)
   step "Vitest"

@@ -17,6 +17,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("", views.app, name="app"),
+    # Pages of the browser app: Django serves the same shell, the app routes on the client.
+    path("models/<path:path>", views.app, name="app-page"),
 ]
 
 handler404 = "threatmodel.views.not_found"

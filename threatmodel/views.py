@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
 
 from threatmodel.api.errors import json_404
-from threatmodel.models import ThreatModel
+from threatmodel.frontend import frontend_assets
 
 
-@login_required
-def app(request: HttpRequest) -> HttpResponse:
-    models = ThreatModel.objects.visible_to(request.user).select_related("team")[:100]
-    return render(request, "app.html", {"models": models})
+@ensure_csrf_cookie
+def app(request: HttpRequest, path: str = "") -> HttpResponse:
+    """The browser app's shell for every page of the app; it signs in through /api/v1/auth/.
+
+    It holds no data, so it needs no login; the CSRF cookie it sets lets the app sign in at once.
+    """
+    return render(request, "app.html", {"assets": frontend_assets()})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

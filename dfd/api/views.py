@@ -27,6 +27,7 @@ from dfd.api.serializers import (
     OpsResultSerializer,
 )
 from dfd.models import Diagram, Element, Flow
+from threatmodel.api.document_schema import VocabularySerializer
 from threatmodel.api.renderers import FILE_RENDERERS
 from threatmodel.api.requests import acting
 from threatmodel.api.schema import errors
@@ -170,6 +171,6 @@ class FlowViewSet(viewsets.ReadOnlyModelViewSet[Flow]):
 class VocabularyViewSet(viewsets.ViewSet):
     """The property vocabulary: each element kind's (and a flow's) typed properties."""
 
-    @extend_schema(summary="The property vocabulary", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(summary="The property vocabulary", responses={200: VocabularySerializer})
     def list(self, request: Request) -> Response:
         return Response(vocabulary.as_document())

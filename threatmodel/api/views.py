@@ -33,6 +33,7 @@ from stride.coverage import coverage_for
 from stride.services import threat_model_analyse
 from threatmodel import native, services
 from threatmodel.analysis import diagram_change
+from threatmodel.api.document_schema import DocumentSerializer
 from threatmodel.api.renderers import FILE_RENDERERS
 from threatmodel.api.requests import acting, payload
 from threatmodel.api.schema import errors
@@ -234,7 +235,7 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
 
     @extend_schema(
         summary="The whole model in one response: diagrams, elements, flows, threats",
-        responses={200: OpenApiTypes.OBJECT, **errors(404)},
+        responses={200: DocumentSerializer, **errors(404)},
     )
     @action(detail=True, methods=["get"])
     def document(self, request: Request, pk: str | None = None) -> Response:

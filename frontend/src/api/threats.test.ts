@@ -1,0 +1,41 @@
+import type { DocumentThreat } from '../core/types'
+import { analysisQueued, threatsFromDocument } from './threats'
+
+const row = (over: Partial<DocumentThreat>): DocumentThreat => ({
+  id: 1, fingerprint: 'K8S-001@web', rule_id: 'K8S-001', origin: 'rule', stride: 'E', element: 'web', flow: null,
+  title: 'Escape', description: '', explanation: {}, techniques: ['T1611'], status: 'open', likelihood: null, impact: null,
+  owner: null, notes: '', rationale: '', triaged: false, duplicate_of: null, suggested_likelihood: 4, suggested_impact: 5,
+  status_before_obsolete: null, ...over,
+})
+
+describe('threats from the document', () => {
+  it('uses a person’s rating, else the rule’s suggestion marked as such, and drops obsolete ones', () => {
+    const threats = threatsFromDocument([
+      row({ id: 1 }),
+      row({ id: 2, likelihood: 2, impact: 3 }),
+      row({ id: 3, status: 'obsolete' }),
+      row({ id: 4, suggested_likelihood: null, suggested_impact: null }),
+    ])
+    expect(threats.map((t) => [t.id, t.likelihood, t.impact, t.suggested])).toEqual([
+      [1, 4, 5, true],
+      [2, 2, 3, false],
+      [4, null, null, false],
+    ])
+  })
+
+  it('reads the path and the reasons of a graph-walk finding', () => {
+    const [threat] = threatsFromDocument([
+      row({ element: 'db', explanation: { matched: ['reachable from Web → DB'], path: ['user', 'web', 'db'], flows: ['f1', 'f2'] } }),
+    ])
+    expect(threat?.path).toEqual(['user', 'web', 'db', 'f1', 'f2'])
+    expect(threat?.matched).toEqual(['reachable from Web → DB'])
+  })
+})
+
+describe('analysisQueued', () => {
+  it('tells a queued analysis from one done in the request', () => {
+    expect(analysisQueued({ version: 3, analysis: { status: 'queued' } })).toBe(true)
+    expect(analysisQueued({ version: 3, analysis: { status: 'done' } })).toBe(false)
+    expect(analysisQueued({ version: 3 })).toBe(false)
+  })
+})

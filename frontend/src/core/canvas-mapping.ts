@@ -1,0 +1,141 @@
+/**
+ * Editor state → React Flow nodes and edges.
+ *
+ * React Flow re-renders a node when its node object changes identity, so this mapper hands back
+ * the very same object for every element whose record, selection and decorations are unchanged.
+ * A drag or a property edit on one element of a 1,000-element diagram then touches one node.
+ */
+import type { Edge, Node } from '@xyflow/react'
+import { parentsFirst, sizeOf } from './geometry'
+import type { DiagramState, Element, ElementKind, Flow } from './types'
+
+export interface ElementNodeData extends Record<string, unknown> {
+  element: Element
+  openThreats: number
+  highlighted: boolean
+  hasError: boolean
+}
+export type ElementNode = Node<ElementNodeData, ElementKind>
+
+export interface FlowEdgeData extends Record<string, unknown> {
+  flow: Flow
+  openThreats: number
+  highlighted: boolean
+}
+export type FlowEdge = Edge<FlowEdgeData, 'flow'>
+
+export interface Decorations {
+  selection: ReadonlySet<string>
+  openThreats: ReadonlyMap<string, number>
+  highlighted: ReadonlySet<string>
+  errors: ReadonlySet<string>
+}
+
+interface NodeEntry {
+  element: Element
+  selected: boolean
+  threats: number
+  highlighted: boolean
+  hasError: boolean
+  node: ElementNode
+}
+
+interface EdgeEntry {
+  flow: Flow
+  selected: boolean
+  threats: number
+  highlighted: boolean
+  edge: FlowEdge
+}
+
+export class CanvasMapper {
+  private nodeCache = new Map<string, NodeEntry>()
+  private edgeCache = new Map<string, EdgeEntry>()
+  private orderFor: ReadonlyMap<string, Element> | null = null
+  private order: Element[] = []
+
+  nodes(state: DiagramState, deco: Decorations): ElementNode[] {
+    if (this.orderFor !== state.elements) {
+      this.order = parentsFirst(state)
+      this.orderFor = state.elements
+    }
+    const next = new Map<string, NodeEntry>()
+    const out: ElementNode[] = []
+    for (const element of this.order) {
+      const selected = deco.selection.has(element.key)
+      const threats = deco.openThreats.get(element.key) ?? 0
+      const highlighted = deco.highlighted.has(element.key)
+      const hasError = deco.errors.has(element.key)
+      const cached = this.nodeCache.get(element.key)
+      let entry: NodeEntry
+      if (
+        cached &&
+        cached.element === element &&
+        cached.selected === selected &&
+        cached.threats === threats &&
+        cached.highlighted === highlighted &&
+        cached.hasError === hasError
+      ) {
+        entry = cached
+      } else {
+        entry = { element, selected, threats, highlighted, hasError, node: toNode(element, selected, threats, highlighted, hasError) }
+      }
+      next.set(element.key, entry)
+      out.push(entry.node)
+    }
+    this.nodeCache = next
+    return out
+  }
+
+  edges(state: DiagramState, deco: Decorations): FlowEdge[] {
+    const next = new Map<string, EdgeEntry>()
+    const out: FlowEdge[] = []
+    for (const flow of state.flows.values()) {
+      const selected = deco.selection.has(flow.key)
+      const threats = deco.openThreats.get(flow.key) ?? 0
+      const highlighted = deco.highlighted.has(flow.key)
+      const cached = this.edgeCache.get(flow.key)
+      let entry: EdgeEntry
+      if (cached && cached.flow === flow && cached.selected === selected && cached.threats === threats && cached.highlighted === highlighted) {
+        entry = cached
+      } else {
+        entry = { flow, selected, threats, highlighted, edge: toEdge(flow, selected, threats, highlighted) }
+      }
+      next.set(flow.key, entry)
+      out.push(entry.edge)
+    }
+    this.edgeCache = next
+    return out
+  }
+}
+
+function toNode(element: Element, selected: boolean, openThreats: number, highlighted: boolean, hasError: boolean): ElementNode {
+  const { width, height } = sizeOf(element)
+  const boundary = element.kind === 'trust_boundary'
+  return {
+    id: element.key,
+    type: element.kind,
+    position: { x: element.x, y: element.y },
+    ...(element.parent ? { parentId: element.parent } : {}),
+    width,
+    height,
+    selected,
+    data: { element, openThreats, highlighted, hasError },
+    ariaLabel: `${element.name} (${element.kind.replace('_', ' ')})`,
+    // A boundary is grabbed by its frame and title; its inside belongs to the canvas (box
+    // selection, drops), and what it contains comes after it (drawn on top).
+    ...(boundary ? { className: 'dfd-boundary-node', dragHandle: '.dfd-boundary-grip' } : {}),
+  }
+}
+
+function toEdge(flow: Flow, selected: boolean, openThreats: number, highlighted: boolean): FlowEdge {
+  return {
+    id: flow.key,
+    type: 'flow',
+    source: flow.source,
+    target: flow.target,
+    selected,
+    data: { flow, openThreats, highlighted },
+    ariaLabel: `Flow ${flow.label || flow.protocol || ''} from ${flow.source} to ${flow.target}`,
+  }
+}

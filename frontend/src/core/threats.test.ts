@@ -1,0 +1,36 @@
+import { openCounts, pathFromExplanation, riskBand, threatsFor, type EditorThreat } from './threats'
+
+const t = (over: Partial<EditorThreat>): EditorThreat => ({
+  id: 1, fingerprint: 'R@x', stride: 'T', title: 'T', description: '', element: null, flow: null,
+  techniques: [], status: 'open', likelihood: null, impact: null, suggested: false, matched: [], path: [], ...over,
+})
+
+describe('threats', () => {
+  const threats = [
+    t({ id: 1, element: 'web', stride: 'E', likelihood: 4, impact: 5, title: 'Escape' }),
+    t({ id: 2, element: 'web', stride: 'S', likelihood: 1, impact: 2, status: 'mitigated' }),
+    t({ id: 3, flow: 'f1', element: 'web', stride: 'I', likelihood: 3, impact: 3 }),
+    t({ id: 4, element: 'db', stride: 'I', path: ['user', 'f1', 'web', 'f2', 'db'] }),
+  ]
+
+  it('counts open threats on their element or flow', () => {
+    expect(openCounts(threats)).toEqual(new Map([['web', 1], ['f1', 1], ['db', 1]]))
+  })
+
+  it('lists the selection’s threats, riskiest first, including paths through it', () => {
+    expect(threatsFor(threats, new Set(['web'])).map((x) => x.id)).toEqual([1, 3, 2, 4])
+    expect(threatsFor(threats, new Set(['f2'])).map((x) => x.id)).toEqual([4])
+    expect(threatsFor(threats, new Set()).map((x) => x.id)).toEqual([1, 3, 2, 4])
+  })
+
+  it('bands risk like the default policy', () => {
+    expect(threats.map(riskBand)).toEqual(['high', 'low', 'medium', 'unrated'])
+    expect(riskBand(t({ likelihood: 1, impact: 4 }))).toBe('medium')
+  })
+
+  it('reads a path from an explanation of either shape', () => {
+    expect(pathFromExplanation({ path: ['a', { key: 'b' }, 3] })).toEqual(['a', 'b'])
+    expect(pathFromExplanation({ path: ['user', 'web', 'db'], flows: ['f1', 'f2'], matched: ['x'] })).toEqual(['user', 'web', 'db', 'f1', 'f2'])
+    expect(pathFromExplanation(null)).toEqual([])
+  })
+})

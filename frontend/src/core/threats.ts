@@ -1,0 +1,98 @@
+/**
+ * Threats as the editor shows them: the STRIDE letter, what they are about, risk, and counts of
+ * open threats per element or flow for the small badges on the canvas.
+ */
+export interface EditorThreat {
+  id: number
+  fingerprint: string
+  stride: string
+  title: string
+  description: string
+  element: string | null
+  flow: string | null
+  techniques: string[]
+  status: string
+  likelihood: number | null
+  impact: number | null
+  /** True when likelihood and impact are the rule's suggestion, not yet rated by a person. */
+  suggested: boolean
+  /** Why the engine raised it, in words (the rule's conditions that matched). */
+  matched: string[]
+  /** Keys of the elements and flows on the threat's path, for graph-walk rules. */
+  path: string[]
+}
+
+export const STRIDE_NAMES: Record<string, string> = {
+  S: 'Spoofing',
+  T: 'Tampering',
+  R: 'Repudiation',
+  I: 'Information disclosure',
+  D: 'Denial of service',
+  E: 'Elevation of privilege',
+}
+
+/** Statuses that still ask for work; the badge counts these. */
+export const OPEN_STATUSES = new Set(['open'])
+
+export function riskScore(threat: EditorThreat): number | null {
+  return threat.likelihood !== null && threat.impact !== null ? threat.likelihood * threat.impact : null
+}
+
+/** The default tolerance bands (DESIGN.md): ≥15 unacceptable, 5–14 tolerable, ≤4 broadly acceptable. */
+export function riskBand(threat: EditorThreat): 'high' | 'medium' | 'low' | 'unrated' {
+  const score = riskScore(threat)
+  if (score === null) return 'unrated'
+  if (score >= 15) return 'high'
+  if (score >= 5 || (threat.impact ?? 0) >= 4) return 'medium'
+  return 'low'
+}
+
+/** Every key a threat is about: its element, its flow and the path of a graph-walk finding. */
+export function threatKeys(threat: EditorThreat): string[] {
+  const keys = new Set(threat.path)
+  if (threat.element) keys.add(threat.element)
+  if (threat.flow) keys.add(threat.flow)
+  return [...keys]
+}
+
+export function openCounts(threats: readonly EditorThreat[]): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const threat of threats) {
+    if (!OPEN_STATUSES.has(threat.status)) continue
+    // A flow threat counts on the flow; an element threat on the element.
+    const key = threat.flow ?? threat.element
+    if (key) counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  return counts
+}
+
+/** Threats about any of `keys` (the selection), or all of them when nothing is selected. */
+export function threatsFor(threats: readonly EditorThreat[], keys: ReadonlySet<string>): EditorThreat[] {
+  const picked = keys.size === 0 ? [...threats] : threats.filter((threat) => threatKeys(threat).some((key) => keys.has(key)))
+  return picked.sort(
+    (a, b) =>
+      (riskScore(b) ?? -1) - (riskScore(a) ?? -1) || a.stride.localeCompare(b.stride) || a.title.localeCompare(b.title),
+  )
+}
+
+/** Element and flow keys on an engine explanation's path (graph walks name both). */
+export function pathFromExplanation(explanation: unknown): string[] {
+  if (!explanation || typeof explanation !== 'object') return []
+  const keys: string[] = []
+  for (const field of ['path', 'flows']) {
+    const raw = (explanation as Record<string, unknown>)[field]
+    if (!Array.isArray(raw)) continue
+    for (const item of raw) {
+      if (typeof item === 'string') keys.push(item)
+      else if (item && typeof item === 'object' && typeof (item as { key?: unknown }).key === 'string') keys.push((item as { key: string }).key)
+    }
+  }
+  return keys
+}
+
+/** The engine's reasons, when the explanation carries them. */
+export function matchedFromExplanation(explanation: unknown): string[] {
+  if (!explanation || typeof explanation !== 'object') return []
+  const raw = (explanation as Record<string, unknown>).matched
+  return Array.isArray(raw) ? raw.filter((item): item is string => typeof item === 'string') : []
+}

@@ -1,0 +1,302 @@
+/**
+ * One diagram's editing surface: toolbar, palette, canvas with notices, and the right-hand panel
+ * (Properties | Threats). It renders one session's snapshot and turns gestures and shortcuts into
+ * edits of that session.
+ */
+import { useReactFlow } from '@xyflow/react'
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import { addFromStencil, copySelection, deleteOps, describeKeys, pasteOps } from '../core/actions'
+import type { Decorations, ElementNode, FlowEdge } from '../core/canvas-mapping'
+import type { DiagramSession } from '../core/diagram-session'
+import { absolutePosition, sizeOf } from '../core/geometry'
+import type { Op } from '../core/ops'
+import { STENCILS, type Stencil } from '../core/stencils'
+import { openCounts, threatKeys, type EditorThreat } from '../core/threats'
+import type { DocumentModel } from '../core/types'
+import type { VocabularyIndex } from '../core/validation'
+import { clipboard } from './clipboard'
+import { EditorCanvas } from './EditorCanvas'
+import { exportPng, exportSvg } from './export-image'
+import { HelpPanel } from './HelpPanel'
+import { Notices } from './Notices'
+import { Palette } from './Palette'
+import { PropertyPanel } from './PropertyPanel'
+import { SaveStatus } from './SaveStatus'
+import { ThreatPanel } from './ThreatPanel'
+import { useSession } from './useSession'
+import { useShortcuts } from './useShortcuts'
+
+interface BodyProps {
+  session: DiagramSession
+  doc: DocumentModel
+  vocab: VocabularyIndex
+  threats: EditorThreat[] | null
+  threatError: string | null
+  analysing: boolean
+  canWrite: boolean
+  tabs: ReactNode
+}
+
+const EMPTY: ReadonlySet<string> = new Set()
+
+export function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, canWrite, tabs }: BodyProps) {
+  const snapshot = useSession(session)
+  const { state } = snapshot
+  const readOnly = !canWrite || snapshot.readOnly
+  const flow = useReactFlow<ElementNode, FlowEdge>()
+  const [selection, setSelection] = useState<ReadonlySet<string>>(EMPTY)
+  const [highlight, setHighlight] = useState<ReadonlySet<string>>(EMPTY)
+  const [activeThreat, setActiveThreat] = useState<number | null>(null)
+  const [rightTab, setRightTab] = useState<'properties' | 'threats'>('properties')
+  const [scope, setScope] = useState<'selection' | 'model'>('selection')
+  const [snap, setSnap] = useState(true)
+  const [help, setHelp] = useState(false)
+  const [problem, setProblem] = useState<string | null>(null)
+  const addCount = useRef(0)
+  const diagramName = doc.diagrams.find((d) => d.id === session.diagramId)?.name ?? 'Diagram'
+
+  // The selection can hold keys that an undo or a reload removed; show only what exists.
+  const liveSelection = useMemo(() => {
+    const kept = [...selection].filter((key) => state.elements.has(key) || state.flows.has(key))
+    return kept.length === selection.size ? selection : new Set(kept)
+  }, [selection, state])
+
+  const counts = useMemo(() => openCounts(threats ?? []), [threats])
+  const errorKeys = useMemo(() => new Set(snapshot.fieldErrors.map((error) => error.key)), [snapshot.fieldErrors])
+  const decorations: Decorations = useMemo(
+    () => ({ selection: liveSelection, openThreats: counts, highlighted: highlight, errors: errorKeys }),
+    [liveSelection, counts, highlight, errorKeys],
+  )
+
+  useEffect(() => {
+    if (!problem) return
+    const timer = setTimeout(() => setProblem(null), 6000)
+    return () => clearTimeout(timer)
+  }, [problem])
+
+  const onEdit = useCallback((label: string, ops: Op[]) => session.edit(label, ops), [session])
+
+  const live = useRef({ state, selection: liveSelection, readOnly })
+  live.current = { state, selection: liveSelection, readOnly }
+
+  const addStencil = useCallback(
+    (stencil: Stencil) => {
+      const { state: current, selection: selected, readOnly: ro } = live.current
+      if (ro) return
+      const only = selected.size === 1 ? current.elements.get([...selected][0] ?? '') : undefined
+      let at: { x: number; y: number }
+      let size: { width: number; height: number } | undefined
+      if (only?.kind === 'trust_boundary') {
+        // Inside the selected boundary: that is how boundaries nest and elements go in.
+        const origin = absolutePosition(current, only.key)
+        const box = sizeOf(only)
+        const n = [...current.elements.values()].filter((e) => e.parent === only.key).length
+        at = { x: origin.x + 24 + (n % 6) * 28, y: origin.y + 44 + (n % 6) * 20 }
+        if (stencil.kind === 'trust_boundary') size = { width: Math.max(160, box.width - 60), height: Math.max(110, box.height - 80) }
+      } else {
+        const pane = document.querySelector('.canvas-wrap')?.getBoundingClientRect()
+        const centre = pane ? flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 }) : { x: 0, y: 0 }
+        const n = addCount.current++ % 8
+        at = { x: Math.round(centre.x - 70 + n * 24), y: Math.round(centre.y - 40 + n * 24) }
+      }
+      const { key, ops } = addFromStencil(current, stencil, at, size)
+      const failure = session.edit(`Add “${stencil.name}”`, ops)
+      if (failure) setProblem(failure)
+      else setSelection(new Set([key]))
+    },
+    [flow, session],
+  )
+
+  const deleteSelection = useCallback(() => {
+    const { state: current, selection: selected, readOnly: ro } = live.current
+    if (ro || selected.size === 0) return
+    const failure = session.edit(`Delete ${describeKeys(current, selected)}`, deleteOps(current, selected))
+    if (failure) setProblem(failure)
+    else setSelection(EMPTY)
+  }, [session])
+
+  const copy = useCallback(() => {
+    const { state: current, selection: selected } = live.current
+    if (selected.size > 0) clipboard.set(copySelection(current, selected))
+  }, [])
+
+  const paste = useCallback(() => {
+    const { state: current, readOnly: ro } = live.current
+    const copied = clipboard.get()
+    if (ro || !copied || copied.elements.length === 0) return
+    const { ops, keys } = pasteOps(current, copied)
+    const failure = session.edit(`Paste ${copied.elements.length} element(s)`, ops)
+    if (failure) setProblem(failure)
+    else setSelection(new Set(keys))
+  }, [session])
+
+  const duplicate = useCallback(() => {
+    copy()
+    paste()
+  }, [copy, paste])
+
+  const addBase = (index: number) => {
+    const stencil = STENCILS[index]
+    if (stencil) addStencil(stencil)
+  }
+
+  const activateThreat = useCallback(
+    (threat: EditorThreat | null) => {
+      setActiveThreat(threat?.id ?? null)
+      if (!threat) {
+        setHighlight(EMPTY)
+        return
+      }
+      const keys = new Set(threatKeys(threat))
+      setHighlight(keys)
+      const current = live.current.state
+      const nodeIds = new Set<string>()
+      for (const key of keys) {
+        if (current.elements.has(key)) nodeIds.add(key)
+        const f = current.flows.get(key)
+        if (f) {
+          nodeIds.add(f.source)
+          nodeIds.add(f.target)
+        }
+      }
+      if (nodeIds.size > 0) void flow.fitView({ nodes: [...nodeIds].map((id) => ({ id })), padding: 0.5, maxZoom: 1.2, duration: 300 })
+    },
+    [flow],
+  )
+
+  const onSelectionChange = useCallback((next: ReadonlySet<string>) => {
+    setSelection(next)
+  }, [])
+
+  useShortcuts({
+    undo: () => session.undo(),
+    redo: () => session.redo(),
+    copy,
+    paste,
+    duplicate,
+    selectAll: () => setSelection(new Set([...live.current.state.elements.keys(), ...live.current.state.flows.keys()])),
+    delete: deleteSelection,
+    clear: () => {
+      setSelection(EMPTY)
+      setHighlight(EMPTY)
+      setActiveThreat(null)
+    },
+    help: () => setHelp((open) => !open),
+    fit: () => void flow.fitView({ padding: 0.12, duration: 200 }),
+    zoomIn: () => void flow.zoomIn({ duration: 150 }),
+    zoomOut: () => void flow.zoomOut({ duration: 150 }),
+    toggleSnap: () => setSnap((on) => !on),
+    addEntity: () => addBase(0),
+    addProcess: () => addBase(1),
+    addStore: () => addBase(2),
+    addBoundary: () => addBase(3),
+  })
+
+  const threatCount = threats?.length ?? 0
+  return (
+    <>
+      <div className="toolbar" role="toolbar" aria-label="Diagram tools">
+        <button type="button" onClick={() => session.undo()} disabled={!snapshot.canUndo || readOnly} title="Undo (Ctrl+Z)">
+          Undo
+        </button>
+        <button type="button" onClick={() => session.redo()} disabled={!snapshot.canRedo || readOnly} title="Redo (Ctrl+Shift+Z)">
+          Redo
+        </button>
+        <span className="toolbar-sep" aria-hidden="true" />
+        <button type="button" onClick={deleteSelection} disabled={liveSelection.size === 0 || readOnly} title="Delete (Del)">
+          Delete
+        </button>
+        <button type="button" onClick={duplicate} disabled={liveSelection.size === 0 || readOnly} title="Duplicate (Ctrl+D)">
+          Duplicate
+        </button>
+        <span className="toolbar-sep" aria-hidden="true" />
+        <button type="button" onClick={() => void flow.fitView({ padding: 0.12, duration: 200 })} title="Fit to window (F)">
+          Fit
+        </button>
+        <label className="toggle" title="Snap to grid (G)">
+          <input type="checkbox" checked={snap} onChange={(event) => setSnap(event.target.checked)} /> Snap to grid
+        </label>
+        <details className="menu">
+          <summary>Export</summary>
+          <div className="menu-items" role="menu" onClick={(event) => event.currentTarget.closest('details')?.removeAttribute('open')}>
+            <button type="button" role="menuitem" onClick={() => exportSvg(state, `${doc.name} - ${diagramName}`)}>
+              Diagram as SVG
+            </button>
+            <button
+              type="button"
+              role="menuitem"
+              onClick={() => exportPng(state, `${doc.name} - ${diagramName}`).catch((error: unknown) => setProblem(error instanceof Error ? error.message : 'Export failed'))}
+            >
+              Diagram as PNG
+            </button>
+          </div>
+        </details>
+        <button type="button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
+          Help
+        </button>
+        <span className="toolbar-spacer" />
+        <SaveStatus snapshot={snapshot} readOnly={readOnly} onRetry={() => session.retryNow()} />
+      </div>
+      <div className="ws-body">
+        <Palette onAdd={addStencil} disabled={readOnly} />
+        <section className="ws-center" aria-label="Diagram">
+          {tabs}
+          <Notices notices={snapshot.notices} onDismiss={(id) => session.dismissNotice(id)} />
+          {problem && (
+            <div className="problem" role="status">
+              {problem}
+            </div>
+          )}
+          <EditorCanvas
+            state={state}
+            decorations={decorations}
+            snap={snap}
+            readOnly={readOnly}
+            onSelectionChange={onSelectionChange}
+            onEdit={onEdit}
+            onProblem={setProblem}
+          />
+        </section>
+        <aside className="ws-right" aria-label="Details">
+          <div role="tablist" aria-label="Details" className="right-tabs">
+            <button type="button" role="tab" id="tab-properties" aria-controls="panel-properties" aria-selected={rightTab === 'properties'} onClick={() => setRightTab('properties')}>
+              Properties
+            </button>
+            <button type="button" role="tab" id="tab-threats" aria-controls="panel-threats" aria-selected={rightTab === 'threats'} onClick={() => setRightTab('threats')}>
+              Threats <span className="count">{threatCount}</span>
+            </button>
+          </div>
+          <div role="tabpanel" id="panel-properties" aria-labelledby="tab-properties" hidden={rightTab !== 'properties'}>
+            {rightTab === 'properties' && (
+            <PropertyPanel
+              state={state}
+              selection={liveSelection}
+              vocab={vocab}
+              fieldErrors={snapshot.fieldErrors}
+              readOnly={readOnly}
+              onEdit={onEdit}
+              onDelete={deleteSelection}
+            />
+            )}
+          </div>
+          <div role="tabpanel" id="panel-threats" aria-labelledby="tab-threats" hidden={rightTab !== 'threats'}>
+            {rightTab === 'threats' && (
+            <ThreatPanel
+              threats={threats}
+              loadError={threatError}
+              analysing={analysing}
+              state={state}
+              selection={liveSelection}
+              scope={scope}
+              onScope={setScope}
+              activeThreat={activeThreat}
+              onActivate={activateThreat}
+            />
+            )}
+          </div>
+        </aside>
+      </div>
+      {help && <HelpPanel onClose={() => setHelp(false)} />}
+    </>
+  )
+}
