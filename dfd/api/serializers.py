@@ -87,6 +87,18 @@ class OpsRequestSerializer(serializers.Serializer[Any]):
     )
 
 
+class AnalysisOutcomeSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(
+        choices=["done", "queued"], help_text="done: the threats already follow this batch; queued: a task will analyse it."
+    )
+    new = serializers.IntegerField(required=False)
+    kept = serializers.IntegerField(required=False)
+    obsolete = serializers.IntegerField(required=False)
+    revived = serializers.IntegerField(required=False)
+    rewritten = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, help_text="The model version the threats now describe.")
+
+
 class OpsResultSerializer(serializers.Serializer[Any]):
     diagram = serializers.IntegerField()
     version = serializers.IntegerField()
@@ -94,3 +106,4 @@ class OpsResultSerializer(serializers.Serializer[Any]):
     applied = serializers.IntegerField()
     deleted_flows = serializers.ListField(child=serializers.CharField())
     reparented = serializers.ListField(child=serializers.CharField())
+    analysis = AnalysisOutcomeSerializer(required=False, help_text="What the threat analysis that follows the batch did.")
