@@ -1619,7 +1619,6 @@ export interface components {
             readonly threat_model: number;
             name: string;
             level?: components["schemas"]["LevelEnum"];
-            /** Format: int64 */
             order?: number;
             readonly version: number;
             /** Format: date-time */
@@ -2443,7 +2442,6 @@ export interface components {
         PatchedDiagramRequest: {
             name?: string;
             level?: components["schemas"]["LevelEnum"];
-            /** Format: int64 */
             order?: number;
         };
         PatchedMembershipUpdateRequest: {
@@ -2765,7 +2763,6 @@ export interface components {
             name: string;
             shortname: string;
             description?: string;
-            /** Format: int64 */
             order?: number;
             url?: string;
         };
