@@ -342,7 +342,17 @@ class _Checker:
 
 def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = None) -> tuple[ThreatModel, list[str]]:
     """Create a new model in ``team`` from a native JSON file; return it and any warnings."""
-    data = parse_json(raw)
+    return native_import_data(actor=actor, team=team, data=parse_json(raw), name=name)
+
+
+def native_import_data(
+    *, actor: User, team: Team, data: Any, name: str | None = None, source_format: str = FORMAT
+) -> tuple[ThreatModel, list[str]]:
+    """Create a new model from an already parsed native document.
+
+    The importers of other tools' formats (``threatmodel.interop``) translate a file into this
+    document and call this, so every import shares one set of checks and one write path.
+    """
     check = _Checker()
     root = check.obj(data, "$")
     if root is None:
@@ -574,7 +584,7 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
             obj=model,
             threat_model_id=model.pk,
             after={
-                "format": FORMAT,
+                "format": source_format,
                 "diagrams": len(plans),
                 "threats": len(threats),
                 "mitigations": len(workflow.mitigations),

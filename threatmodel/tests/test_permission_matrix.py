@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD, World
 from stride.models import CoverageNote, Tactic, Threat
 from threatmodel.api.urls import router
-from threatmodel.models import ApiToken, Membership
+from threatmodel.models import ApiToken, Membership, Report
 from threatmodel.native import native_export
 from threatmodel.services import api_token_create
 from threatmodel.workflow.risk import OWASP_IMPACT_FACTORS
@@ -67,6 +68,20 @@ def other_member(w: World) -> Membership:
 
 def own_token(w: World, persona: str) -> ApiToken:
     return ApiToken.objects.get(user=w.users[persona], name="matrix")
+
+
+def done_report(w: World) -> Report:
+    """A rendered report of the world's model, with a small file under the test's MEDIA_ROOT."""
+    report = Report.objects.filter(threat_model=w.model, status="done").first()
+    if report is None:
+        report = Report.objects.create(threat_model=w.model, model_version=w.model.version, status="done")
+        report.file.save("r.pdf", ContentFile(b"%PDF-1.7 matrix"), save=True)
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
 
 
 READ_MEMBERS = codes(200, 200, 200, 200, 404)
@@ -136,6 +151,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
         CREATE,
     ),
+    # --- PDF reports (any member may ask for one: review boards read)
+    ("threat-model-report", "list"): Row(Call("get", model_url("reports/")), READ_MEMBERS),
+    ("threat-model-report", "create"): Row(Call("post", model_url("reports/"), lambda w, p: {"paper": "letter"}), codes(202, 202, 202, 202, 404)),
+    ("threat-model-report", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/threat-models/{w.model.pk}/reports/{done_report(w).pk}/"), READ_MEMBERS),
+    ("threat-model-report", "download"): Row(
+        Call("get", lambda w, p: f"/api/v1/threat-models/{w.model.pk}/reports/{done_report(w).pk}/download/"), READ_MEMBERS
+    ),
     # --- diagrams, elements, flows
     ("diagram", "list"): Row(Call("get", lambda w, p: "/api/v1/diagrams/"), same(200), hides_team_objects=True),
     ("diagram", "create"): Row(
@@ -153,11 +175,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
         WRITE,
     ),
+    ("diagram", "render"): Row(Call("get", diagram_url("render/?format=svg")), READ_MEMBERS),
     ("element", "list"): Row(Call("get", lambda w, p: "/api/v1/elements/"), same(200), hides_team_objects=True),
     ("element", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/elements/{w.diagram.elements.get(key='web').pk}/"), READ_MEMBERS),
     ("flow", "list"): Row(Call("get", lambda w, p: "/api/v1/flows/"), same(200), hides_team_objects=True),
     ("flow", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/flows/{w.diagram.flows.get(key='f1').pk}/"), READ_MEMBERS),
     ("vocabulary", "list"): Row(Call("get", lambda w, p: "/api/v1/vocabulary/"), same(200)),
+    ("format", "list"): Row(Call("get", lambda w, p: "/api/v1/formats/"), same(200)),
     # --- threats
     ("threat", "list"): Row(Call("get", lambda w, p: "/api/v1/threats/"), same(200), hides_team_objects=True),
     ("threat", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/"), READ_MEMBERS),
