@@ -26,6 +26,7 @@ from dfd.models import Diagram, Element, Flow
 from dfd.services import apply_ops
 from stride.choices import Stride, ThreatOrigin, ThreatStatus
 from stride.models import CoverageNote, Technique, Threat
+from stride.techniques import rule_techniques, techniques_by_threat
 from threatmodel.choices import Stage
 from threatmodel.errors import ErrorDetail, ValidationFailed
 from threatmodel.models import Membership, Team, ThreatModel
@@ -96,11 +97,7 @@ def _load(model: ThreatModel) -> dict[str, Any]:
             "status_before_obsolete",
         )
     )
-    techniques: dict[int, list[str]] = defaultdict(list)
-    for threat_id, attack_id in Threat.techniques.through.objects.filter(threat__threat_model=model).values_list(
-        "threat_id", "technique__attack_id"
-    ):
-        techniques[threat_id].append(attack_id)
+    techniques = techniques_by_threat(((row["id"], row["rule_id"]) for row in threats), model_id=model.pk)
     notes = list(
         CoverageNote.objects.filter(threat_model=model)
         .order_by("target_key", "stride")
@@ -567,12 +564,14 @@ def native_import_data(
         Threat.objects.bulk_update(linked, ["duplicate_of"], batch_size=1000)
         CoverageNote.objects.bulk_create([CoverageNote(threat_model=model, **note) for note in notes], batch_size=1000)
         workflow_create(model, workflow, by_fingerprint)
+        # A threat's rule supplies its own techniques (stride.techniques); only the others are stored.
+        by_rule = rule_techniques()
         through = Threat.techniques.through
         through.objects.bulk_create(
             [
                 through(threat_id=threat.pk, technique_id=technique_pks[attack_id])
                 for threat, (_, attack_ids) in zip(created, threats, strict=True)
-                for attack_id in sorted(set(attack_ids))
+                for attack_id in sorted(set(attack_ids) - set(by_rule.get(threat.rule_id, ())))
             ],
             batch_size=1000,
         )

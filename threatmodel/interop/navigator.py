@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from stride.choices import ThreatStatus
 from stride.models import AttackRelease, Technique, Threat
+from stride.techniques import techniques_by_threat
 from threatmodel.notices import ATTACK_LICENSE_URL, ATTACK_NOTICE
 from threatmodel.reporting import data
 
@@ -46,13 +47,15 @@ def navigator_layer(model: ThreatModel) -> dict[str, Any]:
     }
     by_technique: dict[str, list[dict[str, Any]]] = defaultdict(list)
     techniques: dict[str, dict[str, Any]] = {}
-    links = Threat.techniques.through.objects.filter(threat_id__in=list(threats)).values(
-        "threat_id", "technique__attack_id", "technique__name", "technique__url", "technique_id"
-    )
-    for link in links:
-        attack_id = link["technique__attack_id"]
-        by_technique[attack_id].append(threats[link["threat_id"]])
-        techniques[attack_id] = {"name": link["technique__name"], "url": link["technique__url"], "pk": link["technique_id"]}
+    rule_of = dict(Threat.objects.filter(pk__in=list(threats)).values_list("id", "rule_id"))
+    catalogue = {row["attack_id"]: row for row in Technique.objects.values("attack_id", "name", "url", "id")}
+    for threat_id, attack_ids in techniques_by_threat(rule_of.items(), model_id=model.pk).items():
+        for attack_id in attack_ids:
+            if attack_id not in catalogue:
+                continue
+            by_technique[attack_id].append(threats[threat_id])
+            known = catalogue[attack_id]
+            techniques[attack_id] = {"name": known["name"], "url": known["url"], "pk": known["id"]}
     tactics: dict[int, list[str]] = defaultdict(list)
     for technique_id, shortname in (
         Technique.tactics.through.objects.filter(technique_id__in=[t["pk"] for t in techniques.values()])

@@ -23,6 +23,7 @@ from dfd.choices import DiagramLevel, ElementKind
 from dfd.models import Diagram, Element, Flow
 from stride.choices import ThreatStatus
 from stride.models import AttackRelease, Tactic, Technique, Threat
+from stride.techniques import techniques_by_threat
 from threatmodel.choices import Stage
 from threatmodel.notices import ATTACK_LICENSE_URL, ATTACK_NOTICE, ATTACK_TRADEMARK
 from threatmodel.reporting import data
@@ -210,10 +211,10 @@ def _bands(register: list[RegisterRow]) -> list[tuple[str, str, int, int, int]]:
 def _coverage(model: ThreatModel, register: list[RegisterRow]) -> list[TacticCoverage]:
     live = {row.threat_id: row for row in register if row.status not in NOT_LIVE}
     per_technique: dict[str, list[RegisterRow]] = defaultdict(list)
-    for threat_id, attack_id in Threat.techniques.through.objects.filter(threat_id__in=list(live)).values_list(
-        "threat_id", "technique__attack_id"
-    ):
-        per_technique[attack_id].append(live[threat_id])
+    rule_of = dict(Threat.objects.filter(pk__in=list(live)).values_list("id", "rule_id"))
+    for threat_id, attack_ids in techniques_by_threat(rule_of.items(), model_id=model.pk).items():
+        for attack_id in attack_ids:
+            per_technique[attack_id].append(live[threat_id])
     tactic_of: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for tactic_id, attack_id, name in Technique.tactics.through.objects.order_by("technique__attack_id").values_list(
         "tactic_id", "technique__attack_id", "technique__name"

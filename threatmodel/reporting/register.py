@@ -5,13 +5,13 @@ number of queries whatever the model's size.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dfd.models import Element, Flow
 from stride.choices import Stride, ThreatStatus
-from stride.models import Threat
+from stride.models import Technique, Threat
+from stride.techniques import techniques_by_threat
 from threatmodel.reporting import data
 
 if TYPE_CHECKING:
@@ -56,14 +56,12 @@ def threat_register(model: ThreatModel, *, include_obsolete: bool = False) -> li
         row["key"]: row["label"] or f"{row['source__name']} → {row['target__name']}"
         for row in Flow.objects.filter(threat_model=model).values("key", "label", "source__name", "target__name")
     }
-    techniques: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for threat_id, attack_id, name in (
-        Threat.techniques.through.objects.filter(threat__threat_model=model)
-        .order_by("technique__attack_id")
-        .values_list("threat_id", "technique__attack_id", "technique__name")
-    ):
-        techniques[threat_id].append((attack_id, name))
     threats = Threat.objects.filter(threat_model=model)
+    technique_ids = techniques_by_threat(threats.values_list("id", "rule_id"), model_id=model.pk)
+    names = dict(Technique.objects.values_list("attack_id", "name"))
+    techniques = {
+        threat_id: [(attack_id, names.get(attack_id, "")) for attack_id in ids] for threat_id, ids in technique_ids.items()
+    }
     if not include_obsolete:
         threats = threats.exclude(status=ThreatStatus.OBSOLETE)
     rows = list(
