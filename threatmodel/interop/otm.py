@@ -38,6 +38,8 @@ from threatmodel.interop.translate import (
     clean_line,
     level_from_percent,
     stride_code,
+    threat_meta_in,
+    threat_meta_out,
 )
 from threatmodel.native import native_export
 from threatmodel.reporting import data
@@ -257,30 +259,12 @@ def otm_export(model: ThreatModel) -> dict[str, Any]:
             },
             "attributes": {
                 NS: {
-                    "stride": threat["stride"],
-                    "attackTechniques": threat["techniques"],
-                    "likelihood": threat["likelihood"],
-                    "impact": threat["impact"],
+                    **threat_meta_out(threat),
                     "inherentRisk": risk.inherent,
                     "projectedResidualRisk": risk.projected,
                     "residualRisk": risk.residual,
                     "band": risk.band,
-                    "status": threat["status"],
-                    "origin": threat["origin"],
-                    "ruleId": threat["rule_id"],
-                    "fingerprint": threat["fingerprint"],
-                    "element": threat["element"],
-                    "flow": threat["flow"],
                     "unattached": threat["fingerprint"] in unattached,
-                    "owner": threat["owner"],
-                    "notes": threat["notes"],
-                    "rationale": threat["rationale"],
-                    "triaged": threat["triaged"],
-                    "duplicateOf": threat["duplicate_of"],
-                    "explanation": threat["explanation"],
-                    "suggestedLikelihood": threat["suggested_likelihood"],
-                    "suggestedImpact": threat["suggested_impact"],
-                    "statusBeforeObsolete": threat["status_before_obsolete"],
                 }
             },
         }
@@ -729,20 +713,13 @@ def _threats(
             element=element,
             flow=flow,
             status=str(status),
-            likelihood=likelihood if isinstance(likelihood, int) else None,
-            impact=impact if isinstance(impact, int) else None,
             notes=attrs.get("notes", "") if attrs else "",
-            rationale=attrs.get("rationale", "") if attrs else "",
             explanation=explanation,
-            techniques=[t for t in as_list(attrs.get("attackTechniques")) if isinstance(t, str)],
-            rule_id=str(attrs.get("ruleId") or "") if attrs else "",
-            threat_origin=str(attrs.get("origin")) if attrs.get("origin") in ("rule", "manual", "imported") else "imported",
-            triaged=attrs.get("triaged") is True,
-            owner=attrs.get("owner") if isinstance(attrs.get("owner"), str) else None,
-            duplicate_of=attrs.get("duplicateOf") if isinstance(attrs.get("duplicateOf"), str) else None,
-            suggested_likelihood=attrs.get("suggestedLikelihood") if isinstance(attrs.get("suggestedLikelihood"), int) else None,
-            suggested_impact=attrs.get("suggestedImpact") if isinstance(attrs.get("suggestedImpact"), int) else None,
-            status_before_obsolete=attrs.get("statusBeforeObsolete") if isinstance(attrs.get("statusBeforeObsolete"), str) else None,
+            **{
+                **threat_meta_in(attrs),
+                "likelihood": likelihood if isinstance(likelihood, int) else None,
+                "impact": impact if isinstance(impact, int) else None,
+            },
             origin=f"threats[{index}]" if attrs else path,
         )
         for mitigation_id, state in foreign_refs:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -567,3 +568,61 @@ def as_mapping(value: object) -> dict[str, Any]:
 
 def as_list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+# --- our own meaning on a threat, in other tools' files ---------------------------------------------------
+# OTM and Threat Dragon both have a free-form place per threat (OTM `attributes`, a Threat Dragon
+# property) where an export keeps what those formats cannot say. These two functions are the one
+# definition of that block, written on export and read back on import.
+
+
+def threat_meta_out(threat: Mapping[str, Any]) -> dict[str, Any]:
+    """Our threat fields that other formats have no place for, under camelCase keys."""
+    return {
+        "fingerprint": threat["fingerprint"],
+        "stride": threat["stride"],
+        "status": threat["status"],
+        "origin": threat["origin"],
+        "ruleId": threat["rule_id"],
+        "attackTechniques": threat["techniques"],
+        "likelihood": threat["likelihood"],
+        "impact": threat["impact"],
+        "owner": threat["owner"],
+        "notes": threat["notes"],
+        "rationale": threat["rationale"],
+        "triaged": threat["triaged"],
+        "duplicateOf": threat["duplicate_of"],
+        "explanation": threat["explanation"],
+        "element": threat["element"],
+        "flow": threat["flow"],
+        "suggestedLikelihood": threat["suggested_likelihood"],
+        "suggestedImpact": threat["suggested_impact"],
+        "statusBeforeObsolete": threat["status_before_obsolete"],
+    }
+
+
+def threat_meta_in(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """``Translation.add_threat`` arguments from such a block, each checked for its type."""
+
+    def integer(name: str) -> int | None:
+        value = meta.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def text(name: str) -> str | None:
+        value = meta.get(name)
+        return value if isinstance(value, str) else None
+
+    return {
+        "likelihood": integer("likelihood"),
+        "impact": integer("impact"),
+        "rationale": text("rationale") or "",
+        "techniques": [t for t in as_list(meta.get("attackTechniques")) if isinstance(t, str)],
+        "rule_id": str(meta.get("ruleId") or ""),
+        "threat_origin": str(meta.get("origin")) if meta.get("origin") in ("rule", "manual", "imported") else "imported",
+        "triaged": meta.get("triaged") is True,
+        "owner": text("owner"),
+        "duplicate_of": text("duplicateOf"),
+        "suggested_likelihood": integer("suggestedLikelihood"),
+        "suggested_impact": integer("suggestedImpact"),
+        "status_before_obsolete": text("statusBeforeObsolete"),
+    }
