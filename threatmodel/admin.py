@@ -13,10 +13,13 @@ from threatmodel.models import (
     Decision,
     Membership,
     Mitigation,
+    Report,
     RiskPolicy,
     Snapshot,
     Team,
+    ThreatMitigation,
     ThreatModel,
+    ThreatRating,
 )
 
 
@@ -116,3 +119,21 @@ class ControlAdmin(ReadOnlyAdmin):
     list_display = ["control_id", "name", "phase", "layer", "stride"]
     list_filter = ["phase", "layer"]
     search_fields = ["control_id", "name", "summary"]
+
+
+@admin.register(ThreatRating)
+class ThreatRatingAdmin(ReadOnlyAdmin):
+    list_display = ["threat", "rated_by", "rated_at"]
+
+
+@admin.register(ThreatMitigation)
+class ThreatMitigationAdmin(ReadOnlyAdmin):
+    list_display = ["mitigation", "threat", "created_at"]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    """Reports are requested through the API (role check, one worker task); the admin shows them."""
+
+    list_display = ["threat_model", "model_version", "paper", "status", "requested_by", "created_at", "pages"]
+    list_filter = ["status", "paper"]
