@@ -51,6 +51,7 @@ from threatmodel.api.serializers import (
     ThreatModelSerializer,
     ThreatModelUpdateSerializer,
 )
+from threatmodel.choices import Role
 from threatmodel.errors import NotFound, PayloadTooLarge, ValidationFailed
 from threatmodel.interop.imports import import_model
 from threatmodel.interop.registry import EXPORTS, IMPORTS
@@ -127,7 +128,7 @@ class MembershipViewSet(viewsets.ModelViewSet[Membership]):
             actor=acting(request),
             team=team,
             username=serializer.validated_data["user"],
-            role=serializer.validated_data["role"],
+            role=serializer.validated_data.get("role", Role.VIEWER),
         )
         return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
 

@@ -474,3 +474,40 @@ def test_filters_and_search_do_not_leak_other_teams(world: World) -> None:
         assert response.status_code in (200, 400), url
         if response.status_code == 200:
             assert response.json()["count"] == 0, url
+
+
+def test_an_id_filter_answers_the_same_for_a_missing_id_and_another_team_s(world: World) -> None:
+    """No existence oracle: a filter on an id outside your teams looks like one on no id at all."""
+    from threatmodel.models import ThreatModel
+
+    elsewhere = ThreatModel.objects.create(team=world.other_team, name="Secret project")
+    client = world.client("viewer")
+    for url in ("/api/v1/diagrams/?threat_model={}", "/api/v1/threats/?threat_model={}", "/api/v1/coverage-notes/?threat_model={}",
+                "/api/v1/mitigations/?threat_model={}", "/api/v1/audit-events/?threat_model={}", "/api/v1/threat-models/?team={}"):
+        other = client.get(url.format(elsewhere.pk if "threat_model" in url else world.other_team.pk))
+        missing = client.get(url.format(10**12))
+        assert other.status_code == missing.status_code == 200, url
+        assert other.json()["count"] == missing.json()["count"] == 0, url
+
+
+@pytest.mark.parametrize("value", ["1.5", "1e5", "-3", "0", "28781527352011081251815424", "abc"])
+def test_an_id_filter_refuses_what_is_not_an_id(world: World, value: str) -> None:
+    for url in (f"/api/v1/diagrams/?threat_model={value}", f"/api/v1/snapshots/?threat_model={value}",
+                f"/api/v1/audit-events/?team={value}", f"/api/v1/threats/?threat_model={value}"):
+        response = world.client("viewer").get(url)
+        assert response.status_code == 400, url
+        assert response.json()["error"]["code"] == "invalid"
+
+
+def test_a_membership_without_a_role_is_a_viewer(world: World) -> None:
+    from conftest import make_user
+
+    make_user("newcomer")
+    response = world.client("owner").post("/api/v1/memberships/", {"team": world.team.pk, "user": "newcomer"}, format="json")
+    assert response.status_code == 201 and response.json()["role"] == "viewer"
+
+
+def test_too_many_form_fields_get_the_api_error_shape(world: World) -> None:
+    body = "&".join(f"f{i}=1" for i in range(1200))
+    response = world.client("editor").post("/api/v1/mitigations/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"

@@ -2805,6 +2805,7 @@ export interface components {
             readonly title: string;
             readonly description: string;
             readonly explanation: unknown;
+            /** @description ATT&CK technique ids: the rule's, and any added by hand. */
             readonly techniques: string[];
             readonly status: components["schemas"]["ThreatStatusEnum"];
             readonly status_before_obsolete: components["schemas"]["ThreatStatusEnum"];
