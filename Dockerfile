@@ -8,6 +8,7 @@ RUN if [ -f package.json ]; then npm ci --no-audit --no-fund && npm run build; e
 FROM python:3.13-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 THREATMODEL_VAR_DIR=/var/lib/threatmodel
 RUN apt-get update && apt-get install -y --no-install-recommends graphviz \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /app --uid 10001 threatmodel
 WORKDIR /app

@@ -10,8 +10,9 @@ test:   ## set up and run every check and test (PostgreSQL and Redis are started
 lint:
 	.venv/bin/ruff check . && .venv/bin/mypy .
 
-bench:  ## benchmarks on PostgreSQL (see bench/README.md)
+bench:  ## benchmarks on PostgreSQL (see bench/README.md); the report benchmark needs REDIS_URL too
 	.venv/bin/python bench/document_and_ops.py
+	.venv/bin/python bench/report.py
 
 clean:
 	rm -rf var/static var/openapi.yml

@@ -1,23 +1,11 @@
 """Admin for diagrams. Elements, flows and the operation log are read-only here: every diagram
 change must go through ``dfd.services.apply_ops`` so that it is versioned and logged."""
 
-from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 
 from dfd.models import Diagram, DiagramOp, Element, Flow
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from threatmodel.admin import ReadOnlyAdmin
 
 
 @admin.register(Diagram)

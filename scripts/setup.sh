@@ -35,10 +35,21 @@ fi
 if [ "$BROWSER" = 1 ]; then
   NEED[chromium]=chromium
 fi
+# shared library -> package (WeasyPrint loads Pango and HarfBuzz at run time; the PDF needs a font)
+declare -A NEED_LIB=([libpango-1.0.so.0]=libpango-1.0-0 [libpangoft2-1.0.so.0]=libpangoft2-1.0-0
+                     [libharfbuzz-subset.so.0]=libharfbuzz-subset0 [libfontconfig.so.1]=fontconfig)
 missing=()
 for cmd in "${!NEED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
 done
+LDCONFIG=$(command -v ldconfig || echo /sbin/ldconfig)
+if [ -x "$LDCONFIG" ]; then
+  libs=$("$LDCONFIG" -p 2>/dev/null || true)
+  for lib in "${!NEED_LIB[@]}"; do
+    grep -q "$lib" <<<"$libs" || missing+=("${NEED_LIB[$lib]}")
+  done
+fi
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "Installing Debian packages: ${missing[*]}"

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
@@ -77,7 +77,6 @@ def threats_sync(*, model: ThreatModel, findings: Iterable[Finding]) -> SyncResu
     }
     element_ids = dict(Element.objects.filter(threat_model=model).values_list("key", "id"))
     flow_ids = dict(Flow.objects.filter(threat_model=model).values_list("key", "id"))
-    technique_ids = _technique_ids()
 
     new = [finding for fingerprint, finding in wanted.items() if fingerprint not in existing]
     gone = [row[0] for fingerprint, row in existing.items() if fingerprint not in wanted and row[1] != ThreatStatus.OBSOLETE]
@@ -94,7 +93,7 @@ def threats_sync(*, model: ThreatModel, findings: Iterable[Finding]) -> SyncResu
         if (element_id, flow_id) != target:
             retarget.append(Threat(pk=threat_id, element_id=target[0], flow_id=target[1]))
 
-    _insert(model, new, element_ids, flow_ids, technique_ids)
+    _insert(model, new, element_ids, flow_ids)
     if gone:
         Threat.objects.filter(pk__in=gone).update(
             status_before_obsolete=F("status"), status=ThreatStatus.OBSOLETE, updated_at=timezone.now()
@@ -108,7 +107,7 @@ def threats_sync(*, model: ThreatModel, findings: Iterable[Finding]) -> SyncResu
     if retarget:
         Threat.objects.bulk_update(retarget, ["element", "flow"], batch_size=2000)
     if rewrite:
-        _rewrite(rewrite, technique_ids)
+        _rewrite(rewrite)
     return SyncResult(
         new=len(new),
         kept=len(wanted) - len(new),
@@ -119,16 +118,11 @@ def threats_sync(*, model: ThreatModel, findings: Iterable[Finding]) -> SyncResu
     )
 
 
-def _technique_ids() -> dict[str, int]:
-    return dict(Technique.objects.filter(revoked=False).values_list("attack_id", "id"))
-
-
 def _insert(
     model: ThreatModel,
     findings: list[Finding],
     element_ids: dict[str, int],
     flow_ids: dict[str, int],
-    technique_ids: dict[str, int],
 ) -> None:
     if not findings:
         return
@@ -143,24 +137,11 @@ def _insert(
                 f.title, explanation_json, f.likelihood, f.impact, _digest(f, explanation_json), now,
             )
         )
+    # A generated threat's techniques are its rule's (stride.techniques): no link rows here.
     if connection.vendor == "postgresql":
-        ids = _copy_threats(model, rows)
+        _copy_threats(model, rows)
     else:
-        ids = _create_threats(model, rows)
-    through = Threat.techniques.through
-    links = [
-        (ids[f.fingerprint], technique_ids[attack_id])
-        for f in findings
-        for attack_id in f.techniques
-        if attack_id in technique_ids
-    ]
-    if connection.vendor == "postgresql":
-        table = through._meta.db_table
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} (threat_id, technique_id) FROM STDIN") as copy:
-            for link in links:
-                copy.write_row(link)
-    else:
-        through.objects.bulk_create([through(threat_id=a, technique_id=b) for a, b in links], batch_size=5000)
+        _create_threats(model, rows)
 
 
 _COLUMNS = (
@@ -171,23 +152,17 @@ _COLUMNS = (
 _DEFAULTS = {"description": "", "status": ThreatStatus.OPEN.value, "status_before_obsolete": "", "triaged": False, "rationale": "", "notes": ""}
 
 
-def _copy_threats(model: ThreatModel, rows: list[tuple[Any, ...]]) -> dict[str, int]:
-    """PostgreSQL: stream new threats with COPY (well over 100,000 rows a second), then read their ids."""
+def _copy_threats(model: ThreatModel, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: stream new threats with COPY (well over 100,000 rows a second)."""
     columns = (*_COLUMNS, "updated_at", *_DEFAULTS)
     defaults = tuple(_DEFAULTS.values())
     table = Threat._meta.db_table
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row((*row, row[-1], *defaults))  # updated_at = created_at
-        fingerprints = [row[1] for row in rows]
-        cursor.execute(
-            f"SELECT fingerprint, id FROM {table} WHERE threat_model_id = %s AND fingerprint = ANY(%s)", [model.pk, fingerprints]
-        )
-        return dict(cursor.fetchall())
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((*row, row[-1], *defaults))  # updated_at = created_at
 
 
-def _create_threats(model: ThreatModel, rows: list[tuple[Any, ...]]) -> dict[str, int]:
+def _create_threats(model: ThreatModel, rows: list[tuple[Any, ...]]) -> None:
     """Other databases: bulk inserts in batches SQLite can take."""
     objects = [
         Threat(
@@ -199,10 +174,9 @@ def _create_threats(model: ThreatModel, rows: list[tuple[Any, ...]]) -> dict[str
     ]
     for start in range(0, len(objects), 500):
         Threat.objects.bulk_create(objects[start : start + 500])
-    return {obj.fingerprint: obj.pk for obj in objects if obj.pk is not None}
 
 
-def _rewrite(items: list[tuple[int, Finding]], technique_ids: dict[str, int]) -> None:
+def _rewrite(items: list[tuple[int, Finding]]) -> None:
     now = timezone.now()
     Threat.objects.bulk_update(
         [
@@ -219,18 +193,6 @@ def _rewrite(items: list[tuple[int, Finding]], technique_ids: dict[str, int]) ->
         ],
         ["title", "explanation", "suggested_likelihood", "suggested_impact", "finding_digest", "updated_at"],
         batch_size=2000,
-    )
-    through = Threat.techniques.through
-    ids = [threat_id for threat_id, _ in items]
-    through.objects.filter(threat_id__in=ids).delete()
-    through.objects.bulk_create(
-        [
-            through(threat_id=threat_id, technique_id=technique_ids[attack_id])
-            for threat_id, f in items
-            for attack_id in f.techniques
-            if attack_id in technique_ids
-        ],
-        batch_size=5000,
     )
 
 
@@ -529,8 +491,10 @@ def coverage_note_delete(*, actor: User, note: CoverageNote) -> None:
 
 def threats_for_filter(queryset: Any, *, technique: str | None = None, tactic: str | None = None) -> Any:
     """Narrow a threat queryset by ATT&CK technique (id) or tactic (id or shortname), sub-techniques included."""
+    from stride.techniques import tactic_filter, technique_filter
+
     if technique:
-        queryset = queryset.filter(Q(techniques__attack_id=technique) | Q(techniques__parent__attack_id=technique))
+        queryset = queryset.filter(technique_filter(technique))
     if tactic:
-        queryset = queryset.filter(Q(techniques__tactics__attack_id=tactic) | Q(techniques__tactics__shortname=tactic))
+        queryset = queryset.filter(tactic_filter(tactic))
     return queryset.distinct()

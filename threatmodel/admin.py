@@ -13,10 +13,13 @@ from threatmodel.models import (
     Decision,
     Membership,
     Mitigation,
+    Report,
     RiskPolicy,
     Snapshot,
     Team,
+    ThreatMitigation,
     ThreatModel,
+    ThreatRating,
 )
 
 
@@ -58,68 +61,79 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
         return False  # secrets are created through the API, which shows them once
 
 
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Shows rows and nothing more: they change only through the services (role checks, audit,
+    the diagram write path), and a trail that can be edited is no trail."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "team", "threat_model", "actor", "action", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["action", "object_id"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class WorkflowRecordAdmin(admin.ModelAdmin[Any]):
-    """Workflow records are changed through the services (role checks, band rules, audit): the
-    admin shows them and nothing more."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(RiskPolicy)
-class RiskPolicyAdmin(WorkflowRecordAdmin):
+class RiskPolicyAdmin(ReadOnlyAdmin):
     list_display = ["team", "version", "unacceptable_at", "acceptable_max", "impact_floor", "created_by", "created_at"]
     list_filter = ["team"]
 
 
 @admin.register(Mitigation)
-class MitigationAdmin(WorkflowRecordAdmin):
+class MitigationAdmin(ReadOnlyAdmin):
     list_display = ["ref", "title", "threat_model", "status", "control", "verified_by"]
     list_filter = ["status"]
     search_fields = ["ref", "title"]
 
 
 @admin.register(Decision)
-class DecisionAdmin(WorkflowRecordAdmin):
+class DecisionAdmin(ReadOnlyAdmin):
     list_display = ["threat", "kind", "status", "owner", "expires_on", "approved_by", "created_at"]
     list_filter = ["kind", "status"]
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(WorkflowRecordAdmin):
+class SnapshotAdmin(ReadOnlyAdmin):
     list_display = ["threat_model", "number", "reason", "stage", "model_version", "created_by", "created_at"]
     exclude = ["content"]
 
 
 @admin.register(BandChange)
-class BandChangeAdmin(WorkflowRecordAdmin):
+class BandChangeAdmin(ReadOnlyAdmin):
     list_display = ["threat", "threat_model", "policy", "acknowledged_at"]
 
 
 @admin.register(Control)
-class ControlAdmin(WorkflowRecordAdmin):
+class ControlAdmin(ReadOnlyAdmin):
     list_display = ["control_id", "name", "phase", "layer", "stride"]
     list_filter = ["phase", "layer"]
     search_fields = ["control_id", "name", "summary"]
+
+
+@admin.register(ThreatRating)
+class ThreatRatingAdmin(ReadOnlyAdmin):
+    list_display = ["threat", "rated_by", "rated_at"]
+
+
+@admin.register(ThreatMitigation)
+class ThreatMitigationAdmin(ReadOnlyAdmin):
+    list_display = ["mitigation", "threat", "created_at"]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    """Reports are requested through the API (role check, one worker task); the admin shows them."""
+
+    list_display = ["threat_model", "model_version", "paper", "status", "requested_by", "created_at", "pages"]
+    list_filter = ["status", "paper"]

@@ -31,3 +31,15 @@ class Stage(models.TextChoices):
     FIX = "fix", "Fix"
     VERIFY = "verify", "Verify"
     APPROVED = "approved", "Approved"
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class PaperSize(models.TextChoices):
+    A4 = "a4", "A4"
+    LETTER = "letter", "US Letter"

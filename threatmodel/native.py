@@ -26,6 +26,7 @@ from dfd.models import Diagram, Element, Flow
 from dfd.services import apply_ops
 from stride.choices import Stride, ThreatOrigin, ThreatStatus
 from stride.models import CoverageNote, Technique, Threat
+from stride.techniques import rule_techniques, techniques_by_threat
 from threatmodel.choices import Stage
 from threatmodel.errors import ErrorDetail, ValidationFailed
 from threatmodel.models import Membership, Team, ThreatModel
@@ -96,11 +97,7 @@ def _load(model: ThreatModel) -> dict[str, Any]:
             "status_before_obsolete",
         )
     )
-    techniques: dict[int, list[str]] = defaultdict(list)
-    for threat_id, attack_id in Threat.techniques.through.objects.filter(threat__threat_model=model).values_list(
-        "threat_id", "technique__attack_id"
-    ):
-        techniques[threat_id].append(attack_id)
+    techniques = techniques_by_threat(((row["id"], row["rule_id"]) for row in threats), model_id=model.pk)
     notes = list(
         CoverageNote.objects.filter(threat_model=model)
         .order_by("target_key", "stride")
@@ -342,7 +339,17 @@ class _Checker:
 
 def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = None) -> tuple[ThreatModel, list[str]]:
     """Create a new model in ``team`` from a native JSON file; return it and any warnings."""
-    data = parse_json(raw)
+    return native_import_data(actor=actor, team=team, data=parse_json(raw), name=name)
+
+
+def native_import_data(
+    *, actor: User, team: Team, data: Any, name: str | None = None, source_format: str = FORMAT
+) -> tuple[ThreatModel, list[str]]:
+    """Create a new model from an already parsed native document.
+
+    The importers of other tools' formats (``threatmodel.interop``) translate a file into this
+    document and call this, so every import shares one set of checks and one write path.
+    """
     check = _Checker()
     root = check.obj(data, "$")
     if root is None:
@@ -557,12 +564,14 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
         Threat.objects.bulk_update(linked, ["duplicate_of"], batch_size=1000)
         CoverageNote.objects.bulk_create([CoverageNote(threat_model=model, **note) for note in notes], batch_size=1000)
         workflow_create(model, workflow, by_fingerprint)
+        # A threat's rule supplies its own techniques (stride.techniques); only the others are stored.
+        by_rule = rule_techniques()
         through = Threat.techniques.through
         through.objects.bulk_create(
             [
                 through(threat_id=threat.pk, technique_id=technique_pks[attack_id])
                 for threat, (_, attack_ids) in zip(created, threats, strict=True)
-                for attack_id in sorted(set(attack_ids))
+                for attack_id in sorted(set(attack_ids) - set(by_rule.get(threat.rule_id, ())))
             ],
             batch_size=1000,
         )
@@ -574,7 +583,7 @@ def native_import(*, actor: User, team: Team, raw: bytes, name: str | None = Non
             obj=model,
             threat_model_id=model.pk,
             after={
-                "format": FORMAT,
+                "format": source_format,
                 "diagrams": len(plans),
                 "threats": len(threats),
                 "mitigations": len(workflow.mitigations),

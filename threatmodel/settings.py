@@ -195,7 +195,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "threatmodel.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "threatmodel.api.filters.ScopedFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -239,6 +239,9 @@ THREATMODEL_MAX_ELEMENTS_PER_MODEL = env_int("THREATMODEL_MAX_ELEMENTS_PER_MODEL
 # Up to this many elements a model is re-analysed inside the request that changed it; larger
 # models are analysed by a Celery task (bench/analyse.py measures both sides of this line).
 THREATMODEL_INLINE_ANALYSIS_MAX_ELEMENTS = env_int("THREATMODEL_INLINE_ANALYSIS_MAX_ELEMENTS", 2_000)
+# Graphviz layout time grows faster than linearly (about 2 s for 1,000 elements here); larger
+# diagrams are still exported as DOT text, and drawn in reports as an inventory only.
+THREATMODEL_RENDER_MAX_ELEMENTS = env_int("THREATMODEL_RENDER_MAX_ELEMENTS", 1_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = THREATMODEL_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -247,5 +250,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # WeasyPrint and fontTools narrate every step of a PDF at INFO; their warnings are what matter.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

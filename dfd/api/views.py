@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from dfd import render as drawing
 from dfd import services, vocabulary
 from dfd.api.serializers import (
     DiagramCreateSerializer,
@@ -24,6 +28,7 @@ from dfd.api.serializers import (
 )
 from dfd.models import Diagram, Element, Flow
 from threatmodel.api.document_schema import VocabularySerializer
+from threatmodel.api.renderers import FILE_RENDERERS
 from threatmodel.api.requests import acting
 from threatmodel.api.schema import errors
 from threatmodel.errors import NotFound, ValidationFailed
@@ -92,6 +97,53 @@ class DiagramViewSet(viewsets.ModelViewSet[Diagram]):
     def perform_ops(self, *, diagram: Diagram, base_version: int, ops: object) -> dict[str, Any]:
         """Apply the batch. The core app's subclass adds the threat analysis that follows it."""
         return services.apply_ops(diagram_id=diagram.pk, actor=acting(self.request), base_version=base_version, ops=ops).as_dict()
+
+    @extend_schema(
+        summary="Draw the diagram with Graphviz (SVG, PNG or DOT)",
+        description=(
+            "Trust boundaries are nested clusters; element names are escaped, so nothing in a name can "
+            "change the drawing. The same diagram version always gives the same bytes; the ETag names "
+            "the diagram version, so `If-None-Match` answers 304 until the diagram changes. Diagrams over "
+            "`THREATMODEL_RENDER_MAX_ELEMENTS` elements are refused for SVG and PNG (DOT is always available)."
+        ),
+        parameters=[
+            OpenApiParameter("format", str, enum=list(drawing.FORMATS), default="svg", description="Drawing format.")
+        ],
+        responses={
+            (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.STR, description="SVG drawing"),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="PNG drawing"),
+            (200, "text/vnd.graphviz"): OpenApiResponse(OpenApiTypes.STR, description="DOT source"),
+            304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
+            **errors(400, 404),
+        },
+    )
+    @action(detail=True, methods=["get"], renderer_classes=FILE_RENDERERS)
+    def render(self, request: Request, pk: str | None = None) -> HttpResponse:
+        diagram = self.get_object()
+        fmt = request.query_params.get("format", "svg")
+        if fmt not in drawing.FORMATS:
+            raise ValidationFailed(
+                "Unknown drawing format.", details=[{"path": "format", "message": f"must be one of {', '.join(drawing.FORMATS)}"}]
+            )
+        etag = f'"diagram-{diagram.pk}-v{diagram.version}-{fmt}"'
+        if request.headers.get("If-None-Match") == etag:
+            response = HttpResponse(status=304)
+            response["ETag"] = etag
+            return response
+        try:
+            body = drawing.render(drawing.snapshot(diagram), fmt, max_elements=settings.THREATMODEL_RENDER_MAX_ELEMENTS)
+        except drawing.DiagramTooLarge as exc:
+            raise ValidationFailed(
+                f"The diagram is too large to draw here ({exc}). Export it as DOT (?format=dot) and draw it with Graphviz.",
+                details=[{"path": "format", "message": "too many elements for svg or png"}],
+            ) from exc
+        response = HttpResponse(body, content_type=drawing.MEDIA_TYPES[fmt])
+        response["ETag"] = etag
+        response["Content-Disposition"] = f'inline; filename="diagram-{diagram.pk}-v{diagram.version}.{fmt}"'
+        # An SVG opened on its own is a document: it gets no script, no fetches, whatever it holds.
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 @extend_schema_view(list=extend_schema(summary="Elements (filter by diagram, model or kind)"))

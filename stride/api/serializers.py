@@ -8,11 +8,15 @@ from rest_framework import serializers
 
 from stride.choices import Stride, ThreatStatus
 from stride.models import AttackMitigation, CoverageNote, Tactic, Technique, Threat
+from stride.techniques import techniques_of
 
 
 class ThreatSerializer(serializers.ModelSerializer[Threat]):
-    techniques = serializers.SlugRelatedField[Any](slug_field="attack_id", many=True, read_only=True)
+    techniques = serializers.SerializerMethodField(help_text="ATT&CK technique ids: the rule's, and any added by hand.")
     inherent_score = serializers.IntegerField(read_only=True, allow_null=True)
+
+    def get_techniques(self, threat: Threat) -> list[str]:
+        return techniques_of(threat)
 
     class Meta:
         model = Threat

@@ -28,13 +28,14 @@ from stride.choices import ThreatStatus
 from stride.conditions import describe
 from stride.models import AttackMitigation, CoverageNote, Tactic, Technique, Threat
 from stride.ruleset import Rule, default_rules, fixture_diagram
+from threatmodel.api.filters import ScopedFilterSet
 from threatmodel.api.requests import acting
 from threatmodel.api.schema import errors
 from threatmodel.errors import NotFound
 from threatmodel.models import ThreatModel
 
 
-class ThreatFilter(django_filters.FilterSet):
+class ThreatFilter(ScopedFilterSet):
     element = django_filters.CharFilter(field_name="element_key", help_text="Element key.")
     flow = django_filters.CharFilter(field_name="flow_key", help_text="Flow key.")
     rule = django_filters.CharFilter(field_name="rule_id")

@@ -141,3 +141,16 @@ def test_attack_paths_endpoint(world: World) -> None:
     # web is an entry point too: it receives a flow over a public network; its one hop to db is cheapest
     assert body["paths"][0]["nodes"] == ["web", "db"] and body["paths"][0]["flows"] == ["f2"]
     assert world.client("viewer").get(f"/api/v1/threat-models/{world.model.pk}/attack-paths/?k=99").status_code == 400
+
+
+def test_a_generated_threat_carries_its_rule_s_techniques_without_storing_copies(analysed: World) -> None:
+    threat = Threat.objects.get(fingerprint="K8S-004@web")
+    assert not threat.techniques.exists()  # nothing stored: read from the rule library
+    client = analysed.client("viewer")
+    assert client.get(f"/api/v1/threats/{threat.pk}/").json()["techniques"] == ["T1543.005", "T1609", "T1611"]
+    doc = client.get(f"/api/v1/threat-models/{analysed.model.pk}/document/").json()
+    assert next(t for t in doc["threats"] if t["fingerprint"] == "K8S-004@web")["techniques"] == ["T1543.005", "T1609", "T1611"]
+    from stride.models import Technique
+
+    threat.techniques.add(Technique.objects.get(attack_id="T1068"))  # a person adds one: it joins the rule's
+    assert client.get(f"/api/v1/threats/{threat.pk}/").json()["techniques"] == ["T1068", "T1543.005", "T1609", "T1611"]

@@ -124,6 +124,25 @@ class ImportSerializer(serializers.Serializer[Any]):
     team = serializers.IntegerField(help_text="Id of the team that will own the imported model.")
     file = serializers.FileField(required=False, help_text="The file (multipart upload).")
     name = serializers.CharField(max_length=200, required=False, help_text="Override the model's name.")
+    format = serializers.CharField(max_length=20, required=False, help_text="Import format; detected when omitted.")
+
+
+class ImportSummarySerializer(serializers.Serializer[Any]):
+    diagrams = serializers.IntegerField()
+    elements = serializers.IntegerField(help_text="External entities, processes and data stores (placeholders excluded).")
+    boundaries = serializers.IntegerField()
+    flows = serializers.IntegerField()
+    threats = serializers.IntegerField()
+    placeholders = serializers.IntegerField(help_text="External entities created for flow ends attached to nothing.")
+    skipped = serializers.IntegerField(help_text="Shapes that are not DFD elements (text blocks, annotations).")
+    threats_by_stride = serializers.DictField(child=serializers.IntegerField())
+
+
+class ImportResultSerializer(serializers.Serializer[Any]):
+    threat_model = ThreatModelSerializer()
+    format = serializers.CharField(help_text="The format the file was read as.")
+    summary = ImportSummarySerializer()
+    warnings = serializers.ListField(child=serializers.CharField(), help_text="What was adapted on the way in.")
 
 
 class LoginSerializer(serializers.Serializer[Any]):

@@ -4,6 +4,8 @@ from rest_framework.routers import DefaultRouter
 
 from dfd.api.views import ElementViewSet, FlowViewSet, VocabularyViewSet
 from stride.api.views import CoverageNoteViewSet, RuleViewSet, TacticViewSet, TechniqueViewSet, ThreatViewSet
+from threatmodel.api.formats import FormatViewSet
+from threatmodel.api.reports import ThreatModelReportViewSet
 from threatmodel.api.views import (
     AnalysedDiagramViewSet,
     ApiTokenViewSet,
@@ -57,5 +59,8 @@ router.register("band-changes", BandChangeViewSet, basename="band-change")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("controls", ControlViewSet, basename="control")
 router.register("risk", RiskViewSet, basename="risk")
+# Ways in and out: format list and PDF reports (nested under their model)
+router.register("formats", FormatViewSet, basename="format")
+router.register(r"threat-models/(?P<threat_model_pk>[0-9]+)/reports", ThreatModelReportViewSet, basename="threat-model-report")
 
 urlpatterns = router.urls

@@ -6,7 +6,6 @@ services check roles, so a viewer who can see a model still cannot change it (40
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,11 +34,13 @@ from stride.services import threat_model_analyse
 from threatmodel import native, services
 from threatmodel.analysis import diagram_change
 from threatmodel.api.document_schema import DocumentSerializer
+from threatmodel.api.renderers import FILE_RENDERERS
 from threatmodel.api.requests import acting, payload
 from threatmodel.api.schema import errors
 from threatmodel.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenSerializer,
+    ImportResultSerializer,
     ImportSerializer,
     LoginSerializer,
     MembershipSerializer,
@@ -50,7 +51,10 @@ from threatmodel.api.serializers import (
     ThreatModelSerializer,
     ThreatModelUpdateSerializer,
 )
+from threatmodel.choices import Role
 from threatmodel.errors import NotFound, PayloadTooLarge, ValidationFailed
+from threatmodel.interop.imports import import_model
+from threatmodel.interop.registry import EXPORTS, IMPORTS
 from threatmodel.models import ApiToken, Membership, Team, ThreatModel
 from threatmodel.permissions import require_role
 
@@ -124,7 +128,7 @@ class MembershipViewSet(viewsets.ModelViewSet[Membership]):
             actor=acting(request),
             team=team,
             username=serializer.validated_data["user"],
-            role=serializer.validated_data["role"],
+            role=serializer.validated_data.get("role", Role.VIEWER),
         )
         return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
 
@@ -240,30 +244,53 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
 
     @extend_schema(
         summary="Export the model",
-        parameters=[OpenApiParameter("format", str, enum=["json"], default="json", description="Export format.")],
-        responses={200: OpenApiTypes.OBJECT, **errors(400, 404)},
+        description="Formats (also listed by `GET /api/v1/formats/`): "
+        + "; ".join(f"`{fmt.name}` — {fmt.label}" for fmt in EXPORTS.values())
+        + ". The file is an attachment named after the model id and version.",
+        parameters=[OpenApiParameter("format", str, enum=list(EXPORTS), default="json", description="Export format.")],
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="json, otm, threat-dragon, navigator"),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="csv: the threat register"),
+            **errors(400, 404),
+        },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=FILE_RENDERERS)
     def export(self, request: Request, pk: str | None = None) -> HttpResponse:
         model = self.get_object()
-        fmt = request.query_params.get("format", "json")
-        if fmt != "json":
-            raise ValidationFailed("Unknown export format.", details=[{"path": "format", "message": "must be one of json"}])
-        body = json.dumps(native.native_export(model), indent=2, ensure_ascii=False)
-        response = HttpResponse(body, content_type="application/json; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="threat-model-{model.pk}-v{model.version}.json"'
+        fmt = EXPORTS.get(request.query_params.get("format", "json"))
+        if fmt is None:
+            raise ValidationFailed(
+                "Unknown export format.", details=[{"path": "format", "message": f"must be one of {', '.join(EXPORTS)}"}]
+            )
+        response = HttpResponse(fmt.write(model), content_type=_with_charset(fmt.media_type))
+        response["Content-Disposition"] = f'attachment; filename="threat-model-{model.pk}-v{model.version}{fmt.suffix}"'
         return response
 
     @extend_schema(
         summary="Import a whole model (all or nothing)",
         description=(
-            "Send the file as multipart (`file`, `team`) or the JSON document itself as the body with "
-            "`?team=<id>`. Files over the configured limit are refused from their Content-Length."
+            "Send the file as multipart (`file`, `team`, optional `format` and `name`) or the file itself as the "
+            "body (JSON, YAML or XML) with `?team=<id>` and optional `?format=`. Formats (also listed by "
+            "`GET /api/v1/formats/`): "
+            + ", ".join(f"`{fmt.name}` ({fmt.label})" for fmt in IMPORTS.values())
+            + "; when `format` is omitted it is detected from the content. Files over the configured limit are "
+            "refused from their Content-Length; archives and compressed files are refused; errors name the place "
+            "in the file (JSON path, or line and column). The answer lists what was created (`summary`) and what "
+            "was adapted (`warnings`)."
         ),
-        request={"multipart/form-data": ImportSerializer, "application/json": OpenApiTypes.OBJECT},
-        parameters=[OpenApiParameter("team", int, required=False), OpenApiParameter("name", str, required=False)],
+        request={
+            "multipart/form-data": ImportSerializer,
+            "application/json": OpenApiTypes.OBJECT,
+            "application/yaml": OpenApiTypes.STR,
+            "application/xml": OpenApiTypes.STR,
+        },
+        parameters=[
+            OpenApiParameter("team", int, required=False),
+            OpenApiParameter("name", str, required=False),
+            OpenApiParameter("format", str, required=False, enum=list(IMPORTS), description="Import format (detected if omitted)."),
+        ],
         responses={
-            201: OpenApiResponse(OpenApiTypes.OBJECT, description="The new model and any warnings"),
+            201: OpenApiResponse(ImportResultSerializer, description="The new model, its source format, counts and warnings"),
             **errors(400, 403, 404, 413),
         },
     )
@@ -272,10 +299,12 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
         # A declared Content-Length over the limit never gets here (RequestSizeLimitMiddleware);
         # the size of what was actually read is checked again below.
         content_type = request.content_type.split(";")[0].strip().lower()
-        if content_type == "application/json":
+        fmt: object
+        if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
             raw = request.body
             team_raw: object = request.query_params.get("team")
             name: object = request.query_params.get("name")
+            fmt = request.query_params.get("format")
         else:
             form = payload(request)
             upload = form.get("file")
@@ -284,6 +313,7 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
             raw = upload.read(settings.THREATMODEL_IMPORT_MAX_BYTES + 1)
             team_raw = form.get("team")
             name = form.get("name")
+            fmt = form.get("format") or request.query_params.get("format")
         if len(raw) > settings.THREATMODEL_IMPORT_MAX_BYTES:
             raise PayloadTooLarge("The file is larger than the import limit.", limit=settings.THREATMODEL_IMPORT_MAX_BYTES)
         try:
@@ -292,14 +322,21 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
             raise ValidationFailed("Say which team imports the model.", details=[{"path": "team", "message": "is required"}]) from None
         team = visible_team(request, team_id)
         require_role(request.user, team.pk, "write", what="team")
-        model, warnings = native.native_import(
+        outcome = import_model(
             actor=acting(request),
             team=team,
             raw=raw,
+            fmt=fmt if isinstance(fmt, str) and fmt else None,
             name=str(name)[:200] if isinstance(name, str) and name.strip() else None,
         )
         return Response(
-            {"threat_model": ThreatModelSerializer(model).data, "warnings": warnings}, status=status.HTTP_201_CREATED
+            {
+                "threat_model": ThreatModelSerializer(outcome.model).data,
+                "format": outcome.format,
+                "summary": outcome.summary.as_dict(),
+                "warnings": outcome.warnings,
+            },
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -380,6 +417,10 @@ class AuthViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get"])
     def me(self, request: Request) -> Response:
         return Response(_me(request.user))
+
+
+def _with_charset(media_type: str) -> str:
+    return media_type if "charset" in media_type or not media_type.startswith(("application/json", "text/")) else f"{media_type}; charset=utf-8"
 
 
 def _me(user: Any) -> dict[str, Any]:

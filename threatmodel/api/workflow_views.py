@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from stride.api.serializers import ThreatSerializer
 from stride.models import Threat
+from threatmodel.api.filters import IdFilter, ScopedFilterSet
 from threatmodel.api.pagination import PagePagination
 from threatmodel.api.requests import acting
 from threatmodel.api.schema import errors
@@ -78,15 +79,15 @@ from threatmodel.workflow import decisions, mitigations, policies, risk, selecto
 MEMBER = "team__memberships__user"
 
 
-class IdFilters(django_filters.FilterSet):
+class IdFilters(ScopedFilterSet):
     """Filters by related ids as plain numbers. A model-choice filter answers 400 for an id that
     does not exist and 200 for one that does, telling an outsider which ids other teams have."""
 
-    threat_model = django_filters.NumberFilter(field_name="threat_model_id")
+    threat_model = IdFilter(field_name="threat_model_id")
 
 
 class MitigationFilter(IdFilters):
-    threats = django_filters.NumberFilter(field_name="threats", help_text="Mitigations that answer this threat.")
+    threats = IdFilter(field_name="threats", help_text="Mitigations that answer this threat.")
 
     class Meta:
         model = Mitigation
@@ -94,7 +95,7 @@ class MitigationFilter(IdFilters):
 
 
 class DecisionFilter(IdFilters):
-    threat = django_filters.NumberFilter(field_name="threat_id")
+    threat = IdFilter(field_name="threat_id")
 
     class Meta:
         model = Decision
@@ -108,16 +109,16 @@ class SnapshotFilter(IdFilters):
 
 
 class AuditEventFilter(IdFilters):
-    team = django_filters.NumberFilter(field_name="team_id")
-    threat = django_filters.NumberFilter(field_name="threat_id")
+    team = IdFilter(field_name="team_id")
+    threat = IdFilter(field_name="threat_id")
 
     class Meta:
         model = AuditEvent
         fields = ["object_type", "object_id", "action"]
 
 
-class RiskPolicyFilter(django_filters.FilterSet):
-    team = django_filters.NumberFilter(field_name="team_id")
+class RiskPolicyFilter(ScopedFilterSet):
+    team = IdFilter(field_name="team_id")
 
     class Meta:
         model = RiskPolicy
@@ -593,8 +594,8 @@ class RiskPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 
 class BandChangeFilter(IdFilters):
-    threat = django_filters.NumberFilter(field_name="threat_id")
-    policy = django_filters.NumberFilter(field_name="policy_id")
+    threat = IdFilter(field_name="threat_id")
+    policy = IdFilter(field_name="policy_id")
     acknowledged = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
@@ -643,7 +644,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 # --- the controls catalogue and the risk scales -----------------------------------------------------------------------------------
 
 
-class ControlFilter(django_filters.FilterSet):
+class ControlFilter(ScopedFilterSet):
     stride = django_filters.CharFilter(field_name="stride", lookup_expr="contains", help_text="Controls that counter this STRIDE letter.")
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from threatmodel.models.audit import AuditEvent
 from threatmodel.models.controls import Control, ControlLayer, ControlPhase
+from threatmodel.models.reports import Report
 from threatmodel.models.teams import ApiToken, Membership, Team
 from threatmodel.models.threat_models import ThreatModel
 from threatmodel.models.workflow import (
@@ -37,6 +38,7 @@ __all__ = [
     "Membership",
     "Mitigation",
     "MitigationStatus",
+    "Report",
     "RiskPolicy",
     "Snapshot",
     "SnapshotReason",

@@ -98,7 +98,7 @@ def _set(path: list[Any], value: Any) -> Any:
 @pytest.mark.parametrize(
     ("payload", "path", "fragment"),
     [
-        (b"", "$", "Expecting value"),
+        (b"", "$", "no content"),
         (b'{"format": "threatmodel/native", "diagrams": [', "$", "line 1"),
         (b"\xff\xfe not utf8", "$", "invalid byte"),
         (b"[1, 2, 3]", "$", "must be an object"),

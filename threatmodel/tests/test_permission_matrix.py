@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD, World
 from stride.models import CoverageNote, Tactic, Threat
 from threatmodel.api.urls import router
-from threatmodel.models import ApiToken, Membership
+from threatmodel.models import ApiToken, Membership, Report
 from threatmodel.native import native_export
 from threatmodel.services import api_token_create
 from threatmodel.workflow.risk import OWASP_IMPACT_FACTORS
@@ -67,6 +68,20 @@ def other_member(w: World) -> Membership:
 
 def own_token(w: World, persona: str) -> ApiToken:
     return ApiToken.objects.get(user=w.users[persona], name="matrix")
+
+
+def done_report(w: World) -> Report:
+    """A rendered report of the world's model, with a small file under the test's MEDIA_ROOT."""
+    report = Report.objects.filter(threat_model=w.model, status="done").first()
+    if report is None:
+        report = Report.objects.create(threat_model=w.model, model_version=w.model.version, status="done")
+        report.file.save("r.pdf", ContentFile(b"%PDF-1.7 matrix"), save=True)
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
 
 
 READ_MEMBERS = codes(200, 200, 200, 200, 404)
@@ -136,6 +151,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
         CREATE,
     ),
+    # --- PDF reports (any member may ask for one: review boards read)
+    ("threat-model-report", "list"): Row(Call("get", model_url("reports/")), READ_MEMBERS),
+    ("threat-model-report", "create"): Row(Call("post", model_url("reports/"), lambda w, p: {"paper": "letter"}), codes(202, 202, 202, 202, 404)),
+    ("threat-model-report", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/threat-models/{w.model.pk}/reports/{done_report(w).pk}/"), READ_MEMBERS),
+    ("threat-model-report", "download"): Row(
+        Call("get", lambda w, p: f"/api/v1/threat-models/{w.model.pk}/reports/{done_report(w).pk}/download/"), READ_MEMBERS
+    ),
     # --- diagrams, elements, flows
     ("diagram", "list"): Row(Call("get", lambda w, p: "/api/v1/diagrams/"), same(200), hides_team_objects=True),
     ("diagram", "create"): Row(
@@ -153,11 +175,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
         WRITE,
     ),
+    ("diagram", "render"): Row(Call("get", diagram_url("render/?format=svg")), READ_MEMBERS),
     ("element", "list"): Row(Call("get", lambda w, p: "/api/v1/elements/"), same(200), hides_team_objects=True),
     ("element", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/elements/{w.diagram.elements.get(key='web').pk}/"), READ_MEMBERS),
     ("flow", "list"): Row(Call("get", lambda w, p: "/api/v1/flows/"), same(200), hides_team_objects=True),
     ("flow", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/flows/{w.diagram.flows.get(key='f1').pk}/"), READ_MEMBERS),
     ("vocabulary", "list"): Row(Call("get", lambda w, p: "/api/v1/vocabulary/"), same(200)),
+    ("format", "list"): Row(Call("get", lambda w, p: "/api/v1/formats/"), same(200)),
     # --- threats
     ("threat", "list"): Row(Call("get", lambda w, p: "/api/v1/threats/"), same(200), hides_team_objects=True),
     ("threat", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/threats/{the_threat(w).pk}/"), READ_MEMBERS),
@@ -450,3 +474,40 @@ def test_filters_and_search_do_not_leak_other_teams(world: World) -> None:
         assert response.status_code in (200, 400), url
         if response.status_code == 200:
             assert response.json()["count"] == 0, url
+
+
+def test_an_id_filter_answers_the_same_for_a_missing_id_and_another_team_s(world: World) -> None:
+    """No existence oracle: a filter on an id outside your teams looks like one on no id at all."""
+    from threatmodel.models import ThreatModel
+
+    elsewhere = ThreatModel.objects.create(team=world.other_team, name="Secret project")
+    client = world.client("viewer")
+    for url in ("/api/v1/diagrams/?threat_model={}", "/api/v1/threats/?threat_model={}", "/api/v1/coverage-notes/?threat_model={}",
+                "/api/v1/mitigations/?threat_model={}", "/api/v1/audit-events/?threat_model={}", "/api/v1/threat-models/?team={}"):
+        other = client.get(url.format(elsewhere.pk if "threat_model" in url else world.other_team.pk))
+        missing = client.get(url.format(10**12))
+        assert other.status_code == missing.status_code == 200, url
+        assert other.json()["count"] == missing.json()["count"] == 0, url
+
+
+@pytest.mark.parametrize("value", ["1.5", "1e5", "-3", "0", "28781527352011081251815424", "abc"])
+def test_an_id_filter_refuses_what_is_not_an_id(world: World, value: str) -> None:
+    for url in (f"/api/v1/diagrams/?threat_model={value}", f"/api/v1/snapshots/?threat_model={value}",
+                f"/api/v1/audit-events/?team={value}", f"/api/v1/threats/?threat_model={value}"):
+        response = world.client("viewer").get(url)
+        assert response.status_code == 400, url
+        assert response.json()["error"]["code"] == "invalid"
+
+
+def test_a_membership_without_a_role_is_a_viewer(world: World) -> None:
+    from conftest import make_user
+
+    make_user("newcomer")
+    response = world.client("owner").post("/api/v1/memberships/", {"team": world.team.pk, "user": "newcomer"}, format="json")
+    assert response.status_code == 201 and response.json()["role"] == "viewer"
+
+
+def test_too_many_form_fields_get_the_api_error_shape(world: World) -> None:
+    body = "&".join(f"f{i}=1" for i in range(1200))
+    response = world.client("editor").post("/api/v1/mitigations/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"

@@ -17,7 +17,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from stride.coverage import coverage_for
-from stride.models import Mitigates, Threat
+from stride.models import Mitigates, Technique, Threat
+from stride.techniques import techniques_of
 from threatmodel.models import AuditEvent, BandChange, Decision, Mitigation, RiskPolicy, ThreatMitigation, ThreatModel
 from threatmodel.workflow import gates
 from threatmodel.workflow.gates import (
@@ -363,7 +364,7 @@ def suggested_attack_mitigations(threat: Threat) -> list[dict[str, Any]]:
     Ordered by how many of the threat's techniques each covers, then by id; each says which
     techniques it covers and whether one of the model's mitigations already links it.
     """
-    techniques = list(threat.techniques.values("id", "attack_id", "parent_id"))
+    techniques = list(Technique.objects.filter(attack_id__in=techniques_of(threat)).values("id", "attack_id", "parent_id"))
     technique_ids = {row["id"] for row in techniques} | {row["parent_id"] for row in techniques if row["parent_id"]}
     covers: dict[int, dict[str, Any]] = {}
     for row in (

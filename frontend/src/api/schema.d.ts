@@ -361,6 +361,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/diagrams/{id}/render/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Draw the diagram with Graphviz (SVG, PNG or DOT)
+         * @description Trust boundaries are nested clusters; element names are escaped, so nothing in a name can change the drawing. The same diagram version always gives the same bytes; the ETag names the diagram version, so `If-None-Match` answers 304 until the diagram changes. Diagrams over `THREATMODEL_RENDER_MAX_ELEMENTS` elements are refused for SVG and PNG (DOT is always available).
+         */
+        get: operations["diagrams_render_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/elements/": {
         parameters: {
             query?: never;
@@ -419,6 +439,23 @@ export interface paths {
             cookie?: never;
         };
         get: operations["flows_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/formats/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export, import, drawing and report formats */
+        get: operations["formats_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -978,7 +1015,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export the model */
+        /**
+         * Export the model
+         * @description Formats (also listed by `GET /api/v1/formats/`): `json` — Native JSON; `otm` — Open Threat Model (OTM 0.2.0); `threat-dragon` — OWASP Threat Dragon v2; `navigator` — ATT&CK Navigator layer 4.5; `csv` — Threat register (CSV). The file is an attachment named after the model id and version.
+         */
         get: operations["threat_models_export_retrieve"];
         put?: never;
         post?: never;
@@ -1068,6 +1108,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/threat-models/{threat_model_pk}/reports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reports of a threat model, newest first */
+        get: operations["threat_models_reports_list"];
+        put?: never;
+        /**
+         * Ask for a PDF report of the model's current version (202; a worker renders it)
+         * @description Any member of the team may ask. The answer is 202 with the report; poll its `url` (the `Location` header) until `status` is `done` (then `download_url` is set) or `failed` (then `reason` says why). A report that already exists for this model version and paper size — queued, running or done — is returned instead of a new one.
+         */
+        post: operations["threat_models_reports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threat-models/{threat_model_pk}/reports/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A report and its status */
+        get: operations["threat_models_reports_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threat-models/{threat_model_pk}/reports/{id}/download/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the PDF of a report that is done */
+        get: operations["threat_models_reports_download_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/threat-models/import/": {
         parameters: {
             query?: never;
@@ -1079,7 +1174,7 @@ export interface paths {
         put?: never;
         /**
          * Import a whole model (all or nothing)
-         * @description Send the file as multipart (`file`, `team`) or the JSON document itself as the body with `?team=<id>`. Files over the configured limit are refused from their Content-Length.
+         * @description Send the file as multipart (`file`, `team`, optional `format` and `name`) or the file itself as the body (JSON, YAML or XML) with `?team=<id>` and optional `?format=`. Formats (also listed by `GET /api/v1/formats/`): `json` (Native JSON), `otm` (Open Threat Model (JSON or YAML)), `threat-dragon` (OWASP Threat Dragon v1 or v2), `tmt` (Microsoft Threat Modeling Tool (.tm7)); when `format` is omitted it is detected from the content. Files over the configured limit are refused from their Content-Length; archives and compressed files are refused; errors name the place in the file (JSON path, or line and column). The answer lists what was created (`summary`) and what was adapted (`warnings`).
          */
         post: operations["threat_models_import_create"];
         delete?: never;
@@ -1754,6 +1849,14 @@ export interface components {
             path: string;
             message: string;
         };
+        ExportFormat: {
+            /** @description Value of ?format= on .../threat-models/{id}/export/ */
+            name: string;
+            label: string;
+            media_type: string;
+            file_suffix: string;
+            description: string;
+        };
         Flow: {
             readonly id: number;
             readonly threat_model: number;
@@ -1766,6 +1869,14 @@ export interface components {
             readonly bidirectional: boolean;
             readonly description: string;
             readonly properties: unknown;
+        };
+        Formats: {
+            export: components["schemas"]["ExportFormat"][];
+            import: components["schemas"]["ImportFormat"][];
+            /** @description ?format= of .../diagrams/{id}/render/ */
+            diagram_render: string[];
+            /** @description paper of POST .../reports/ */
+            report_paper_sizes: string[];
         };
         GateAction: {
             label: string;
@@ -1839,6 +1950,13 @@ export interface components {
                 [key: string]: number[];
             };
         };
+        ImportFormat: {
+            /** @description Value of format on POST .../threat-models/import/ */
+            name: string;
+            label: string;
+            extensions: string[];
+            description: string;
+        };
         ImportRequest: {
             /** @description Id of the team that will own the imported model. */
             team: number;
@@ -1849,6 +1967,31 @@ export interface components {
             file?: string;
             /** @description Override the model's name. */
             name?: string;
+            /** @description Import format; detected when omitted. */
+            format?: string;
+        };
+        ImportResult: {
+            threat_model: components["schemas"]["ThreatModel"];
+            /** @description The format the file was read as. */
+            format: string;
+            summary: components["schemas"]["ImportSummary"];
+            /** @description What was adapted on the way in. */
+            warnings: string[];
+        };
+        ImportSummary: {
+            diagrams: number;
+            /** @description External entities, processes and data stores (placeholders excluded). */
+            elements: number;
+            boundaries: number;
+            flows: number;
+            threats: number;
+            /** @description External entities created for flow ends attached to nothing. */
+            placeholders: number;
+            /** @description Shapes that are not DFD elements (text blocks, annotations). */
+            skipped: number;
+            threats_by_stride: {
+                [key: string]: number;
+            };
         };
         /**
          * @description * `compute` - Compute
@@ -2193,6 +2336,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["RegisterRow"][];
         };
+        PaginatedReportList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Report"][];
+        };
         PaginatedRiskPolicyList: {
             /** @example 123 */
             count: number;
@@ -2298,6 +2456,12 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ThreatModel"][];
         };
+        /**
+         * @description * `a4` - A4
+         *     * `letter` - US Letter
+         * @enum {string}
+         */
+        PaperEnum: "a4" | "letter";
         PatchedDiagramRequest: {
             name?: string;
             level?: components["schemas"]["LevelEnum"];
@@ -2421,6 +2585,51 @@ export interface components {
             to: components["schemas"]["StageEnum"];
             reason: string;
         };
+        Report: {
+            readonly id: number;
+            readonly threat_model: number;
+            /** @description The model version the report describes. */
+            readonly model_version: number;
+            /** @description Whether the report describes the model's current version. */
+            readonly is_current: boolean;
+            readonly status: components["schemas"]["ReportStatusEnum"];
+            /** @description Why the report failed, in words. */
+            readonly reason: string;
+            readonly paper: components["schemas"]["PaperEnum"];
+            /** @description Username of who asked for it. */
+            readonly requested_by: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly pages: number | null;
+            readonly size: number | null;
+            readonly sha256: string;
+            /** @description Where to poll this report. */
+            readonly url: string;
+            /** @description Where to download the PDF; null until the report is done. */
+            readonly download_url: string | null;
+        };
+        ReportRequestRequest: {
+            /**
+             * @description Paper size of the PDF.
+             *
+             *     * `a4` - A4
+             *     * `letter` - US Letter
+             * @default a4
+             */
+            paper: components["schemas"]["PaperEnum"];
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `done` - Done
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        ReportStatusEnum: "queued" | "running" | "done" | "failed";
         RiskNumbers: {
             /** @description As designed, before any mitigation. */
             inherent: components["schemas"]["RatingOut"] | null;
@@ -2619,6 +2828,7 @@ export interface components {
             readonly title: string;
             readonly description: string;
             readonly explanation: unknown;
+            /** @description ATT&CK technique ids: the rule's, and any added by hand. */
             readonly techniques: string[];
             readonly status: components["schemas"]["ThreatStatusEnum"];
             readonly status_before_obsolete: components["schemas"]["ThreatStatusEnum"];
@@ -3893,6 +4103,61 @@ export interface operations {
             };
         };
     };
+    diagrams_render_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Drawing format. */
+                format?: "dot" | "png" | "svg";
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this diagram. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SVG drawing */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                    "image/png": string;
+                    "text/vnd.graphviz": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "*/*": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "*/*": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     elements_list: {
         parameters: {
             query?: {
@@ -4002,6 +4267,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Flow"];
+                };
+            };
+        };
+    };
+    formats_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Formats"][];
                 };
             };
         };
@@ -5952,7 +6236,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Export format. */
-                format?: "json";
+                format?: "csv" | "json" | "navigator" | "otm" | "threat-dragon";
             };
             header?: never;
             path: {
@@ -5963,6 +6247,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description json, otm, threat-dragon, navigator */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5971,6 +6256,7 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                    "text/csv": string;
                 };
             };
             /** @description Invalid request; details name each field at fault */
@@ -5980,6 +6266,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                    "*/*": components["schemas"]["Error"];
                 };
             };
             /** @description No such object, or not in one of your teams */
@@ -5989,6 +6276,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                    "*/*": components["schemas"]["Error"];
                 };
             };
         };
@@ -6150,9 +6438,168 @@ export interface operations {
             };
         };
     };
+    threat_models_reports_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Id of the threat model. */
+                threat_model_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedReportList"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_reports_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id of the threat model. */
+                threat_model_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReportRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReportRequestRequest"];
+                "multipart/form-data": components["schemas"]["ReportRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_reports_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id of the report. */
+                id: number;
+                /** @description Id of the threat model. */
+                threat_model_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_reports_download_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id of the report. */
+                id: number;
+                /** @description Id of the threat model. */
+                threat_model_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "*/*": components["schemas"]["Error"];
+                };
+            };
+            /** @description The report is not done (queued, running or failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     threat_models_import_create: {
         parameters: {
             query?: {
+                /** @description Import format (detected if omitted). */
+                format?: "json" | "otm" | "threat-dragon" | "tmt";
                 name?: string;
                 team?: number;
             };
@@ -6166,18 +6613,18 @@ export interface operations {
                 "application/json": {
                     [key: string]: unknown;
                 };
+                "application/yaml": string;
+                "application/xml": string;
             };
         };
         responses: {
-            /** @description The new model and any warnings */
+            /** @description The new model, its source format, counts and warnings */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ImportResult"];
                 };
             };
             /** @description Invalid request; details name each field at fault */
