@@ -21,6 +21,7 @@ import type { Capabilities } from '../core/workflow'
 import type { HeatMap as HeatMapData } from '../api/workflow'
 import type { BulkKind } from '../workflow/BulkDialog'
 import { HeatMap } from '../workflow/HeatMap'
+import { ExportMenu } from '../interop/ExportMenu'
 import { clipboard } from './clipboard'
 import { EditorCanvas } from './EditorCanvas'
 import { exportPng, exportSvg } from './export-image'
@@ -298,21 +299,12 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
         <label className="toggle" title="Snap to grid (G)">
           <input type="checkbox" checked={snap} onChange={(event) => setSnap(event.target.checked)} /> Snap to grid
         </label>
-        <details className="menu">
-          <summary>Export</summary>
-          <div className="menu-items" role="menu" onClick={(event) => event.currentTarget.closest('details')?.removeAttribute('open')}>
-            <button type="button" role="menuitem" onClick={() => exportSvg(state, `${doc.name} - ${diagramName}`)}>
-              Diagram as SVG
-            </button>
-            <button
-              type="button"
-              role="menuitem"
-              onClick={() => exportPng(state, `${doc.name} - ${diagramName}`).catch((error: unknown) => setProblem(error instanceof Error ? error.message : 'Export failed'))}
-            >
-              Diagram as PNG
-            </button>
-          </div>
-        </details>
+        <ExportMenu
+          modelId={doc.id}
+          diagramId={session.diagramId}
+          onBrowserSvg={() => exportSvg(state, `${doc.name} - ${diagramName}`)}
+          onBrowserPng={() => exportPng(state, `${doc.name} - ${diagramName}`).catch((error: unknown) => setProblem(error instanceof Error ? error.message : 'Export failed'))}
+        />
         {wf.modelTools}
         <button type="button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
           Help

@@ -41,6 +41,7 @@ import { ThreatDrawer } from '../workflow/drawer/ThreatDrawer'
 import { StageBar } from '../workflow/StageBar'
 import { useWorkflow } from '../workflow/useWorkflow'
 import { VersionsDialog } from '../workflow/VersionsDialog'
+import { ReportDialog } from '../interop/ReportDialog'
 
 interface Props {
   me: MeWithTeams
@@ -201,6 +202,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
   const [measure, setMeasure] = useState<Measure>(stageMeasure(stage))
   const [bulk, setBulk] = useState<{ kind: BulkKind; threats: EditorThreat[] } | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
+  const [reportOpen, setReportOpen] = useState(false)
   const [members, setMembers] = useState<Membership[]>([])
   const [controls, setControls] = useState<Control[]>([])
   const teamId = doc?.team ?? null
@@ -428,6 +430,9 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
         <button type="button" onClick={() => setVersions('versions')} title="Versions, comparisons and the audit trail">
           History
         </button>
+        <button type="button" onClick={() => setReportOpen(true)} title="The PDF report for the review board">
+          Report
+        </button>
       </>
     ),
     drawer: drawer ? (
@@ -547,6 +552,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
           onChanged={refreshAll}
         />
       )}
+      {reportOpen && <ReportDialog modelId={modelId} onClose={() => setReportOpen(false)} />}
       {versions && <VersionsDialog modelId={modelId} canSave={canWrite} initialTab={versions} onClose={() => setVersions(null)} />}
     </div>
   )
