@@ -102,6 +102,7 @@ export const coverageApi = {
 export const historyApi = {
   snapshots: async (modelId: number): Promise<SnapshotSummary[]> =>
     (await get<Page<SnapshotSummary>>(`/snapshots/?threat_model=${modelId}&page_size=100`)).results,
+  save: (modelId: number, label: string) => post<SnapshotSummary>('/snapshots/', { threat_model: modelId, label }),
   diff: (snapshotId: number, against: number | 'now' = 'now') => get<Diff>(`/snapshots/${snapshotId}/diff/?against=${against}`),
   audit: (modelId: number, page: number) => get<Page<AuditEvent>>(`/audit-events/?threat_model=${modelId}&page=${page}&page_size=50`),
 }

@@ -6,7 +6,6 @@
 import { useCallback, useEffect, useState } from 'react'
 import { ApiError } from '../api/client'
 import { historyApi, type AuditEvent, type Diff, type SnapshotSummary } from '../api/workflow'
-import { post } from '../api/client'
 import { DIFF_SECTIONS, diffLines, fieldChanges, recordName } from '../core/history-format'
 import { EventList } from './drawer/HistorySection'
 import { Modal } from './Modal'
@@ -67,7 +66,7 @@ function Versions({ modelId, canSave }: { modelId: number; canSave: boolean }) {
 
   const save = async () => {
     try {
-      await post('/snapshots/', { threat_model: modelId, label: label.trim() })
+      await historyApi.save(modelId, label.trim())
       setLabel('')
       load()
     } catch (caught) {

@@ -199,7 +199,7 @@ def test_the_demo_model_goes_from_design_to_approved_in_the_browser(
     page.get_by_role("button", name="Move to Fix").click()
     expect(current_stage(page)).to_have_text("Fix")
 
-    # --- Fix: the heat map narrows the list to the unacceptable threats; one mitigation answers them.
+    # --- Fix: the heat map narrows the list to the unacceptable threats.
     expect(gate_summary(page)).to_have_text(f"{count} items block Fix → Verify")
     page.get_by_role("tab", name="Risk").click()
     heat = page.get_by_role("region", name="Risk heat map")
@@ -211,12 +211,35 @@ def test_the_demo_model_goes_from_design_to_approved_in_the_browser(
     expect(page.locator("#panel-threats .threat-row")).to_have_count(len(severe))
     page.get_by_role("tab", name="Risk").click()
     shot(page, "workflow-3-heat-map")
+
+    # One of them gets a time-boxed exception in the drawer, which the team owner (demo) approves.
+    threats_tab(page).locator(".threat-row").first.click()
+    expect(drawer.get_by_role("heading", level=2)).to_be_visible()
+    drawer.get_by_role("button", name="Record a decision…").click()
+    form = drawer.get_by_role("group", name="Record a decision")
+    expect(form.get_by_label("Exception (time-boxed)")).to_be_checked()
+    expect(form.get_by_label("Accept the risk")).to_be_disabled()  # an unacceptable risk is not accepted
+    form.get_by_role("button", name="Record the decision").click()
+    expect(form.get_by_text("List the compensating controls.")).to_be_visible()
+    form.get_by_label("Risk owner").select_option("demo")
+    form.get_by_label("Justification and remediation plan").fill("The vendor's fix ships in the February release; we upgrade then.")
+    form.get_by_label("Compensating controls").fill("Admission policy denies privileged pods; runtime alerts on the API server.")
+    form.get_by_role("button", name="Record the decision").click()
+    pending = drawer.locator(".decision-pending")
+    expect(pending).to_contain_text("waits for the team owner’s approval")
+    shot(page, "workflow-3b-exception-pending")
+    pending.get_by_role("button", name="Approve the exception").click()
+    expect(drawer.locator(".decision-active")).to_contain_text("by demo")
+    expect(drawer.locator(".drawer-head")).to_contain_text("Accepted")
+    drawer.get_by_role("button", name="Close the threat drawer").click()
+
+    # The rest: one mitigation answers them all (the excepted one too, but its status follows its exception).
     dialog = bulk(page, "Mitigate…")
     dialog.get_by_label("Catalogue control").select_option("RTC-06")
     dialog.get_by_label("Title").fill("Baseline workload hardening: restricted Pod Security, network policies, mTLS")
     dialog.get_by_label("Likelihood −").select_option("3")
     dialog.get_by_label("Impact −").select_option("2")
-    finish_bulk(page, dialog, f"Mitigate {len(severe)}", len(severe))
+    finish_bulk(page, dialog, f"Mitigate {len(severe)}", len(severe) - 1)
     chip.get_by_role("button", name="Clear filter").click()
     expect(chip).to_be_hidden()
     show_need(page, "Open")
@@ -234,7 +257,7 @@ def test_the_demo_model_goes_from_design_to_approved_in_the_browser(
     # --- Verify: the author implements the mitigation, and may not sign off alone.
     mitigation = Mitigation.objects.get(threat_model=model)
     # Until it is verified, each mitigated threat blocks twice: mitigation not verified, residual unacceptable.
-    expect(gate_summary(page)).to_have_text(f"{2 * len(severe)} items block Verify → Approved")
+    expect(gate_summary(page)).to_have_text(f"{2 * (len(severe) - 1)} items block Verify → Approved")
     click_gate_item(page, "mitigation_not_verified")
     card = drawer.locator(f".mitigation[data-ref='{mitigation.ref}']")
     expect(card).to_have_class(re.compile("is-focused"))
