@@ -4,7 +4,7 @@
  * role may take it, and reopening with a reason. Sign-off is a reviewer's act: an editor is not
  * offered it, and the sole author sees the server's reason instead of a button that would fail.
  */
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useState } from 'react'
 import { ApiError } from '../api/client'
 import type { GateItem, GateReport, HeatMap } from '../api/workflow'
 import { BAND_LABEL, bandClass, BANDS } from '../core/bands'
@@ -37,7 +37,6 @@ export function StageBar({ gates, stage, role, loadError, targetOf, onTarget, on
   const [reopening, setReopening] = useState(false)
   const [busy, setBusy] = useState(false)
   const [problem, setProblem] = useState<string | null>(null)
-  const panel = useRef<HTMLDivElement>(null)
   const next = nextStage(stage)
   const caps = capabilities(role, stage)
   const blocking = gates?.blocking ?? []
@@ -72,7 +71,7 @@ export function StageBar({ gates, stage, role, loadError, targetOf, onTarget, on
   }
 
   return (
-    <nav className="stage-bar" aria-label="Workflow stage">
+    <nav className="stage-bar" aria-label="Workflow stage" onKeyDown={(event) => event.key === 'Escape' && open && (event.stopPropagation(), setOpen(false))}>
       <ol className="stage-steps">
         {STAGES.map((s) => (
           <li
@@ -147,11 +146,9 @@ export function StageBar({ gates, stage, role, loadError, targetOf, onTarget, on
       {open && gates && (blocking.length > 0 || warnings.length > 0) && (
         <div
           id="gate-panel"
-          ref={panel}
           className="gate-panel"
           role="region"
           aria-label="What blocks the next stage"
-          onKeyDown={(event) => event.key === 'Escape' && setOpen(false)}
         >
           <div className="gate-panel-head">
             <strong>{blockingSummary(blocking.length, STAGE_LABEL[stage], next ? STAGE_LABEL[next] : null)}</strong>
