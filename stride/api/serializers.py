@@ -123,6 +123,27 @@ class CoverageNoteCreateSerializer(serializers.Serializer[CoverageNote]):
     reason = serializers.CharField(max_length=5_000)
 
 
+class CoverageCellSerializer(serializers.Serializer[Any]):
+    target = serializers.CharField(help_text="Key of the element or flow.")
+    kind = serializers.CharField(help_text="external_entity, process, data_store or flow.")
+    name = serializers.CharField()
+    stride = serializers.CharField(help_text="One STRIDE letter that applies to this kind.")
+    threats = serializers.ListField(child=serializers.IntegerField(), help_text="Threats that cover the cell.")
+    note = serializers.CharField(allow_null=True, help_text="Why no threat applies, when the team recorded it.")
+    covered = serializers.BooleanField()
+
+
+class CoverageSerializer(serializers.Serializer[Any]):
+    """STRIDE per element: every element and flow × applicable letter, and what covers it."""
+
+    threat_model = serializers.IntegerField()
+    analysed_version = serializers.IntegerField(allow_null=True)
+    version = serializers.IntegerField()
+    cells = CoverageCellSerializer(many=True)
+    covered = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
 class AnalysisResultSerializer(serializers.Serializer[Any]):
     new = serializers.IntegerField()
     kept = serializers.IntegerField()

@@ -28,7 +28,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from dfd.api.views import DiagramViewSet
 from dfd.models import Diagram
 from dfd.selectors import graph_for_model
-from stride.api.serializers import AnalysisResultSerializer
+from stride.api.serializers import AnalysisResultSerializer, CoverageSerializer
 from stride.coverage import coverage_for
 from stride.services import threat_model_analyse
 from threatmodel import native, services
@@ -170,7 +170,7 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
 
     @extend_schema(
         summary="STRIDE coverage: every element and flow × applicable letter, and what covers it",
-        responses={200: OpenApiTypes.OBJECT, **errors(404)},
+        responses={200: CoverageSerializer, **errors(404)},
     )
     @action(detail=True, methods=["get"])
     def coverage(self, request: Request, pk: str | None = None) -> Response:

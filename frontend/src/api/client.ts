@@ -2,6 +2,7 @@
  * The one place the browser talks to the API. Session cookies authenticate; every write carries
  * the CSRF token from the `csrftoken` cookie (fetched from /api/v1/auth/csrf/ when missing).
  * Every failure becomes an `ApiError` in the API's single error shape, status 0 for the network.
+ * Bodies are JSON, except a `FormData` (an upload), which is sent as multipart.
  */
 import type { components } from './schema'
 
@@ -46,14 +47,16 @@ async function csrfToken(): Promise<string> {
 export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }
   if (method !== 'GET') headers['X-CSRFToken'] = await csrfToken()
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  // A form (a file upload) sets its own multipart Content-Type with the boundary.
+  const form = typeof FormData !== 'undefined' && body instanceof FormData
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json'
   let response: Response
   try {
     response = await fetch(`${BASE}${path}`, {
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : form ? (body as FormData) : JSON.stringify(body),
     })
   } catch {
     throw new ApiError(0, 'The server could not be reached. Check the connection.', 'network')
@@ -78,5 +81,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
 export const get = <T>(path: string) => api<T>('GET', path)
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body)
+/** A multipart POST: a file upload with its fields. */
+export const postForm = <T>(path: string, form: FormData) => api<T>('POST', path, form)
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body)
 export const del = (path: string) => api<void>('DELETE', path)

@@ -1529,6 +1529,29 @@ export interface components {
             readonly summary: string;
             readonly refs: unknown;
         };
+        /** @description STRIDE per element: every element and flow × applicable letter, and what covers it. */
+        Coverage: {
+            threat_model: number;
+            analysed_version: number | null;
+            version: number;
+            cells: components["schemas"]["CoverageCell"][];
+            covered: number;
+            total: number;
+        };
+        CoverageCell: {
+            /** @description Key of the element or flow. */
+            target: string;
+            /** @description external_entity, process, data_store or flow. */
+            kind: string;
+            name: string;
+            /** @description One STRIDE letter that applies to this kind. */
+            stride: string;
+            /** @description Threats that cover the cell. */
+            threats: number[];
+            /** @description Why no threat applies, when the team recorded it. */
+            note: string | null;
+            covered: boolean;
+        };
         CoverageNote: {
             readonly id: number;
             readonly threat_model: number;
@@ -6164,9 +6187,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Coverage"];
                 };
             };
             /** @description No such object, or not in one of your teams */

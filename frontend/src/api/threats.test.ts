@@ -23,6 +23,19 @@ describe('threats from the document', () => {
     ])
   })
 
+  it('says whether a person triaged and rated it, with a rationale, and whether it is a duplicate', () => {
+    const threats = threatsFromDocument([
+      row({ id: 1, triaged: true, likelihood: 4, impact: 5, rationale: 'Exposed' }),
+      row({ id: 2, likelihood: 4, impact: 5, rationale: '  ' }),
+      row({ id: 3, duplicate_of: 'K8S-001@web' }),
+    ])
+    expect(threats.map((t) => [t.id, t.triaged, t.rated, t.duplicate, t.ruleId, t.suggestedLikelihood])).toEqual([
+      [1, true, true, false, 'K8S-001', 4],
+      [2, false, false, false, 'K8S-001', 4],
+      [3, false, false, true, 'K8S-001', 4],
+    ])
+  })
+
   it('reads the path and the reasons of a graph-walk finding', () => {
     const [threat] = threatsFromDocument([
       row({ element: 'db', explanation: { matched: ['reachable from Web → DB'], path: ['user', 'web', 'db'], flows: ['f1', 'f2'] } }),

@@ -54,8 +54,29 @@ function fromApi(threat: ApiThreat): EditorThreat {
     techniques: [...threat.techniques].map(String),
     status: threat.status ?? 'open',
     ...levels(threat.likelihood, threat.impact, threat.suggested_likelihood, threat.suggested_impact),
+    ...workflowFields(threat),
+    duplicate: threat.duplicate_of != null,
     matched: matchedFromExplanation(threat.explanation),
     path: pathFromExplanation(threat.explanation),
+  }
+}
+
+/** Where the threat stands in the workflow: triaged, rated (levels and a rationale), the rule's levels. */
+function workflowFields(threat: {
+  likelihood?: number | null
+  impact?: number | null
+  rationale?: string
+  triaged?: boolean
+  rule_id?: string
+  suggested_likelihood?: number | null
+  suggested_impact?: number | null
+}): Pick<EditorThreat, 'rated' | 'triaged' | 'ruleId' | 'suggestedLikelihood' | 'suggestedImpact'> {
+  return {
+    rated: threat.likelihood != null && threat.impact != null && Boolean(threat.rationale?.trim()),
+    triaged: Boolean(threat.triaged),
+    ruleId: threat.rule_id ?? '',
+    suggestedLikelihood: threat.suggested_likelihood ?? null,
+    suggestedImpact: threat.suggested_impact ?? null,
   }
 }
 
@@ -88,6 +109,8 @@ export function threatsFromDocument(threats: readonly DocumentThreat[]): EditorT
       techniques: [...threat.techniques],
       status: threat.status,
       ...levels(threat.likelihood, threat.impact, threat.suggested_likelihood, threat.suggested_impact),
+      ...workflowFields(threat),
+      duplicate: threat.duplicate_of != null,
       matched: matchedFromExplanation(threat.explanation),
       path: pathFromExplanation(threat.explanation),
     }))

@@ -1,8 +1,9 @@
-import { openCounts, pathFromExplanation, riskBand, threatsFor, type EditorThreat } from './threats'
+import { needs, openCounts, pathFromExplanation, riskBand, threatsFor, type EditorThreat } from './threats'
 
 const t = (over: Partial<EditorThreat>): EditorThreat => ({
   id: 1, fingerprint: 'R@x', stride: 'T', title: 'T', description: '', element: null, flow: null,
-  techniques: [], status: 'open', likelihood: null, impact: null, suggested: false, matched: [], path: [], ...over,
+  techniques: [], status: 'open', likelihood: null, impact: null, suggested: false, matched: [], path: [],
+  suggestedLikelihood: null, suggestedImpact: null, rated: false, triaged: false, duplicate: false, ruleId: 'R', ...over,
 })
 
 describe('threats', () => {
@@ -23,9 +24,25 @@ describe('threats', () => {
     expect(threatsFor(threats, new Set()).map((x) => x.id)).toEqual([1, 3, 2, 4])
   })
 
-  it('bands risk like the default policy', () => {
-    expect(threats.map(riskBand)).toEqual(['high', 'low', 'medium', 'unrated'])
-    expect(riskBand(t({ likelihood: 1, impact: 4 }))).toBe('medium')
+  it('bands risk like the policy, the default one unless told', () => {
+    expect(threats.map((x) => riskBand(x))).toEqual(['unacceptable', 'broadly_acceptable', 'tolerable', 'unrated'])
+    expect(riskBand(t({ likelihood: 1, impact: 4 }))).toBe('tolerable')
+    expect(riskBand(t({ likelihood: 3, impact: 4 }), { unacceptable_at: 12, acceptable_max: 4, impact_floor: 4 })).toBe('unacceptable')
+  })
+
+  it('narrows to the work the gates ask for, leaving duplicates and not-applicable threats out', () => {
+    const list = [
+      t({ id: 1 }),
+      t({ id: 2, triaged: true }),
+      t({ id: 3, triaged: true, rated: true, status: 'accepted' }),
+      t({ id: 4, duplicate: true }),
+      t({ id: 5, status: 'not_applicable' }),
+    ]
+    const ids = (need: Parameters<typeof needs>[1]) => list.filter((x) => needs(x, need)).map((x) => x.id)
+    expect(ids('all')).toEqual([1, 2, 3, 4, 5])
+    expect(ids('untriaged')).toEqual([1])
+    expect(ids('unrated')).toEqual([1, 2])
+    expect(ids('open')).toEqual([1, 2])
   })
 
   it('reads a path from an explanation of either shape', () => {

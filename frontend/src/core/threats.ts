@@ -2,6 +2,8 @@
  * Threats as the editor shows them: the STRIDE letter, what they are about, risk, and counts of
  * open threats per element or flow for the small badges on the canvas.
  */
+import { bandOf, DEFAULT_THRESHOLDS, type BandOrUnrated, type Thresholds } from './bands'
+
 export interface EditorThreat {
   id: number
   fingerprint: string
@@ -16,6 +18,16 @@ export interface EditorThreat {
   impact: number | null
   /** True when likelihood and impact are the rule's suggestion, not yet rated by a person. */
   suggested: boolean
+  /** The rule's levels (null for a manual threat or a rule without them). */
+  suggestedLikelihood: number | null
+  suggestedImpact: number | null
+  /** Rated by a person: likelihood, impact and a rationale (what the break gate asks for). */
+  rated: boolean
+  /** Kept by a person at triage. */
+  triaged: boolean
+  /** Marked a duplicate of another threat (the workflow then leaves it out). */
+  duplicate: boolean
+  ruleId: string
   /** Why the engine raised it, in words (the rule's conditions that matched). */
   matched: string[]
   /** Keys of the elements and flows on the threat's path, for graph-walk rules. */
@@ -38,13 +50,29 @@ export function riskScore(threat: EditorThreat): number | null {
   return threat.likelihood !== null && threat.impact !== null ? threat.likelihood * threat.impact : null
 }
 
-/** The default tolerance bands (DESIGN.md): ≥15 unacceptable, 5–14 tolerable, ≤4 broadly acceptable. */
-export function riskBand(threat: EditorThreat): 'high' | 'medium' | 'low' | 'unrated' {
-  const score = riskScore(threat)
-  if (score === null) return 'unrated'
-  if (score >= 15) return 'high'
-  if (score >= 5 || (threat.impact ?? 0) >= 4) return 'medium'
-  return 'low'
+/** The band of the threat's likelihood × impact under the model's risk policy. */
+export function riskBand(threat: EditorThreat, policy: Thresholds = DEFAULT_THRESHOLDS): BandOrUnrated {
+  if (threat.likelihood === null || threat.impact === null) return 'unrated'
+  return bandOf(threat.likelihood, threat.impact, policy)
+}
+
+/** What the threat list can narrow to: the work the gates ask for. */
+export type Need = 'all' | 'untriaged' | 'unrated' | 'open'
+
+export const NEED_LABEL: Record<Need, string> = {
+  all: 'All threats',
+  untriaged: 'Not triaged',
+  unrated: 'Not rated',
+  open: 'Open',
+}
+
+/** Whether the threat still needs `need` (as the gates count it: duplicates and not-applicable ones are done). */
+export function needs(threat: EditorThreat, need: Need): boolean {
+  if (need === 'all') return true
+  if (threat.duplicate) return false
+  if (need === 'open') return threat.status === 'open'
+  if (threat.status === 'not_applicable') return false
+  return need === 'untriaged' ? !threat.triaged : !threat.rated
 }
 
 /** Every key a threat is about: its element, its flow and the path of a graph-walk finding. */

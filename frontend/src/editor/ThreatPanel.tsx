@@ -1,12 +1,19 @@
 /**
- * Threats beside the diagram: those of the selection, or of the whole model. Each row shows the
- * STRIDE letter, the title, ATT&CK techniques, status and risk; activating it highlights the
- * element, flow or path it is about on the canvas.
+ * Threats beside the diagram: those of the selection, or of the whole model, narrowed if asked to
+ * a heat-map cell or band and to the work the gates ask for (not triaged, not rated, open). Each
+ * row shows the STRIDE letter, the title, its band in the shared palette (and its residual band
+ * when a mitigation moved it), status and ATT&CK techniques; activating it highlights the element,
+ * flow or path on the canvas and opens the threat drawer. Editors can select rows and act on them
+ * together (keep, rate, accept, mitigate).
  */
 import { memo, useMemo, useState } from 'react'
 import { describeKeys } from '../core/actions'
-import { riskBand, riskScore, STRIDE_NAMES, threatKeys, threatsFor, type EditorThreat } from '../core/threats'
+import { asBand, bandClass, type Thresholds } from '../core/bands'
+import { applyFilter, filterLabel, type Measure, type Placement, type ThreatFilter } from '../core/heat-map'
+import { needs, NEED_LABEL, riskBand, riskScore, STRIDE_NAMES, threatKeys, threatsFor, type EditorThreat, type Need } from '../core/threats'
 import type { DiagramState } from '../core/types'
+import { BandChip } from '../workflow/BandChip'
+import type { BulkKind } from '../workflow/BulkDialog'
 
 interface Props {
   threats: readonly EditorThreat[] | null
@@ -18,25 +25,92 @@ interface Props {
   onScope: (scope: 'selection' | 'model') => void
   activeThreat: number | null
   onActivate: (threat: EditorThreat | null) => void
+  policy: Thresholds
+  placements: ReadonlyMap<number, Partial<Record<Measure, Placement>>>
+  filter: ThreatFilter | null
+  onClearFilter: () => void
+  canBulk: boolean
+  onBulk: (kind: BulkKind, threats: EditorThreat[]) => void
 }
 
-export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, analysing, state, selection, scope, onScope, activeThreat, onActivate }: Props) {
-  const shown = useMemo(() => (threats ? threatsFor(threats, scope === 'model' ? new Set<string>() : selection) : []), [threats, scope, selection])
+const NEEDS: Need[] = ['all', 'untriaged', 'unrated', 'open']
+
+export const ThreatPanel = memo(function ThreatPanel({
+  threats,
+  loadError,
+  analysing,
+  state,
+  selection,
+  scope,
+  onScope,
+  activeThreat,
+  onActivate,
+  policy,
+  placements,
+  filter,
+  onClearFilter,
+  canBulk,
+  onBulk,
+}: Props) {
+  const [need, setNeed] = useState<Need>('all')
+  const [checked, setChecked] = useState<ReadonlySet<number>>(new Set())
+  const inScope = useMemo(
+    () => (threats ? threatsFor(threats, scope === 'model' || filter ? new Set<string>() : selection) : []),
+    [threats, scope, selection, filter],
+  )
+  const shown = useMemo(() => applyFilter(inScope, filter).filter((threat) => needs(threat, need)), [inScope, filter, need])
   // A large model has thousands of threats; rows are added a page at a time, so the panel never
   // puts them all into the page at once.
   const [limit, setLimit] = useState(PAGE)
   const visible = shown.length > limit ? shown.slice(0, limit) : shown
-  const heading = scope === 'model' || selection.size === 0 ? 'All threats of the model' : `Threats of ${describeKeys(state, selection)}`
+  const picked = useMemo(() => shown.filter((threat) => checked.has(threat.id)), [shown, checked])
+  const allPicked = shown.length > 0 && picked.length === shown.length
+  const heading = filter
+    ? 'Threats in the heat-map filter'
+    : scope === 'model' || selection.size === 0
+      ? 'All threats of the model'
+      : `Threats of ${describeKeys(state, selection)}`
+
+  const toggle = (id: number, on: boolean) =>
+    setChecked((prev) => {
+      const next = new Set(prev)
+      if (on) next.add(id)
+      else next.delete(id)
+      return next
+    })
+
   return (
     <div className="panel-body threat-panel">
-      <div className="segmented" role="group" aria-label="Which threats">
-        <button type="button" aria-pressed={scope === 'selection'} onClick={() => onScope('selection')}>
-          Selection
-        </button>
-        <button type="button" aria-pressed={scope === 'model'} onClick={() => onScope('model')}>
-          Whole model
-        </button>
+      <div className="threat-controls">
+        <div className="segmented" role="group" aria-label="Which threats">
+          <button type="button" aria-pressed={scope === 'selection' && !filter} onClick={() => onScope('selection')}>
+            Selection
+          </button>
+          <button type="button" aria-pressed={scope === 'model' || Boolean(filter)} onClick={() => onScope('model')}>
+            Whole model
+          </button>
+        </div>
+        <label className="need-select">
+          <span className="sr-only">Show</span>
+          <select value={need} onChange={(event) => setNeed(event.target.value as Need)} aria-label="Show threats that need">
+            {NEEDS.map((n) => (
+              <option key={n} value={n}>
+                {NEED_LABEL[n]}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
+      {filter && (
+        <p className="filter-chip" role="status">
+          <span>
+            Heat map: {filterLabel(filter)} <span className="count">{filter.ids.size}</span>
+          </span>
+          <button type="button" className="small" onClick={onClearFilter}>
+            Clear filter
+          </button>
+        </p>
+      )}
       <h2 className="panel-subtitle">
         {heading} <span className="count">({shown.length})</span>
       </h2>
@@ -55,23 +129,70 @@ export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, analy
         <p className="muted">
           {threats.length === 0
             ? 'No threats yet. They appear here as soon as the analysis has run on the diagram.'
-            : 'No threats for this selection.'}
+            : need !== 'all'
+              ? `No threat here is ${NEED_LABEL[need].toLowerCase()}.`
+              : 'No threats for this selection.'}
         </p>
+      )}
+      {canBulk && shown.length > 0 && (
+        <div className="bulk-bar" role="group" aria-label="Act on selected threats">
+          <label className="check-line">
+            <input
+              type="checkbox"
+              checked={allPicked}
+              ref={(box) => {
+                if (box) box.indeterminate = picked.length > 0 && !allPicked
+              }}
+              onChange={(event) => setChecked(event.target.checked ? new Set(shown.map((t) => t.id)) : new Set())}
+            />{' '}
+            Select all {shown.length}
+          </label>
+          {picked.length > 0 && (
+            <span className="bulk-actions">
+              <span className="muted">{picked.length} selected:</span>
+              <button type="button" className="small" onClick={() => onBulk('keep', picked)}>
+                Keep
+              </button>
+              <button type="button" className="small" onClick={() => onBulk('rate', picked)}>
+                Rate…
+              </button>
+              <button type="button" className="small" onClick={() => onBulk('mitigate', picked)}>
+                Mitigate…
+              </button>
+              <button type="button" className="small" onClick={() => onBulk('accept', picked)}>
+                Accept…
+              </button>
+            </span>
+          )}
+        </div>
       )}
       <ul className="threat-list" aria-label="Threats">
         {visible.map((threat) => {
           const score = riskScore(threat)
-          const band = riskBand(threat)
+          const band = riskBand(threat, policy)
           const on = threat.id === activeThreat
           const where = threatKeys(threat).filter((key) => state.elements.has(key) || state.flows.has(key))
+          const placed = placements.get(threat.id)
+          const residual = placed?.verified ?? placed?.projected
+          const showResidual = residual && placed?.inherent && residual.score !== placed.inherent.score ? residual : null
           return (
-            <li key={threat.id}>
+            <li key={threat.id} className="threat-item">
+              {canBulk && (
+                <input
+                  type="checkbox"
+                  className="threat-check"
+                  aria-label={`Select “${threat.title}”`}
+                  checked={checked.has(threat.id)}
+                  onChange={(event) => toggle(threat.id, event.target.checked)}
+                />
+              )}
               <button
                 type="button"
                 className={`threat-row${on ? ' is-active' : ''}`}
                 aria-pressed={on}
                 onClick={() => onActivate(on ? null : threat)}
                 data-fingerprint={threat.fingerprint}
+                data-threat={threat.id}
               >
                 <span className={`stride stride-${threat.stride}`} title={STRIDE_NAMES[threat.stride] ?? threat.stride} aria-label={STRIDE_NAMES[threat.stride] ?? threat.stride}>
                   {threat.stride}
@@ -80,9 +201,12 @@ export const ThreatPanel = memo(function ThreatPanel({ threats, loadError, analy
                   <span className="threat-title">{threat.title}</span>
                   <span className="threat-meta">
                     <span className={`status status-${threat.status}`}>{threat.status.replace(/_/g, ' ')}</span>
-                    <span className={`risk risk-${band}`} title={threat.suggested ? 'Likelihood × impact suggested by the rule; not rated yet' : 'Likelihood × impact'}>
+                    <span className={`risk band-chip ${bandClass(band, band === 'unrated' || threat.suggested)}`} data-band={band} title={threat.suggested ? 'Likelihood × impact suggested by the rule; not rated yet' : 'Likelihood × impact'}>
                       {score === null ? 'risk not rated' : `risk ${score} (${threat.likelihood}×${threat.impact})${threat.suggested ? ' suggested' : ''}`}
                     </span>
+                    {showResidual && <BandChip band={asBand(showResidual.band)} score={showResidual.score} label={placed?.verified ? 'verified' : 'projected'} compact />}
+                    {!threat.triaged && !threat.duplicate && threat.status !== 'not_applicable' && <span className="todo">not triaged</span>}
+                    {threat.duplicate && <span className="todo">duplicate</span>}
                     {threat.techniques.map((technique) => (
                       <span key={technique} className="technique">
                         {technique}

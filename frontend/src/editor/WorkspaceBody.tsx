@@ -1,7 +1,8 @@
 /**
- * One diagram's editing surface: toolbar, palette, canvas with notices, and the right-hand panel
- * (Properties | Threats). It renders one session's snapshot and turns gestures and shortcuts into
- * edits of that session.
+ * One diagram's editing surface: toolbar, palette, canvas with notices, the threat drawer when one
+ * is open, and the right-hand panel (Properties | Threats | Risk). It renders one session's
+ * snapshot and turns gestures and shortcuts into edits of that session; the workflow (heat map,
+ * filters, the drawer, bulk actions, where a gate item points) comes from the workspace in `wf`.
  */
 import { useReactFlow } from '@xyflow/react'
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
@@ -14,6 +15,13 @@ import { STENCILS, type Stencil } from '../core/stencils'
 import { openCounts, threatKeys, type EditorThreat } from '../core/threats'
 import type { DocumentModel } from '../core/types'
 import type { VocabularyIndex } from '../core/validation'
+import type { Thresholds } from '../core/bands'
+import type { Measure, Placement, ThreatFilter } from '../core/heat-map'
+import type { Capabilities } from '../core/workflow'
+import type { HeatMap as HeatMapData } from '../api/workflow'
+import type { BulkKind } from '../workflow/BulkDialog'
+import { HeatMap } from '../workflow/HeatMap'
+import { ExportMenu } from '../interop/ExportMenu'
 import { clipboard } from './clipboard'
 import { EditorCanvas } from './EditorCanvas'
 import { exportPng, exportSvg } from './export-image'
@@ -35,11 +43,33 @@ interface BodyProps {
   analysing: boolean
   canWrite: boolean
   tabs: ReactNode
+  wf: WorkspaceWorkflow
+}
+
+/** The workflow as one diagram's surface needs it (state and actions live in the workspace). */
+export interface WorkspaceWorkflow {
+  policy: Thresholds
+  heat: HeatMapData | null
+  placements: ReadonlyMap<number, Partial<Record<Measure, Placement>>>
+  measure: Measure
+  setMeasure: (measure: Measure) => void
+  filter: ThreatFilter | null
+  setFilter: (filter: ThreatFilter | null) => void
+  caps: Capabilities
+  /** The threat open in the drawer (null: none); opening one also highlights it on the canvas. */
+  drawerThreat: number | null
+  openThreat: (id: number | null) => void
+  onBulk: (kind: BulkKind, threats: EditorThreat[]) => void
+  /** Select and centre this element or flow (a new nonce asks again for the same key). */
+  focus: { key: string; nonce: number } | null
+  /** Model-wide views for the toolbar (coverage, history). */
+  modelTools: ReactNode
+  drawer: ReactNode
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
 
-export function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, canWrite, tabs }: BodyProps) {
+export function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, canWrite, tabs, wf }: BodyProps) {
   const snapshot = useSession(session)
   const { state } = snapshot
   const readOnly = !canWrite || snapshot.readOnly
@@ -47,7 +77,7 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
   const [selection, setSelection] = useState<ReadonlySet<string>>(EMPTY)
   const [highlight, setHighlight] = useState<ReadonlySet<string>>(EMPTY)
   const [activeThreat, setActiveThreat] = useState<number | null>(null)
-  const [rightTab, setRightTab] = useState<'properties' | 'threats'>('properties')
+  const [rightTab, setRightTab] = useState<'properties' | 'threats' | 'risk'>('properties')
   const [scope, setScope] = useState<'selection' | 'model'>('selection')
   const [snap, setSnap] = useState(true)
   const [help, setHelp] = useState(false)
@@ -168,6 +198,58 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
     setSelection(next)
   }, [])
 
+  // A gate item pointed at an element or flow: select it, show its properties, centre it. Right
+  // after a diagram switch React Flow has not measured the nodes yet, so wait for them briefly.
+  useEffect(() => {
+    if (!wf.focus) return
+    const { key } = wf.focus
+    const current = live.current.state
+    const flowItem = current.flows.get(key)
+    if (!current.elements.has(key) && !flowItem) {
+      setProblem('That element or flow is no longer on this diagram.')
+      return
+    }
+    setSelection(new Set([key]))
+    setRightTab('properties')
+    const ids = flowItem ? [flowItem.source, flowItem.target] : [key]
+    let tries = 0
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const centre = () => {
+      const measured = ids.every((id) => flow.getNode(id)?.measured?.width)
+      if (!measured && tries++ < 40) {
+        timer = setTimeout(centre, 50)
+        return
+      }
+      void flow.fitView({ nodes: ids.map((id) => ({ id })), padding: 0.6, maxZoom: 1.2, duration: 300 })
+    }
+    centre()
+    return () => clearTimeout(timer)
+  }, [wf.focus, flow])
+
+  // The drawer's threat is the highlighted one: opening it (from a row, a gate item, the coverage
+  // view) highlights it on the canvas; closing it clears the highlight.
+  const threatList = useRef(threats)
+  threatList.current = threats
+  useEffect(() => {
+    if (wf.drawerThreat === null) {
+      setActiveThreat(null)
+      setHighlight(EMPTY)
+      return
+    }
+    const threat = threatList.current?.find((t) => t.id === wf.drawerThreat)
+    if (!threat) {
+      setActiveThreat(wf.drawerThreat)
+      return
+    }
+    setActiveThreat(threat.id)
+    setHighlight(new Set(threatKeys(threat)))
+    // The drawer narrows the canvas as it opens: centre the threat once the canvas has its new size.
+    const timer = setTimeout(() => activateThreat(threat), 60)
+    return () => clearTimeout(timer)
+  }, [wf.drawerThreat, activateThreat])
+
+  const onThreatRow = useCallback((threat: EditorThreat | null) => wf.openThreat(threat?.id ?? null), [wf.openThreat])
+
   useShortcuts({
     undo: () => session.undo(),
     redo: () => session.redo(),
@@ -180,6 +262,7 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
       setSelection(EMPTY)
       setHighlight(EMPTY)
       setActiveThreat(null)
+      wf.openThreat(null)
     },
     help: () => setHelp((open) => !open),
     fit: () => void flow.fitView({ padding: 0.12, duration: 200 }),
@@ -216,28 +299,20 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
         <label className="toggle" title="Snap to grid (G)">
           <input type="checkbox" checked={snap} onChange={(event) => setSnap(event.target.checked)} /> Snap to grid
         </label>
-        <details className="menu">
-          <summary>Export</summary>
-          <div className="menu-items" role="menu" onClick={(event) => event.currentTarget.closest('details')?.removeAttribute('open')}>
-            <button type="button" role="menuitem" onClick={() => exportSvg(state, `${doc.name} - ${diagramName}`)}>
-              Diagram as SVG
-            </button>
-            <button
-              type="button"
-              role="menuitem"
-              onClick={() => exportPng(state, `${doc.name} - ${diagramName}`).catch((error: unknown) => setProblem(error instanceof Error ? error.message : 'Export failed'))}
-            >
-              Diagram as PNG
-            </button>
-          </div>
-        </details>
+        <ExportMenu
+          modelId={doc.id}
+          diagramId={session.diagramId}
+          onBrowserSvg={() => exportSvg(state, `${doc.name} - ${diagramName}`)}
+          onBrowserPng={() => exportPng(state, `${doc.name} - ${diagramName}`).catch((error: unknown) => setProblem(error instanceof Error ? error.message : 'Export failed'))}
+        />
+        {wf.modelTools}
         <button type="button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
           Help
         </button>
         <span className="toolbar-spacer" />
         <SaveStatus snapshot={snapshot} readOnly={readOnly} onRetry={() => session.retryNow()} />
       </div>
-      <div className="ws-body">
+      <div className={`ws-body${wf.drawer ? ' has-drawer' : ''}`}>
         <Palette onAdd={addStencil} disabled={readOnly} />
         <section className="ws-center" aria-label="Diagram">
           {tabs}
@@ -257,6 +332,7 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
             onProblem={setProblem}
           />
         </section>
+        {wf.drawer}
         <aside className="ws-right" aria-label="Details">
           <div role="tablist" aria-label="Details" className="right-tabs">
             <button type="button" role="tab" id="tab-properties" aria-controls="panel-properties" aria-selected={rightTab === 'properties'} onClick={() => setRightTab('properties')}>
@@ -264,6 +340,9 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
             </button>
             <button type="button" role="tab" id="tab-threats" aria-controls="panel-threats" aria-selected={rightTab === 'threats'} onClick={() => setRightTab('threats')}>
               Threats <span className="count">{threatCount}</span>
+            </button>
+            <button type="button" role="tab" id="tab-risk" aria-controls="panel-risk" aria-selected={rightTab === 'risk'} onClick={() => setRightTab('risk')}>
+              Risk
             </button>
           </div>
           <div role="tabpanel" id="panel-properties" aria-labelledby="tab-properties" hidden={rightTab !== 'properties'}>
@@ -290,8 +369,31 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
               scope={scope}
               onScope={setScope}
               activeThreat={activeThreat}
-              onActivate={activateThreat}
+              onActivate={onThreatRow}
+              policy={wf.policy}
+              placements={wf.placements}
+              filter={wf.filter}
+              onClearFilter={() => wf.setFilter(null)}
+              canBulk={wf.caps.edit}
+              onBulk={wf.onBulk}
             />
+            )}
+          </div>
+          <div role="tabpanel" id="panel-risk" aria-labelledby="tab-risk" hidden={rightTab !== 'risk'}>
+            {rightTab === 'risk' && (
+              <div className="panel-body">
+                <HeatMap
+                  map={wf.heat}
+                  measure={wf.measure}
+                  onMeasure={wf.setMeasure}
+                  filter={wf.filter}
+                  onFilter={(filter) => {
+                    wf.setFilter(filter)
+                    setScope('model')
+                    setRightTab('threats')
+                  }}
+                />
+              </div>
             )}
           </div>
         </aside>

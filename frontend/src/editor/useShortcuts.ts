@@ -1,6 +1,6 @@
 /**
  * Listens for the workspace's keyboard shortcuts (core/shortcuts.ts) and runs their handlers.
- * Typing in a field or in a dialog never triggers them.
+ * Typing in a field, a dialog, the threat drawer or the stage bar never triggers them.
  */
 import { useEffect, useRef } from 'react'
 import { commandFor, type Command } from '../core/shortcuts'
@@ -16,7 +16,7 @@ export function useShortcuts(handlers: Handlers): void {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null
-      if (target?.closest('input, textarea, select, [contenteditable="true"], .modal')) return
+      if (target?.closest('input, textarea, select, [contenteditable="true"], .modal, .drawer, .stage-bar')) return
       const command = commandFor(event)
       const handler = command ? latest.current[command] : undefined
       if (!command || !handler) return

@@ -1,10 +1,12 @@
 /**
- * The team's threat models: search, create, rename, delete (with a confirmation that names the
- * model). Everything goes through the REST API with the user's session.
+ * The team's threat models: search, create, import from a file, export, rename, delete (with a
+ * confirmation that names the model). Everything goes through the REST API with the user's session.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { ApiError } from '../api/client'
 import { models, type MeWithTeams, type ThreatModel } from '../api/endpoints'
+import { ExportMenu } from '../interop/ExportMenu'
+import { ImportDialog } from '../interop/ImportDialog'
 import { navigate } from '../router'
 import { AppHeader } from './AppHeader'
 
@@ -21,6 +23,7 @@ export function ModelList({ me, onSignOut }: { me: MeWithTeams; onSignOut: () =>
   const [renaming, setRenaming] = useState<{ id: number; name: string } | null>(null)
   const [confirmDelete, setConfirmDelete] = useState<ThreatModel | null>(null)
   const [reload, setReload] = useState(0)
+  const [importing, setImporting] = useState(false)
   const teamName = new Map(me.teams.map((team) => [team.id, team.name]))
   const teamRole = new Map(me.teams.map((team) => [team.id, team.role]))
 
@@ -118,6 +121,10 @@ export function ModelList({ me, onSignOut }: { me: MeWithTeams; onSignOut: () =>
             <button type="submit" className="primary" disabled={!newName.trim()}>
               Create
             </button>
+            <span className="create-or">or</span>
+            <button type="button" onClick={() => setImporting(true)}>
+              Import from a file…
+            </button>
           </form>
         )}
         {rows === null ? (
@@ -182,6 +189,7 @@ export function ModelList({ me, onSignOut }: { me: MeWithTeams; onSignOut: () =>
                     </td>
                     <td>{new Date(model.updated_at).toLocaleString()}</td>
                     <td className="row-actions">
+                      <ExportMenu modelId={model.id} diagramId={null} label="Export" />
                       {canWrite && (
                         <button type="button" className="small" onClick={() => setRenaming({ id: model.id, name: model.name })} aria-label={`Rename ${model.name}`}>
                           Rename
@@ -200,6 +208,16 @@ export function ModelList({ me, onSignOut }: { me: MeWithTeams; onSignOut: () =>
           </table>
         )}
       </main>
+      {importing && (
+        <ImportDialog
+          teams={writableTeams}
+          onClose={() => {
+            setImporting(false)
+            setReload((n) => n + 1)
+          }}
+          onOpen={(id) => navigate(`/models/${id}/`)}
+        />
+      )}
       {confirmDelete && <ConfirmDelete model={confirmDelete} onCancel={() => setConfirmDelete(null)} onConfirm={() => remove(confirmDelete)} />}
     </div>
   )
