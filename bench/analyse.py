@@ -21,6 +21,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PYTM_VENV = Path(__file__).resolve().parent / ".pytm-venv"
 PYTM_VERSION = "1.4.0"
+# Each side runs several times in its own process and the medians are compared: single runs on a
+# shared 2-core VM vary by ±30 %.
+REPEAT_ENGINE = 5
+REPEAT_PYTM = 3
 
 PROCESS_FLAGS = ["authenticated", "validates_input", "rate_limited", "audit_logged", "privileged", "runs_as_root", "host_path",
                  "host_network", "automount_sa_token", "image_signed", "secrets_in_env", "resource_limits", "network_policy",
@@ -94,11 +99,18 @@ def engine_child(spec_path: str) -> None:
     load = time.perf_counter() - started
     spec = json.loads(Path(spec_path).read_text())
     before_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0 = time.perf_counter()
-    graph = build(spec["elements"], spec["flows"])
-    t1 = time.perf_counter()
-    findings = analyse(graph, rules)
-    t2 = time.perf_counter()
+    builds, analyses = [], []
+    for _ in range(REPEAT_ENGINE):
+        t0 = time.perf_counter()
+        graph = build(spec["elements"], spec["flows"])
+        t1 = time.perf_counter()
+        findings = analyse(graph, rules)
+        t2 = time.perf_counter()
+        builds.append(t1 - t0)
+        analyses.append(t2 - t1)
+        if _ < REPEAT_ENGINE - 1:
+            del graph, findings
+    totals = sorted(b + a for b, a in zip(builds, analyses, strict=True))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # A second, traced run says how much of that the engine itself allocated (tracing slows it down,
     # so it is not timed).
@@ -108,7 +120,8 @@ def engine_child(spec_path: str) -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(json.dumps({
-        "rules_load_s": load, "build_s": t1 - t0, "analyse_s": t2 - t1, "engine_s": t2 - t0, "findings": len(findings),
+        "rules_load_s": load, "build_s": statistics.median(builds), "analyse_s": statistics.median(analyses),
+        "engine_s": statistics.median(totals), "engine_min_s": totals[0], "findings": len(findings),
         "traced_peak_mb": peak / 2**20, "rss_mb": rss,
         "rss_before_mb": before_rss / 1024, "rules": len(rules),
     }))
@@ -168,10 +181,14 @@ t1 = time.perf_counter()
 tm._init_threats()
 tm.check()
 t2 = time.perf_counter()
-tm.resolve()
-t3 = time.perf_counter()
-print(json.dumps({"build_s": t1 - t0, "check_s": t2 - t1, "resolve_s": t3 - t2, "findings": len(tm.findings),
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+runs = []
+for _ in range(int(sys.argv[2])):
+    t = time.perf_counter()
+    tm.resolve()
+    runs.append(time.perf_counter() - t)
+runs.sort()
+print(json.dumps({"build_s": t1 - t0, "check_s": t2 - t1, "resolve_s": runs[len(runs) // 2], "resolve_min_s": runs[0],
+                  "findings": len(tm.findings), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 '''
 
 
@@ -268,19 +285,20 @@ def main() -> None:
         path = workdir / f"model-{n}.json"
         path.write_text(json.dumps(spec))
         ours = run_child([sys.executable, __file__, "--engine-child", str(path)])
-        theirs = None if args.skip_pytm else run_child([str(pytm_python()), "-c", PYTM_RUNNER, str(path)])
+        theirs = None if args.skip_pytm else run_child([str(pytm_python()), "-c", PYTM_RUNNER, str(path), str(REPEAT_PYTM)])
         rows.append((n, len(spec["flows"]), ours, theirs))
         ratio = f"{theirs['resolve_s'] / ours['engine_s']:.0f}x" if theirs else "-"
         print(f"N={n}: engine {ours['engine_s']:.3f} s ({ours['findings']} findings, RSS {ours['rss_mb']:.0f} MB)"
               + (f"; pytm resolve {theirs['resolve_s']:.2f} s ({theirs['findings']} findings, RSS {theirs['rss_mb']:.0f} MB); {ratio}"
                  if theirs else ""), flush=True)
     print()
+    print(f"Medians of {REPEAT_ENGINE} engine runs and {REPEAT_PYTM} pytm resolve() runs per size (fastest run in brackets).")
     print("| elements | flows | our engine (graph + analyse) | findings | peak RSS | traced peak | pytm build+check | pytm resolve | pytm findings | pytm RSS | resolve / engine |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n, flows, ours, theirs in rows:
-        pytm_cells = (f"{theirs['build_s'] + theirs['check_s']:.2f} s | {theirs['resolve_s']:.2f} s | {theirs['findings']:,} | "
+        pytm_cells = (f"{theirs['build_s'] + theirs['check_s']:.2f} s | {theirs['resolve_s']:.2f} s ({theirs['resolve_min_s']:.2f}) | {theirs['findings']:,} | "
                       f"{theirs['rss_mb']:.0f} MB | {theirs['resolve_s'] / ours['engine_s']:.0f}×") if theirs else "- | - | - | - | -"
-        print(f"| {n:,} | {flows:,} | {ours['engine_s']:.3f} s ({ours['build_s']:.3f} + {ours['analyse_s']:.3f}) | {ours['findings']:,} | "
+        print(f"| {n:,} | {flows:,} | {ours['engine_s']:.3f} s ({ours['engine_min_s']:.3f}); graph {ours['build_s']:.3f} + rules {ours['analyse_s']:.3f} | {ours['findings']:,} | "
               f"{ours['rss_mb']:.0f} MB | {ours['traced_peak_mb']:.0f} MB | {pytm_cells} |")
     print(f"\nRule library: {rows[0][2]['rules']} rules, loaded and compiled in {rows[0][2]['rules_load_s']:.2f} s (once per process).")
     if not args.skip_sync:

@@ -85,6 +85,45 @@ def compile_condition(raw: Any, *, context: str, kinds: tuple[str, ...], path: s
     return _Compiler().compile(raw, context, kinds, path)
 
 
+def _all_of(tests: tuple[Test, ...]) -> Test:
+    """``all`` as one closure; the short lists rules use are unrolled (no loop per call)."""
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda s, c: first(s, c) and second(s, c)
+    if len(tests) == 3:
+        first, second, third = tests
+        return lambda s, c: first(s, c) and second(s, c) and third(s, c)
+
+    def test(s: Any, c: Context) -> bool:
+        for t in tests:
+            if not t(s, c):
+                return False
+        return True
+
+    return test
+
+
+def _any_of(tests: tuple[Test, ...]) -> Test:
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda s, c: first(s, c) or second(s, c)
+    if len(tests) == 3:
+        first, second, third = tests
+        return lambda s, c: first(s, c) or second(s, c) or third(s, c)
+
+    def test(s: Any, c: Context) -> bool:
+        for t in tests:
+            if t(s, c):
+                return True
+        return False
+
+    return test
+
+
 def _walk_key(kind: str, value: Any) -> str:
     """Rules that ask the same graph question share one walk per analysis."""
     return kind + ":" + json.dumps(value, sort_keys=True, default=str)
@@ -111,12 +150,7 @@ class _Compiler:
     def _c_all(self, value: Any, ctx: str, kinds: tuple[str, ...], path: str) -> Condition:
         parts = self._list(value, ctx, kinds, path)
         tests = tuple(p.test for p in parts)
-
-        def test(s: Any, c: Context) -> bool:
-            for t in tests:
-                if not t(s, c):
-                    return False
-            return True
+        test = _all_of(tests)
 
         def explain(s: Any, c: Context, out: list[Any]) -> None:
             for p in parts:
@@ -127,12 +161,7 @@ class _Compiler:
     def _c_any(self, value: Any, ctx: str, kinds: tuple[str, ...], path: str) -> Condition:
         parts = self._list(value, ctx, kinds, path)
         tests = tuple(p.test for p in parts)
-
-        def test(s: Any, c: Context) -> bool:
-            for t in tests:
-                if t(s, c):
-                    return True
-            return False
+        test = _any_of(tests)
 
         def explain(s: Any, c: Context, out: list[Any]) -> None:
             for p in parts:

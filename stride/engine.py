@@ -26,25 +26,37 @@ from stride.ruleset import Rule, RuleSet
 
 
 class Finding:
-    """One threat the rules found: which rule, on which element or flow, and why."""
+    """One threat the rules found: which rule, on which element or flow, and why.
 
-    __slots__ = ("_context", "_explanation", "_rule", "_subject", "element_key", "fingerprint", "flow_key", "rule_id", "stride")
+    Only the fingerprint is computed up front (it orders the findings); everything else is read
+    from the rule and the subject when asked for — a large model yields over 100,000 findings.
+    """
 
-    def __init__(self, rule: Rule, subject: Node | Edge, context: Context) -> None:
+    __slots__ = ("_context", "_explanation", "_rule", "_subject", "fingerprint")
+
+    def __init__(self, rule: Rule, subject: Node | Edge, context: Context, fingerprint: str) -> None:
         self._rule = rule
         self._subject = subject
         self._context = context
         self._explanation: dict[str, Any] | None = None
-        self.rule_id = rule.id
-        self.stride = rule.stride
-        if isinstance(subject, Edge):
-            self.element_key = subject.target.key
-            self.flow_key = subject.key
-            self.fingerprint = f"{rule.id}@{subject.target.key}@{subject.key}"
-        else:
-            self.element_key = subject.key
-            self.flow_key = ""
-            self.fingerprint = f"{rule.id}@{subject.key}"
+        self.fingerprint = fingerprint
+
+    @property
+    def rule_id(self) -> str:
+        return self._rule.id
+
+    @property
+    def stride(self) -> str:
+        return self._rule.stride
+
+    @property
+    def element_key(self) -> str:
+        subject = self._subject
+        return subject.target.key if isinstance(subject, Edge) else subject.key
+
+    @property
+    def flow_key(self) -> str:
+        return self._subject.key if isinstance(self._subject, Edge) else ""
 
     @property
     def title(self) -> str:
@@ -121,29 +133,36 @@ def _analyse(graph: DfdGraph, ruleset: RuleSet, quiet: set[tuple[str, str]]) -> 
     ctx = Context(graph)
     findings: list[Finding] = []
     append = findings.append
-    baseline = ruleset.baseline
-    plans = {kind: tuple((rule.condition.test, rule) for rule in rules) for kind, rules in ruleset.by_target.items()}
-    fallback = {
-        (kind, letter): (rule.condition.test, rule) for (kind, letter), rule in baseline.items()
-    }
-    subjects: list[tuple[str, Node | Edge]] = [(node.kind, node) for _, node in sorted(graph.nodes.items())]
-    subjects += [("flow", edge) for _, edge in sorted(graph.edges.items())]
-    for kind, subject in subjects:
-        said = ""
-        for test, rule in plans.get(kind, ()):
-            if test(subject, ctx):
-                append(Finding(rule, subject, ctx))
-                said += rule.stride
-        letters = letters_for(kind, subject.props)
-        if not letters:
-            continue
-        key = subject.key
-        for letter in letters:
-            if letter in said or (key, letter) in quiet:
+    # Subjects by kind, each with the part of its fingerprints that follows the rule id.
+    by_kind: dict[str, list[tuple[Node | Edge, str]]] = {}
+    for key, node in sorted(graph.nodes.items()):
+        by_kind.setdefault(node.kind, []).append((node, "@" + key))
+    by_kind["flow"] = [(edge, f"@{edge.target.key}@{key}") for key, edge in sorted(graph.edges.items())]
+    # Specific rules, one rule over all subjects of its kind at a time (a comprehension is the
+    # cheapest loop Python has); ``said`` records the STRIDE letters each subject received.
+    said: dict[str, str] = {}
+    for kind, rules in ruleset.by_target.items():
+        subjects = by_kind.get(kind, ())
+        for rule in rules:
+            test = rule.condition.test
+            rule_id, letter = rule.id, rule.stride
+            for subject, suffix in [entry for entry in subjects if test(entry[0], ctx)]:
+                append(Finding(rule, subject, ctx, rule_id + suffix))
+                said[subject.key] = said.get(subject.key, "") + letter
+    # The baseline fills each STRIDE-per-element cell that nothing covered and no one waived.
+    for kind, subjects in by_kind.items():
+        for subject, suffix in subjects:
+            letters = letters_for(kind, subject.props)
+            if not letters:
                 continue
-            entry = fallback.get((kind, letter))
-            if entry is not None and entry[0](subject, ctx):
-                append(Finding(entry[1], subject, ctx))
+            key = subject.key
+            covered = said.get(key, "")
+            for letter in letters:
+                if letter in covered or (quiet and (key, letter) in quiet):
+                    continue
+                fill = ruleset.baseline.get((kind, letter))
+                if fill is not None and fill.condition.test(subject, ctx):
+                    append(Finding(fill, subject, ctx, fill.id + suffix))
     findings.sort(key=_by_fingerprint)
     return findings
 
