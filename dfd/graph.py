@@ -16,6 +16,7 @@ Derived views the rules use:
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 from collections import deque
@@ -286,6 +287,17 @@ def build(elements: Iterable[Mapping[str, Any]], flows: Iterable[Mapping[str, An
     """Build the graph from element and flow records (``key``, ``kind``, ``name``, ``properties``,
     ``parent`` / ``key``, ``source``, ``target``, ``label``, ``protocol``, ``bidirectional``,
     ``properties``). Records that point at missing elements are ignored, not guessed at."""
+    # Every object made here stays alive with the graph; collecting during the build only walks them.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(elements, flows)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(elements: Iterable[Mapping[str, Any]], flows: Iterable[Mapping[str, Any]]) -> DfdGraph:
     nodes: dict[str, Node] = {}
     boundaries: dict[str, Node] = {}
     for record in elements:
