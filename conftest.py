@@ -68,6 +68,13 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _static_files_without_a_manifest(settings: Any) -> None:
+    # Production serves hashed names from the manifest `collectstatic` writes (make run and the
+    # image run it); a fresh checkout under test has none, so pages resolve plain names.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
 @pytest.fixture
 def world(db: None) -> World:
     users = {name: make_user(name) for name in PERSONAS}
