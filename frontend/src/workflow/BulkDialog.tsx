@@ -12,6 +12,7 @@ import { runBulk, type BulkFailure } from '../core/bulk'
 import { decisionBody, decisionProblems, defaultExpiry, emptyDraft, kindRefusal, localToday, type DecisionPolicy } from '../core/decision-form'
 import type { EditorThreat } from '../core/threats'
 import { Field, FormErrors } from './Field'
+import { MitigationFields } from './MitigationFields'
 import { Modal } from './Modal'
 import { useAction } from './useAction'
 
@@ -362,43 +363,18 @@ function MitigateForm({ threats, modelId, members, controls, onClose, execute }:
           <Field label="Title" error={create.errors.fields.title}>
             <input type="text" value={title} maxLength={300} onChange={(event) => setTitle(event.target.value)} />
           </Field>
-          <div className="field-row">
-            <Field label="Likelihood −" error={create.errors.fields.likelihood_reduction} hint="0–3 levels">
-              <select value={lReduction} onChange={(event) => setLReduction(Number(event.target.value))}>
-                {[0, 1, 2, 3].map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-              </select>
-            </Field>
-            <Field label="Impact −" error={create.errors.fields.impact_reduction} hint="0–2 levels">
-              <select value={iReduction} onChange={(event) => setIReduction(Number(event.target.value))}>
-                {[0, 1, 2].map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-              </select>
-            </Field>
-            <Field label="Status" error={create.errors.fields.status}>
-              <select value={status} onChange={(event) => setStatus(event.target.value)}>
-                <option value="proposed">Proposed</option>
-                <option value="planned">Planned</option>
-                <option value="implemented">Implemented</option>
-              </select>
-            </Field>
-          </div>
-          <Field label="Owner" error={create.errors.fields.owner}>
-            <select value={owner} onChange={(event) => setOwner(event.target.value)}>
-              <option value="">— nobody yet —</option>
-              {members.map((m) => (
-                <option key={m.id} value={m.username}>
-                  {m.username}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <MitigationFields
+            errors={create.errors.fields}
+            likelihoodReduction={lReduction}
+            onLikelihoodReduction={setLReduction}
+            impactReduction={iReduction}
+            onImpactReduction={setIReduction}
+            status={status}
+            onStatus={setStatus}
+            owner={owner}
+            onOwner={setOwner}
+            members={members}
+          />
         </>
       ) : (
         <Field label="Existing mitigation" error={create.errors.fields.threats}>

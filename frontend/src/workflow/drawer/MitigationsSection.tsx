@@ -10,6 +10,7 @@ import { assessedThreat, mitigationApi, type Control, type Mitigation } from '..
 import { orderedControls } from '../../core/control-order'
 import { verifyRefusal } from '../../core/workflow'
 import { Field, FormErrors } from '../Field'
+import { MitigationFields } from '../MitigationFields'
 import { useAction } from '../useAction'
 import { useDrawer } from './context'
 
@@ -289,43 +290,18 @@ function NewMitigation({ onDone }: { onDone: () => void }) {
           ))}
         </fieldset>
       )}
-      <div className="field-row">
-        <Field label="Likelihood −" error={action.errors.fields.likelihood_reduction} hint="0–3 levels">
-          <select value={lReduction} onChange={(event) => setLReduction(Number(event.target.value))}>
-            {[0, 1, 2, 3].map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Impact −" error={action.errors.fields.impact_reduction} hint="0–2 levels">
-          <select value={iReduction} onChange={(event) => setIReduction(Number(event.target.value))}>
-            {[0, 1, 2].map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Status" error={action.errors.fields.status}>
-          <select value={status} onChange={(event) => setStatus(event.target.value)}>
-            <option value="proposed">Proposed</option>
-            <option value="planned">Planned</option>
-            <option value="implemented">Implemented</option>
-          </select>
-        </Field>
-      </div>
-      <Field label="Owner" error={action.errors.fields.owner}>
-        <select value={owner} onChange={(event) => setOwner(event.target.value)}>
-          <option value="">— nobody yet —</option>
-          {members.map((m) => (
-            <option key={m.id} value={m.username}>
-              {m.username}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <MitigationFields
+        errors={action.errors.fields}
+        likelihoodReduction={lReduction}
+        onLikelihoodReduction={setLReduction}
+        impactReduction={iReduction}
+        onImpactReduction={setIReduction}
+        status={status}
+        onStatus={setStatus}
+        owner={owner}
+        onOwner={setOwner}
+        members={members}
+      />
       <div className="drawer-actions">
         <button type="button" className="primary" disabled={action.busy} onClick={() => void save()}>
           Add the mitigation
