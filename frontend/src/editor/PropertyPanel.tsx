@@ -4,6 +4,7 @@
  * Messages the server sent back for a refused change sit next to the field they are about.
  */
 import { memo, useEffect, useId, useState, type ReactNode } from 'react'
+import { Field } from '../components/Field'
 import { describeKeys, nameOf } from '../core/actions'
 import type { FieldError } from '../core/error-paths'
 import type { Op } from '../core/ops'
@@ -201,13 +202,10 @@ function PropertyField({
         ]
       : spec.values.map((option) => [String(option), option === 'unknown' ? 'Unknown' : String(option).replace(/_/g, ' ')])
   return (
-    <Row id={id} label={label} error={error} hint={spec.description}>
+    <Field id={id} label={label} error={error} hint={spec.description}>
       <select
-        id={id}
         value={current}
         disabled={readOnly}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
         className={current === 'unknown' ? 'is-unknown' : current === NOT_SET ? 'is-unset' : ''}
         onChange={(event) => {
           const raw = event.target.value
@@ -222,26 +220,7 @@ function PropertyField({
           </option>
         ))}
       </select>
-    </Row>
-  )
-}
-
-function Row({ id, label, error, hint, children }: { id: string; label: ReactNode; error?: string | undefined; hint?: string | undefined; children: ReactNode }) {
-  return (
-    <div className={`field${error ? ' has-error' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children}
-      {hint && (
-        <span id={`${id}-hint`} className="hint">
-          {hint}
-        </span>
-      )}
-      {error && (
-        <span id={`${id}-error`} className="field-error" role="alert">
-          {error}
-        </span>
-      )}
-    </div>
+    </Field>
   )
 }
 
@@ -280,16 +259,13 @@ function TextField({
     onCommit(draft)
   }
   const common = {
-    id,
     value: draft,
     readOnly,
-    'aria-invalid': error ? true : undefined,
-    'aria-describedby': [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined,
     onChange: (event: { target: { value: string } }) => setDraft(event.target.value),
     onBlur: commit,
   }
   return (
-    <Row id={id} label={label} error={error} hint={hint}>
+    <Field id={id} label={label} error={error} hint={hint}>
       {multiline ? (
         <textarea {...common} rows={3} />
       ) : (
@@ -302,7 +278,7 @@ function TextField({
           }}
         />
       )}
-    </Row>
+    </Field>
   )
 }
 

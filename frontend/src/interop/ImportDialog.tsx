@@ -10,7 +10,7 @@ import { ApiError } from '../api/client'
 import type { Team } from '../api/endpoints'
 import { interopApi, type Formats, type ImportResult } from '../api/interop'
 import { acceptAttribute, formatForFile, problemLines, sizeText, summaryLines } from '../core/interop'
-import { Field } from '../workflow/Field'
+import { Field } from '../components/Field'
 import { Modal } from '../workflow/Modal'
 
 interface Props {

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import { coverageApi, workflow, type Coverage, type CoverageCell, type CoverageNote } from '../api/workflow'
 import { STRIDE_NAMES } from '../core/threats'
-import { Field, FormErrors } from './Field'
+import { Field, FormErrors } from '../components/Field'
 import { Modal } from './Modal'
 import { useAction } from './useAction'
 

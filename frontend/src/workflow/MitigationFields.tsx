@@ -4,7 +4,7 @@
  * so the two forms cannot drift apart from each other or from the server's limits (−3, −2).
  */
 import type { Membership } from '../api/workflow'
-import { Field } from './Field'
+import { Field } from '../components/Field'
 
 interface Props {
   errors: Record<string, string>

@@ -12,7 +12,7 @@ import { bandTotal, MEASURE_LABEL, stageMeasure, type Measure } from '../core/he
 import { blockingSummary, groupItems, targetVerb, type GateTarget } from '../core/gate-targets'
 import { placeErrors, type PlacedErrors, NO_ERRORS } from '../core/form-errors'
 import { advanceLabel, capabilities, earlierStages, mayTakeNextStep, nextStage, STAGE_LABEL, STAGE_QUESTION, STAGES, type Stage } from '../core/workflow'
-import { Field, FormErrors } from './Field'
+import { Field, FormErrors } from '../components/Field'
 import { Modal } from './Modal'
 
 interface Props {

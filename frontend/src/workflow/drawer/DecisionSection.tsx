@@ -23,7 +23,7 @@ import {
   type DecisionDraft,
   type DecisionKind,
 } from '../../core/decision-form'
-import { Field, FormErrors } from '../Field'
+import { Field, FormErrors } from '../../components/Field'
 import { useAction } from '../useAction'
 import { useDrawer } from './context'
 

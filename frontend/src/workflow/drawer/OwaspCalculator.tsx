@@ -6,7 +6,7 @@ import { useState } from 'react'
 import { threatApi, type OwaspProposal } from '../../api/workflow'
 import { LEVEL_NAMES } from '../../core/bands'
 import { missingFactors, OWASP_FACTORS, OWASP_QUESTION, owaspBody, type OwaspAnswers, type OwaspGroup } from '../../core/owasp'
-import { Field, FormErrors } from '../Field'
+import { Field, FormErrors } from '../../components/Field'
 import { useAction } from '../useAction'
 
 const VALUES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]

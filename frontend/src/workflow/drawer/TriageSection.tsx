@@ -5,7 +5,7 @@
 import { useMemo, useState } from 'react'
 import { assessedThreat, threatApi } from '../../api/workflow'
 import type { EditorThreat } from '../../core/threats'
-import { Field, FormErrors } from '../Field'
+import { Field, FormErrors } from '../../components/Field'
 import { useAction } from '../useAction'
 import { useDrawer } from './context'
 

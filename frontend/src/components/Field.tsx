@@ -2,6 +2,8 @@
 import { cloneElement, isValidElement, useId, type ReactElement, type ReactNode } from 'react'
 
 interface Props {
+  /** An id for the control; one is made up when not given. */
+  id?: string | undefined
   label: ReactNode
   error?: string | undefined
   hint?: ReactNode
@@ -9,8 +11,9 @@ interface Props {
   className?: string
 }
 
-export function Field({ label, error, hint, children, className }: Props) {
-  const id = useId()
+export function Field({ id: given, label, error, hint, children, className }: Props) {
+  const made = useId()
+  const id = given ?? made
   const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined
   const control = isValidElement(children)
     ? cloneElement(children, { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': described })
