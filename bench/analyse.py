@@ -222,12 +222,10 @@ def sync_bench(specs: dict[int, dict[str, Any]]) -> dict[int, dict[str, float]]:
 
     django.setup()
     from django.db import connection, transaction
-    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+    from scratch import scratch_database
 
-    setup_test_environment()
-    old = setup_databases(verbosity=0, interactive=False)
     results: dict[int, dict[str, float]] = {}
-    try:
+    with scratch_database():
         from dfd.models import Diagram
         from dfd.selectors import graph_for_model
         from dfd.services import apply_ops
@@ -263,8 +261,6 @@ def sync_bench(specs: dict[int, dict[str, Any]]) -> dict[int, dict[str, float]]:
                 row[f"{run}_sync_s"] = t2 - t1
                 row[f"{run}_new"] = result.new
             results[n] = row
-    finally:
-        teardown_databases(old, verbosity=0)
     return results
 
 

@@ -29,7 +29,6 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
 
 def build_ops(elements: int, flows: int) -> list[dict[str, Any]]:
@@ -53,16 +52,10 @@ def build_ops(elements: int, flows: int) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    from django.test.utils import get_runner  # noqa: F401 - imported for the side effect of test settings
+    from scratch import scratch_database
 
-    setup_test_environment()
-    from django.test.utils import setup_databases, teardown_databases
-
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+    with scratch_database():
         run()
-    finally:
-        teardown_databases(old, verbosity=0)
 
 
 def run() -> None:

@@ -34,7 +34,6 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -74,14 +73,10 @@ def main() -> None:
     logging.getLogger("django.request").setLevel(logging.ERROR)
     if not (Path(settings.FRONTEND_DIST) / "manifest.json").is_file():
         sys.exit("frontend/dist is not built: run scripts/setup.sh first")
-    setup_test_environment()
-    from django.test.utils import setup_databases, teardown_databases
+    from scratch import scratch_database
 
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+    with scratch_database():
         run()
-    finally:
-        teardown_databases(old, verbosity=0)
 
 
 def run() -> None:

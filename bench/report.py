@@ -44,7 +44,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 
 TARGET_SECONDS = 30.0
 
@@ -239,13 +238,12 @@ def main() -> None:
     parser.add_argument("--threats", type=int, default=1000)
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8250")))
     args = parser.parse_args()
-    setup_test_environment()
-    old = setup_databases(verbosity=0, interactive=False)
+    from scratch import scratch_database
+
     try:
-        met = run(args.threats, args.port)
+        with scratch_database():
+            met = run(args.threats, args.port)
     finally:
-        connection.close()
-        teardown_databases(old, verbosity=0)
         for path in sorted(MEDIA.rglob("*"), reverse=True):
             path.unlink() if path.is_file() else path.rmdir()
         MEDIA.rmdir()
