@@ -4,8 +4,8 @@ change must go through ``dfd.services.apply_ops`` so that it is versioned and lo
 
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdmin
 from dfd.models import Diagram, DiagramOp, Element, Flow
-from threatmodel.admin import ReadOnlyAdmin
 
 
 @admin.register(Diagram)

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from common.errors import ErrorDetail
 from dfd import vocabulary
-from threatmodel.errors import ErrorDetail
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,79}$")
 MAX_COORD = 1_000_000.0

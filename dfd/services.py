@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
+from common.errors import StaleVersion, ValidationFailed
 from dfd.models import Diagram, DiagramOp, Element, Flow
 from dfd.ops import DiagramState, ElementState, FlowState, OpRecord, simulate
-from threatmodel.errors import StaleVersion, ValidationFailed
 from threatmodel.models import ThreatModel
 from threatmodel.permissions import require_role
 

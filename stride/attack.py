@@ -16,8 +16,8 @@ from typing import Any
 
 from django.db import transaction
 
+from common.errors import ValidationFailed
 from stride.models import AttackMitigation, AttackRelease, Mitigates, Tactic, Technique
-from threatmodel.errors import ValidationFailed
 
 MAX_BUNDLE_BYTES = 200 * 1024 * 1024
 

@@ -23,6 +23,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
+from common.errors import NotFound, ValidationFailed
 from dfd.models import Element, Flow
 from dfd.selectors import graph_for_model
 from stride.choices import Stride, ThreatOrigin, ThreatStatus
@@ -30,7 +31,6 @@ from stride.engine import Finding, analyse
 from stride.models import CoverageNote, Technique, Threat
 from stride.ruleset import RuleSet, default_rules
 from threatmodel.choices import AnalysisStatus
-from threatmodel.errors import NotFound, ValidationFailed
 from threatmodel.models import Membership, ThreatModel
 from threatmodel.permissions import require_role
 from threatmodel.services import audit_record

@@ -1,10 +1,10 @@
 """Admin for the core app. Audit events are read-only: a trail that can be edited is no trail."""
 
-from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
+from common.admin import ReadOnlyAdmin
 from threatmodel.models import (
     ApiToken,
     AuditEvent,
@@ -59,20 +59,6 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # secrets are created through the API, which shows them once
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """Shows rows and nothing more: they change only through the services (role checks, audit,
-    the diagram write path), and a trail that can be edited is no trail."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(AuditEvent)

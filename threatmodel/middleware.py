@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from threatmodel.api.errors import error_body
+from common.api.errors import error_body
 
 
 class RequestSizeLimitMiddleware:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from common.errors import ErrorDetail, ValidationFailed
 from dfd import vocabulary
 from dfd.choices import DiagramLevel
 from dfd.models import Diagram, Element, Flow
@@ -28,7 +29,6 @@ from stride.choices import Stride, ThreatOrigin, ThreatStatus
 from stride.models import CoverageNote, Technique, Threat
 from stride.techniques import rule_techniques, techniques_by_threat
 from threatmodel.choices import Stage
-from threatmodel.errors import ErrorDetail, ValidationFailed
 from threatmodel.models import Membership, Team, ThreatModel
 from threatmodel.services import audit_record, threat_model_create
 from threatmodel.workflow.native_parts import workflow_check, workflow_create, workflow_export

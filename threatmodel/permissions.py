@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from common.errors import Forbidden, NotFound
 from threatmodel.choices import Role
-from threatmodel.errors import Forbidden, NotFound
 from threatmodel.models import Membership
 
 if TYPE_CHECKING:

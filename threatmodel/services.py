@@ -1,7 +1,7 @@
 """Every state change of the core app: teams, members, threat models, API tokens, audit.
 
 Services are keyword-only, typed and atomic; they check the actor's role themselves, so a view, a
-task or a command cannot call one without the check. They raise ``threatmodel.errors`` exceptions.
+task or a command cannot call one without the check. They raise ``common.errors`` exceptions.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
+from common.errors import NotFound, ValidationFailed
 from threatmodel.choices import Role
-from threatmodel.errors import NotFound, ValidationFailed
 from threatmodel.models import ApiToken, AuditEvent, Membership, Team, ThreatModel
 from threatmodel.permissions import require_role
 

@@ -192,15 +192,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "threatmodel.api.pagination.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "common.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "threatmodel.api.filters.ScopedFilterBackend",
+        "common.api.filters.ScopedFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "threatmodel.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "common.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "20/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # `?format=` names an export format (json, otm, csv…), not a DRF renderer.

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from threatmodel.api.errors import json_404
+from common.api.errors import json_404
 from threatmodel.frontend import frontend_assets
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from dfd.choices import DiagramLevel
@@ -107,3 +108,31 @@ class OpsResultSerializer(serializers.Serializer[Any]):
     deleted_flows = serializers.ListField(child=serializers.CharField())
     reparented = serializers.ListField(child=serializers.CharField())
     analysis = AnalysisOutcomeSerializer(required=False, help_text="What the threat analysis that follows the batch did.")
+
+
+# "required" and "default" are attributes of every serializer field, so this one is built from a dict.
+VocabularyPropertySerializer = inline_serializer(
+    "VocabularyProperty",
+    {
+        "name": serializers.CharField(),
+        "type": serializers.ChoiceField(choices=["bool", "enum", "text"]),
+        "label": serializers.CharField(),
+        "description": serializers.CharField(),
+        "group": serializers.CharField(),
+        "values": serializers.ListField(child=serializers.JSONField(), help_text='Allowed values, "unknown" last.'),
+        "required": serializers.BooleanField(),
+        "default": serializers.CharField(),
+        "max_length": serializers.IntegerField(required=False),
+    },
+    many=True,
+)
+
+
+class VocabularySerializer(serializers.Serializer[Any]):
+    version = serializers.IntegerField()
+    unknown = serializers.CharField()
+    kinds = serializers.ListField(child=serializers.CharField())
+    targets = serializers.DictField(
+        child=VocabularyPropertySerializer,
+        help_text='Properties per element kind, and for "flow".',
+    )

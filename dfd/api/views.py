@@ -15,6 +15,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.api.renderers import FILE_RENDERERS
+from common.api.requests import acting
+from common.api.schema import errors
+from common.errors import NotFound, ValidationFailed
 from dfd import render as drawing
 from dfd import services, vocabulary
 from dfd.api.serializers import (
@@ -25,13 +29,9 @@ from dfd.api.serializers import (
     FlowSerializer,
     OpsRequestSerializer,
     OpsResultSerializer,
+    VocabularySerializer,
 )
 from dfd.models import Diagram, Element, Flow
-from threatmodel.api.document_schema import VocabularySerializer
-from threatmodel.api.renderers import FILE_RENDERERS
-from threatmodel.api.requests import acting
-from threatmodel.api.schema import errors
-from threatmodel.errors import NotFound, ValidationFailed
 from threatmodel.models import ThreatModel
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from common.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from conftest import World
 from dfd.models import Diagram, DiagramOp, Element, Flow
 from dfd.services import apply_ops
 from stride.models import Threat
-from threatmodel.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
+from common.errors import StaleVersion
 from conftest import World
 from dfd.models import Diagram, DiagramOp, Element
 from dfd.services import apply_ops
-from threatmodel.errors import StaleVersion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from common.errors import ValidationFailed
 from conftest import World
 from dfd.models import Diagram
 from dfd.ops import DiagramState, simulate
 from dfd.services import apply_ops, load_state
-from threatmodel.errors import ValidationFailed
 
 KEYS = st.sampled_from(["a", "b", "c", "d", "tb1", "tb2", "f1", "f2", "f3"])
 KINDS = st.sampled_from(["external_entity", "process", "data_store", "trust_boundary"])

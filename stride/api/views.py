@@ -14,6 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.api.filters import ScopedFilterSet
+from common.api.requests import acting
+from common.api.schema import errors
+from common.errors import NotFound
 from stride import services
 from stride.api.serializers import (
     CoverageNoteCreateSerializer,
@@ -28,10 +32,6 @@ from stride.choices import ThreatStatus
 from stride.conditions import describe
 from stride.models import AttackMitigation, CoverageNote, Tactic, Technique, Threat
 from stride.ruleset import Rule, default_rules, fixture_diagram
-from threatmodel.api.filters import ScopedFilterSet
-from threatmodel.api.requests import acting
-from threatmodel.api.schema import errors
-from threatmodel.errors import NotFound
 from threatmodel.models import ThreatModel
 
 

@@ -12,9 +12,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from common.errors import ValidationFailed
 from stride.attack import attack_catalogue_import, parse_bundle
 from stride.models import AttackMitigation, AttackRelease, Mitigates, Tactic, Technique
-from threatmodel.errors import ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

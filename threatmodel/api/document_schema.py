@@ -101,31 +101,3 @@ class DocumentSerializer(serializers.Serializer[Any]):
     diagrams = DocumentDiagramSerializer(many=True)
     threats = DocumentThreatSerializer(many=True)
     coverage_notes = DocumentCoverageNoteSerializer(many=True)
-
-
-# "required" and "default" are attributes of every serializer field, so this one is built from a dict.
-VocabularyPropertySerializer = inline_serializer(
-    "VocabularyProperty",
-    {
-        "name": serializers.CharField(),
-        "type": serializers.ChoiceField(choices=["bool", "enum", "text"]),
-        "label": serializers.CharField(),
-        "description": serializers.CharField(),
-        "group": serializers.CharField(),
-        "values": serializers.ListField(child=serializers.JSONField(), help_text='Allowed values, "unknown" last.'),
-        "required": serializers.BooleanField(),
-        "default": serializers.CharField(),
-        "max_length": serializers.IntegerField(required=False),
-    },
-    many=True,
-)
-
-
-class VocabularySerializer(serializers.Serializer[Any]):
-    version = serializers.IntegerField()
-    unknown = serializers.CharField()
-    kinds = serializers.ListField(child=serializers.CharField())
-    targets = serializers.DictField(
-        child=VocabularyPropertySerializer,
-        help_text='Properties per element kind, and for "flow".',
-    )

@@ -21,11 +21,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from threatmodel.api.renderers import FILE_RENDERERS
-from threatmodel.api.requests import acting
-from threatmodel.api.schema import errors
+from common.api.renderers import FILE_RENDERERS
+from common.api.requests import acting
+from common.api.schema import errors
+from common.errors import ApplicationError, NotFound
 from threatmodel.choices import PaperSize, ReportStatus
-from threatmodel.errors import ApplicationError, NotFound
 from threatmodel.models import Report, ThreatModel
 from threatmodel.reporting.services import report_request
 

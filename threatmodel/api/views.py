@@ -25,6 +25,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
+from common.api.renderers import FILE_RENDERERS
+from common.api.requests import acting, payload
+from common.api.schema import errors
+from common.errors import NotFound, PayloadTooLarge, ValidationFailed
 from dfd.api.views import DiagramViewSet
 from dfd.models import Diagram
 from dfd.selectors import graph_for_model
@@ -34,9 +38,6 @@ from stride.services import threat_model_analyse
 from threatmodel import native, services
 from threatmodel.analysis import diagram_change
 from threatmodel.api.document_schema import DocumentSerializer
-from threatmodel.api.renderers import FILE_RENDERERS
-from threatmodel.api.requests import acting, payload
-from threatmodel.api.schema import errors
 from threatmodel.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenSerializer,
@@ -52,7 +53,6 @@ from threatmodel.api.serializers import (
     ThreatModelUpdateSerializer,
 )
 from threatmodel.choices import Role
-from threatmodel.errors import NotFound, PayloadTooLarge, ValidationFailed
 from threatmodel.interop.imports import import_model
 from threatmodel.interop.registry import EXPORTS, IMPORTS
 from threatmodel.models import ApiToken, Membership, Team, ThreatModel

@@ -19,12 +19,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.api.filters import IdFilter, ScopedFilterSet
+from common.api.pagination import PagePagination
+from common.api.requests import acting
+from common.api.schema import errors
+from common.errors import NotFound, ValidationFailed
 from stride.api.serializers import ThreatSerializer
 from stride.models import Threat
-from threatmodel.api.filters import IdFilter, ScopedFilterSet
-from threatmodel.api.pagination import PagePagination
-from threatmodel.api.requests import acting
-from threatmodel.api.schema import errors
 from threatmodel.api.workflow_serializers import (
     AdvanceSerializer,
     AuditEventSerializer,
@@ -60,7 +61,6 @@ from threatmodel.api.workflow_serializers import (
     ThreatRiskSerializer,
     ThreatStatusSerializer,
 )
-from threatmodel.errors import NotFound, ValidationFailed
 from threatmodel.models import (
     AuditEvent,
     BandChange,

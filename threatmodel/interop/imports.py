@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from common.errors import ValidationFailed
 from stride.models import Technique
-from threatmodel.errors import ValidationFailed
 from threatmodel.interop import otm, safe_parse, threat_dragon
 from threatmodel.interop.registry import IMPORTS
 from threatmodel.interop.tmt import tmt_translate

@@ -20,7 +20,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 import yaml
 
-from threatmodel.errors import ValidationFailed
+from common.errors import ValidationFailed
 from threatmodel.native import parse_json
 
 if TYPE_CHECKING:

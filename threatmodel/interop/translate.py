@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from threatmodel.errors import ErrorDetail, ValidationFailed
+from common.errors import ErrorDetail, ValidationFailed
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,79}$")
 NAME_MAX = 200

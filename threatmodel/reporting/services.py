@@ -20,8 +20,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common.errors import ValidationFailed
 from threatmodel.choices import PaperSize, ReportStatus
-from threatmodel.errors import ValidationFailed
 from threatmodel.models import Report, ThreatModel
 from threatmodel.permissions import require_role
 from threatmodel.reporting.context import report_context

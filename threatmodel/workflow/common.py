@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 
+from common.errors import Conflict, ErrorDetail, ValidationFailed
 from threatmodel.choices import Stage
-from threatmodel.errors import Conflict, ErrorDetail, ValidationFailed
 from threatmodel.models import Membership, RiskPolicy, ThreatModel
 
 if TYPE_CHECKING:

@@ -28,10 +28,10 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from common.errors import Conflict, ErrorDetail, ValidationFailed
 from stride.choices import ThreatStatus
 from stride.models import Threat
 from threatmodel.choices import Role, Stage
-from threatmodel.errors import Conflict, ErrorDetail, ValidationFailed
 from threatmodel.models import Decision, DecisionKind, DecisionStatus, Membership
 from threatmodel.permissions import require_role
 from threatmodel.services import audit_record

@@ -17,9 +17,9 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from common.errors import Conflict, ErrorDetail, ValidationFailed
 from stride.choices import ThreatStatus
 from stride.models import AttackMitigation, Threat
-from threatmodel.errors import Conflict, ErrorDetail, ValidationFailed
 from threatmodel.models import AuditEvent, Control, Mitigation, MitigationStatus, ThreatMitigation, ThreatModel
 from threatmodel.permissions import require_role
 from threatmodel.services import audit_record

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from common.errors import Conflict, ErrorDetail, ValidationFailed
 from threatmodel.choices import Stage
-from threatmodel.errors import Conflict, ErrorDetail, ValidationFailed
 from threatmodel.models import BandChange, RiskPolicy, Team, ThreatModel
 from threatmodel.permissions import require_role
 from threatmodel.services import audit_record

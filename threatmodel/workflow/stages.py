@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from common.errors import Conflict, ErrorDetail, Forbidden, ValidationFailed
 from threatmodel.choices import Stage
-from threatmodel.errors import Conflict, ErrorDetail, Forbidden, ValidationFailed
 from threatmodel.models import Snapshot, SnapshotReason, ThreatModel
 from threatmodel.permissions import require_role
 from threatmodel.services import audit_record

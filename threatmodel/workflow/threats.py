@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from common.errors import Conflict, ErrorDetail, ValidationFailed
 from stride.choices import ThreatStatus
 from stride.models import Threat
-from threatmodel.errors import Conflict, ErrorDetail, ValidationFailed
 from threatmodel.models import PROJECTED_STATUSES, Decision, DecisionStatus, ThreatMitigation, ThreatRating
 from threatmodel.permissions import require_role
 from threatmodel.services import audit_record

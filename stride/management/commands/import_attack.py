@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from common.errors import ValidationFailed
 from stride.attack import attack_catalogue_import
-from threatmodel.errors import ValidationFailed
 
 
 class Command(BaseCommand):

@@ -15,7 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from threatmodel.errors import ApplicationError, ErrorDetail
+from common.errors import ApplicationError, ErrorDetail
 
 _CODES = {
     400: "invalid",

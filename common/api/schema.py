@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -35,17 +32,3 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         413: "The upload is larger than the configured limit",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=descriptions.get(code, "Error")) for code in codes}
-
-
-class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    """Documents the per-user bearer tokens in the OpenAPI schema."""
-
-    target_class = "threatmodel.authentication.ApiTokenAuthentication"
-    name = "ApiToken"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A token created at /api/v1/tokens/ (`tmk_…`), sent as `Authorization: Bearer <token>`.",
-        }

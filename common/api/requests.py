@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from rest_framework.request import Request
 
-from threatmodel.errors import NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
 
 
 def acting(request: Request) -> User:
