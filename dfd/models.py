@@ -13,11 +13,11 @@ from django.conf import settings
 from django.db import models
 
 from dfd.choices import DiagramLevel, ElementKind, OpKind
+from dfd.limits import DESCRIPTION_MAX, KEY_MAX, LABEL_MAX, NAME_MAX, PROTOCOL_MAX
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,79}$"
 
 
 class DiagramQuerySet(models.QuerySet["Diagram"]):
@@ -63,10 +63,10 @@ class Element(models.Model):
 
     threat_model = models.ForeignKey("threatmodel.ThreatModel", on_delete=models.CASCADE, related_name="+")
     diagram = models.ForeignKey(Diagram, on_delete=models.CASCADE, related_name="elements")
-    key = models.CharField(max_length=80)
+    key = models.CharField(max_length=KEY_MAX)
     kind = models.CharField(max_length=20, choices=ElementKind.choices)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True, max_length=10_000)
+    name = models.CharField(max_length=NAME_MAX)
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX)
     properties = models.JSONField(default=dict, blank=True)
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
     x = models.FloatField(default=0)
@@ -98,13 +98,13 @@ class Flow(models.Model):
 
     threat_model = models.ForeignKey("threatmodel.ThreatModel", on_delete=models.CASCADE, related_name="+")
     diagram = models.ForeignKey(Diagram, on_delete=models.CASCADE, related_name="flows")
-    key = models.CharField(max_length=80)
+    key = models.CharField(max_length=KEY_MAX)
     source = models.ForeignKey(Element, on_delete=models.CASCADE, related_name="outgoing_flows")
     target = models.ForeignKey(Element, on_delete=models.CASCADE, related_name="incoming_flows")
-    label = models.CharField(max_length=200, blank=True)
-    protocol = models.CharField(max_length=60, blank=True)
+    label = models.CharField(max_length=LABEL_MAX, blank=True)
+    protocol = models.CharField(max_length=PROTOCOL_MAX, blank=True)
     bidirectional = models.BooleanField(default=False)
-    description = models.TextField(blank=True, max_length=10_000)
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX)
     properties = models.JSONField(default=dict, blank=True)
 
     objects = FlowQuerySet.as_manager()
@@ -127,7 +127,7 @@ class DiagramOp(models.Model):
     batch = models.UUIDField(db_index=True)
     seq = models.PositiveIntegerField()
     op = models.CharField(max_length=20, choices=OpKind.choices)
-    target_key = models.CharField(max_length=80)
+    target_key = models.CharField(max_length=KEY_MAX)
     version = models.PositiveIntegerField(help_text="Diagram version produced by the batch.")
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)

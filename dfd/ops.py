@@ -16,20 +16,13 @@ A delete wins: deleting an element deletes its flows in the same batch.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from common.errors import ErrorDetail
 from dfd import vocabulary
-
-KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,79}$")
-MAX_COORD = 1_000_000.0
-NAME_MAX = 200
-DESCRIPTION_MAX = 10_000
-LABEL_MAX = 200
-PROTOCOL_MAX = 60
+from dfd.limits import DESCRIPTION_MAX, KEY_RE, KEY_RULE, LABEL_MAX, MAX_COORD, NAME_MAX, PROTOCOL_MAX
 
 OP_KINDS = (
     "add_element",
@@ -380,7 +373,7 @@ def _key(raw: Mapping[str, Any], name: str) -> str:
     if value is None:
         raise _OpError(name, "is required")
     if not isinstance(value, str) or not KEY_RE.match(value):
-        raise _OpError(name, "must be 1-80 characters: letters, digits and _ . : - (starting with a letter or digit)")
+        raise _OpError(name, KEY_RULE)
     return value
 
 

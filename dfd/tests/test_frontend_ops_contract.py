@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from dfd import limits
 from dfd.ops import _ALLOWED_FIELDS, OP_KINDS
 
 OPS_TS = Path(__file__).resolve().parents[2] / "frontend" / "src" / "core" / "ops.ts"
@@ -34,3 +35,19 @@ def test_the_editor_knows_every_operation_and_no_other() -> None:
 def test_each_operation_has_the_servers_fields() -> None:
     for name, fields in typescript_ops().items():
         assert fields == _ALLOWED_FIELDS[name], name
+
+
+CONSTANT = re.compile(r"^export const (\w+) = (.+)$", re.M)
+
+
+def typescript_constants() -> dict[str, str]:
+    return dict(CONSTANT.findall(OPS_TS.read_text(encoding="utf-8")))
+
+
+def test_the_editor_checks_the_servers_limits_and_key_pattern() -> None:
+    constants = typescript_constants()
+    for name in ("NAME_MAX", "LABEL_MAX", "PROTOCOL_MAX", "DESCRIPTION_MAX", "MAX_COORD"):
+        assert float(constants[name].replace("_", "")) == float(getattr(limits, name)), name
+    # The TypeScript string literal holds the same characters as the Python raw string.
+    pattern = constants["KEY_PATTERN"].strip("'").replace("\\\\", "\\")
+    assert pattern == limits.KEY_PATTERN

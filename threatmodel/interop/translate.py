@@ -26,15 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.errors import ErrorDetail, ValidationFailed
+from dfd.limits import DESCRIPTION_MAX, KEY_MAX, KEY_RE, LABEL_MAX, MAX_COORD, NAME_MAX, PROTOCOL_MAX
 
-KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,79}$")
-NAME_MAX = 200
 TITLE_MAX = 300
-LABEL_MAX = 200
-PROTOCOL_MAX = 60
-DESCRIPTION_MAX = 10_000
 LONG_TEXT_MAX = 20_000
-MAX_COORD = 1_000_000.0
 MAX_ERRORS = 100
 
 # Other tools' category words, normalised to lower-case letters only.
@@ -291,14 +286,14 @@ class NativeBuilder:
     def key(self, hint: object, prefix: str) -> str:
         """A unique key from another tool's id (or from ``prefix`` when the id cannot be used)."""
         raw = hint if isinstance(hint, str) else ("" if hint is None else str(hint))
-        base = re.sub(r"[^A-Za-z0-9_.:\-]+", "-", raw).lstrip("_.:-")[:80] or prefix
+        base = re.sub(r"[^A-Za-z0-9_.:\-]+", "-", raw).lstrip("_.:-")[:KEY_MAX] or prefix
         if not KEY_RE.match(base):
             base = prefix
         key = base
         counter = 2
         while key in self._keys:
             suffix = f"-{counter}"
-            key = base[: 80 - len(suffix)] + suffix
+            key = base[: KEY_MAX - len(suffix)] + suffix
             counter += 1
         self._keys.add(key)
         return key

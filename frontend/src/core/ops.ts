@@ -98,11 +98,14 @@ export interface ApplyResult {
   errors: OpError[]
 }
 
-export const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/
+// The server's limits (dfd/limits.py); dfd/tests/test_frontend_ops_contract.py holds these to them.
+export const KEY_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:\\-]{0,79}$'
+export const KEY_RE = new RegExp(KEY_PATTERN)
 export const NAME_MAX = 200
 export const LABEL_MAX = 200
 export const PROTOCOL_MAX = 60
 export const DESCRIPTION_MAX = 10_000
+export const MAX_COORD = 1_000_000
 
 class OpFailure extends Error {
   constructor(
@@ -299,7 +302,7 @@ function text(value: string, field: string, max: number, required = false): stri
 
 function coord(value: number | undefined): number {
   if (value === undefined) return 0
-  if (!Number.isFinite(value) || Math.abs(value) > 1_000_000) throw new OpFailure('x', 'must be a finite number within ±1000000')
+  if (!Number.isFinite(value) || Math.abs(value) > MAX_COORD) throw new OpFailure('x', `must be a finite number within ±${MAX_COORD}`)
   return value
 }
 
