@@ -484,3 +484,139 @@ def _is_descendant(work: DiagramState, candidate: str, *, of: str) -> bool:
         element = work.elements.get(current)
         current = element.parent if element else None
     return False
+
+
+# --- the operations between two states ------------------------------------------------------------------
+
+
+def ops_between(current: DiagramState, wanted: DiagramState) -> list[dict[str, Any]]:
+    """The operations that turn ``current`` into ``wanted``, matched by stable key.
+
+    Both states must be valid diagrams (every parent a boundary of the same state, every flow's
+    ends present). Applying the result to ``current`` with :func:`simulate` gives ``wanted``
+    exactly (row ids aside), and the result is empty when the two are equal — so a re-import of
+    unchanged manifests writes nothing, and a live client can send the difference it made.
+
+    The order is the one the operations need: flows that go are deleted first, then elements
+    (an element whose kind changed is deleted and added again, with its flows); new elements are
+    added parents first; kept elements get their new parent (shallowest first, so nesting never
+    forms a cycle on the way), geometry and fields; then flows are updated and added.
+    """
+    ops: list[dict[str, Any]] = []
+    recreated = {
+        key for key, el in current.elements.items() if key in wanted.elements and wanted.elements[key].kind != el.kind
+    }
+    gone_elements = {key for key in current.elements if key not in wanted.elements} | recreated
+    # A flow is deleted (and added again below when wanted) if it goes, or if an end is deleted.
+    gone_flows = {
+        key
+        for key, fl in current.flows.items()
+        if key not in wanted.flows or fl.source in gone_elements or fl.target in gone_elements
+    }
+    ops.extend({"op": "delete_flow", "key": key} for key in sorted(gone_flows))
+    # Deleting elements deepest first keeps every child's relative geometry until it is set below.
+    ops.extend({"op": "delete_element", "key": key} for key in sorted(gone_elements, key=lambda k: (-_depth(current, k), k)))
+    state = simulate(current, ops, max_ops=len(ops) + 1).state if ops else current
+
+    ordered = sorted(wanted.elements, key=lambda k: (_depth(wanted, k), k))
+    for key in ordered:
+        if key not in state.elements:
+            ops.append(_add_element_op(wanted.elements[key]))
+    for key in ordered:
+        before = state.elements.get(key)
+        if before is None:
+            continue
+        ops.extend(_element_change_ops(before, wanted.elements[key]))
+    for key in sorted(wanted.flows):
+        after = wanted.flows[key]
+        kept = state.flows.get(key)
+        if kept is None:
+            ops.append(_add_flow_op(after))
+        else:
+            change = _flow_change_op(kept, after)
+            if change is not None:
+                ops.append(change)
+    return ops
+
+
+def _depth(state: DiagramState, key: str) -> int:
+    depth, seen = 0, set()
+    element = state.elements.get(key)
+    while element is not None and element.parent is not None and element.parent not in seen:
+        seen.add(element.parent)
+        depth += 1
+        element = state.elements.get(element.parent)
+    return depth
+
+
+def _add_element_op(el: ElementState) -> dict[str, Any]:
+    op: dict[str, Any] = {"op": "add_element", "key": el.key, "kind": el.kind, "name": el.name, "x": el.x, "y": el.y}
+    if el.description:
+        op["description"] = el.description
+    if el.properties:
+        op["properties"] = dict(el.properties)
+    if el.parent is not None:
+        op["parent"] = el.parent
+    if el.width is not None:
+        op["width"] = el.width
+    if el.height is not None:
+        op["height"] = el.height
+    return op
+
+
+def _element_change_ops(before: ElementState, after: ElementState) -> list[dict[str, Any]]:
+    ops: list[dict[str, Any]] = []
+    key = after.key
+    moved_with_parent = False
+    if before.parent != after.parent:
+        ops.append({"op": "set_parent", "key": key, "parent": after.parent, "x": after.x, "y": after.y})
+        moved_with_parent = True
+    geometry_changed = (before.width, before.height) != (after.width, after.height) or (
+        not moved_with_parent and (before.x, before.y) != (after.x, after.y)
+    )
+    if geometry_changed:
+        ops.append({"op": "move_element", "key": key, "x": after.x, "y": after.y, "width": after.width, "height": after.height})
+    update: dict[str, Any] = {}
+    if before.name != after.name:
+        update["name"] = after.name
+    if before.description != after.description:
+        update["description"] = after.description
+    patch = _properties_patch(before.properties, after.properties)
+    if patch:
+        update["properties"] = patch
+    if update:
+        ops.append({"op": "update_element", "key": key, **update})
+    return ops
+
+
+def _add_flow_op(fl: FlowState) -> dict[str, Any]:
+    op: dict[str, Any] = {"op": "add_flow", "key": fl.key, "source": fl.source, "target": fl.target}
+    for name in ("label", "protocol", "description"):
+        if getattr(fl, name):
+            op[name] = getattr(fl, name)
+    if fl.bidirectional:
+        op["bidirectional"] = True
+    if fl.properties:
+        op["properties"] = dict(fl.properties)
+    return op
+
+
+def _flow_change_op(before: FlowState, after: FlowState) -> dict[str, Any] | None:
+    update: dict[str, Any] = {}
+    for name in ("source", "target", "label", "protocol", "bidirectional", "description"):
+        if getattr(before, name) != getattr(after, name):
+            update[name] = getattr(after, name)
+    patch = _properties_patch(before.properties, after.properties)
+    if patch:
+        update["properties"] = patch
+    return {"op": "update_flow", "key": after.key, **update} if update else None
+
+
+def _properties_patch(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """A merge patch: changed and new properties with their values, removed ones as ``None``."""
+    patch: dict[str, Any] = {name: value for name, value in after.items() if before.get(name, _MISSING) != value}
+    patch.update({name: None for name in before if name not in after})
+    return patch
+
+
+_MISSING = object()
