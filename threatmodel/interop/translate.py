@@ -23,10 +23,11 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from common.errors import ErrorDetail, ValidationFailed
 from dfd.limits import DESCRIPTION_MAX, KEY_MAX, KEY_RE, LABEL_MAX, MAX_COORD, NAME_MAX, PROTOCOL_MAX
+from dfd.ops import DiagramState
 
 TITLE_MAX = 300
 LONG_TEXT_MAX = 20_000
@@ -180,11 +181,18 @@ class Summary:
 
 @dataclass
 class Translation:
+    """A file as the native document, with the source path of each native path (``origins``).
+
+    ``lenient`` translations come from other tools: what this server cannot hold (an ATT&CK id it
+    does not know) is dropped with a warning rather than refused, as a native file would be.
+    """
+
     format: str
-    document: dict[str, Any]
+    document: Any
     origins: dict[str, str]
     warnings: list[str]
     summary: Summary
+    lenient: bool = True
 
     def locate(self, path: str) -> str:
         """The source-file path of a native path (``diagrams[0].elements[3].name``)."""
@@ -213,6 +221,61 @@ class _Element:
     height: float | None
     relative: bool
     origin: str
+
+    def as_native(self, x: float, y: float) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "name": self.name,
+            "description": self.description,
+            "properties": self.properties,
+            "parent": self.parent,
+            "x": x,
+            "y": y,
+            "width": self.width,
+            "height": self.height,
+        }
+
+
+class ThreatFields(TypedDict, total=False):
+    """What an importer may say about a threat besides its hint, STRIDE code, title and origin."""
+
+    element: str | None
+    flow: str | None
+    description: object
+    status: str
+    likelihood: int | None
+    impact: int | None
+    notes: object
+    rationale: object
+    explanation: dict[str, Any] | None
+    techniques: list[str] | None
+    rule_id: str
+    threat_origin: str  # the native threat's ``origin``: imported unless our own file says otherwise
+    triaged: bool
+    owner: str | None
+    fingerprint: str | None
+    duplicate_of: str | None
+    suggested_likelihood: int | None
+    suggested_impact: int | None
+    status_before_obsolete: str | None
+
+
+# A native threat's fields with what an import leaves them at when the source file says nothing.
+THREAT_DEFAULTS: dict[str, Any] = {
+    "rule_id": "",
+    "element": None,
+    "flow": None,
+    "status": "open",
+    "likelihood": None,
+    "impact": None,
+    "owner": None,
+    "triaged": False,
+    "duplicate_of": None,
+    "suggested_likelihood": None,
+    "suggested_impact": None,
+    "status_before_obsolete": None,
+}
 
 
 class NativeBuilder:
@@ -349,6 +412,37 @@ class NativeBuilder:
             self.summary.elements += 1
         return element_key
 
+    def add_state(
+        self, state: DiagramState, *, name: object, origin: str, level: str = "level_0", origins: Mapping[str, str] | None = None
+    ) -> int:
+        """A whole diagram from a wanted state (``dfd.ops.DiagramState``, as an importer that computes one builds it).
+
+        Keys are kept exactly (they are the stable keys a later re-import matches by, so an invalid or
+        repeated one is refused at its origin rather than rewritten); positions stay relative to each
+        element's parent. ``origins`` gives the place in the source file of an element or flow, by
+        key; the diagram's ``origin`` stands for those it does not name.
+        """
+        index = self.add_diagram(name, origin, level=level)
+        where = origins or {}
+        keys: dict[str, str] = {}
+        for element in state.elements.values():
+            self._keys.add(element.key)
+            keys[element.key] = self.add_element(
+                index, hint=element.key, key=element.key, kind=element.kind, name=element.name, description=element.description,
+                properties=dict(element.properties), x=element.x, y=element.y, width=element.width, height=element.height,
+                relative=True, origin=where.get(element.key, origin),
+            )  # fmt: skip
+        for element in state.elements.values():
+            self.elements[keys[element.key]].parent = keys.get(element.parent) if element.parent else None
+        for flow in state.flows.values():
+            self._keys.add(flow.key)
+            self.add_flow(
+                index, hint=flow.key, key=flow.key, source=keys.get(flow.source, flow.source),
+                target=keys.get(flow.target, flow.target), label=flow.label, protocol=flow.protocol, bidirectional=flow.bidirectional, description=flow.description, properties=dict(flow.properties),
+                origin=where.get(flow.key, origin),
+            )  # fmt: skip
+        return index
+
     def add_placeholder(self, diagram: int, *, flow_name: str, end: str, x: float, y: float, origin: str) -> str:
         """An external entity standing for a flow end that is attached to nothing in the source file."""
         key = self.add_element(
@@ -399,34 +493,27 @@ class NativeBuilder:
         self.summary.flows += 1
         return flow_key
 
-    def add_threat(
-        self,
-        *,
-        hint: object,
-        stride: str,
-        title: object,
-        origin: str,
-        element: str | None = None,
-        flow: str | None = None,
-        description: object = "",
-        status: str = "open",
-        likelihood: int | None = None,
-        impact: int | None = None,
-        notes: object = "",
-        rationale: object = "",
-        explanation: dict[str, Any] | None = None,
-        techniques: list[str] | None = None,
-        rule_id: str = "",
-        threat_origin: str = "imported",
-        triaged: bool = False,
-        owner: str | None = None,
-        fingerprint: str | None = None,
-        duplicate_of: str | None = None,
-        suggested_likelihood: int | None = None,
-        suggested_impact: int | None = None,
-        status_before_obsolete: str | None = None,
-    ) -> str:
-        wanted = fingerprint or f"{self.format}:{clean_line(hint)[:300]}"
+    def add_threat(self, *, hint: object, stride: str, title: object, origin: str, **fields: Unpack[ThreatFields]) -> str:
+        """Add a threat on ``fields["element"]`` or ``fields["flow"]``; returns its (unique) fingerprint."""
+        unique = self._unique_fingerprint(fields.get("fingerprint") or f"{self.format}:{clean_line(hint)[:300]}")
+        texts = {name: self.text(fields.get(name, ""), LONG_TEXT_MAX) for name in ("description", "notes", "rationale")}
+        record = {
+            **THREAT_DEFAULTS,
+            **{name: value for name, value in fields.items() if name in THREAT_DEFAULTS},
+            **texts,
+            "fingerprint": unique,
+            "stride": stride,
+            "title": self.name(title, f"{STRIDE_NAMES.get(stride, 'Threat')} threat", TITLE_MAX),
+            "explanation": fields.get("explanation") or {},
+            "techniques": sorted(set(fields.get("techniques") or [])),
+        }
+        record["origin"] = fields.get("threat_origin", "imported")
+        self.threats.append((record, origin))
+        self.summary.threats += 1
+        self.summary.threats_by_stride[stride] += 1
+        return unique
+
+    def _unique_fingerprint(self, wanted: str) -> str:
         wanted = "".join(ch for ch in wanted if ord(ch) >= 32)[:390] or f"{self.format}:threat"
         unique = wanted
         counter = 2
@@ -434,36 +521,6 @@ class NativeBuilder:
             unique = f"{wanted}#{counter}"
             counter += 1
         self._fingerprints.add(unique)
-        self.threats.append(
-            (
-                {
-                    "fingerprint": unique,
-                    "rule_id": rule_id,
-                    "origin": threat_origin,
-                    "stride": stride,
-                    "element": element,
-                    "flow": flow,
-                    "title": self.name(title, f"{STRIDE_NAMES.get(stride, 'Threat')} threat", TITLE_MAX),
-                    "description": self.text(description, LONG_TEXT_MAX),
-                    "explanation": explanation or {},
-                    "techniques": sorted(set(techniques or [])),
-                    "status": status,
-                    "likelihood": likelihood,
-                    "impact": impact,
-                    "owner": owner,
-                    "notes": self.text(notes, LONG_TEXT_MAX),
-                    "rationale": self.text(rationale, LONG_TEXT_MAX),
-                    "triaged": triaged,
-                    "duplicate_of": duplicate_of,
-                    "suggested_likelihood": suggested_likelihood,
-                    "suggested_impact": suggested_impact,
-                    "status_before_obsolete": status_before_obsolete,
-                },
-                origin,
-            )
-        )
-        self.summary.threats += 1
-        self.summary.threats_by_stride[stride] += 1
         return unique
 
     # --- the document -----------------------------------------------------------------------------------
@@ -490,59 +547,19 @@ class NativeBuilder:
         return depth
 
     def translation(self) -> Translation:
+        """The native document, or the file's problems (all of them, with their paths) as one refusal."""
         if self.errors:
             raise ValidationFailed(f"The file has {len(self.errors)} problem(s); nothing was imported.", details=self.errors)
         if self._truncated:
             self.warn(f"{self._truncated} name(s) or text(s) were longer than this product allows and were shortened (ending in …).")
         absolute: dict[str, tuple[float, float]] = {}
         origins: dict[str, str] = {}
-        diagrams_out: list[dict[str, Any]] = []
-        for index, spec in enumerate(self.diagrams):
-            elements = sorted(
-                (element for element in self.elements.values() if element.diagram == index),
-                key=lambda element: (self._depth(element.key), element.key),
-            )
-            elements_out = []
-            for position, element in enumerate(elements):
-                x, y = self._absolute(element.key, absolute)
-                if element.parent is not None:
-                    parent_x, parent_y = self._absolute(element.parent, absolute)
-                    x, y = x - parent_x, y - parent_y
-                elements_out.append(
-                    {
-                        "key": element.key,
-                        "kind": element.kind,
-                        "name": element.name,
-                        "description": element.description,
-                        "properties": element.properties,
-                        "parent": element.parent,
-                        "x": round(x, 3),
-                        "y": round(y, 3),
-                        "width": element.width,
-                        "height": element.height,
-                    }
-                )
-                origins[f"diagrams[{index}].elements[{position}]"] = element.origin
-            flows = [(flow, origin) for diagram, flow, origin in self.flows if diagram == index]
-            flows.sort(key=lambda item: item[0]["key"])
-            for position, (_, origin) in enumerate(flows):
-                origins[f"diagrams[{index}].flows[{position}]"] = origin
-            origins[f"diagrams[{index}]"] = spec["origin"]
-            diagrams_out.append(
-                {
-                    "name": spec["name"],
-                    "level": spec["level"],
-                    "order": index,
-                    "elements": elements_out,
-                    "flows": [flow for flow, _ in flows],
-                }
-            )
+        diagrams_out = [self._diagram_out(index, spec, absolute, origins) for index, spec in enumerate(self.diagrams)]
         threats_out = []
         for position, (threat, origin) in enumerate(sorted(self.threats, key=lambda item: item[0]["fingerprint"])):
             threats_out.append(threat)
             origins[f"threats[{position}]"] = origin
-        for key, origin in self.workflow_origins.items():
-            origins[key] = origin
+        origins.update(self.workflow_origins)
         self.summary.diagrams = len(diagrams_out)
         document = {
             "format": "threatmodel/native",
@@ -555,6 +572,28 @@ class NativeBuilder:
             **self.workflow,
         }
         return Translation(self.format, document, origins, list(self.warnings), self.summary)
+
+    def _diagram_out(
+        self, index: int, spec: dict[str, Any], absolute: dict[str, tuple[float, float]], origins: dict[str, str]
+    ) -> dict[str, Any]:
+        """One native diagram: elements parents first with positions relative to their parent, flows by key."""
+        elements = sorted(
+            (element for element in self.elements.values() if element.diagram == index),
+            key=lambda element: (self._depth(element.key), element.key),
+        )
+        elements_out = []
+        for position, element in enumerate(elements):
+            x, y = self._absolute(element.key, absolute)
+            if element.parent is not None:
+                parent_x, parent_y = self._absolute(element.parent, absolute)
+                x, y = x - parent_x, y - parent_y
+            elements_out.append(element.as_native(round(x, 3), round(y, 3)))
+            origins[f"diagrams[{index}].elements[{position}]"] = element.origin
+        flows = sorted(((flow, origin) for diagram, flow, origin in self.flows if diagram == index), key=lambda item: item[0]["key"])
+        for position, (_, origin) in enumerate(flows):
+            origins[f"diagrams[{index}].flows[{position}]"] = origin
+        origins[f"diagrams[{index}]"] = spec["origin"]
+        return {"name": spec["name"], "level": spec["level"], "order": index, "elements": elements_out, "flows": [f for f, _ in flows]}
 
 
 def as_mapping(value: object) -> dict[str, Any]:
