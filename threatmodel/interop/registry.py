@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from threatmodel import native
-from threatmodel.interop import otm, threat_dragon, tmt
+from threatmodel.interop import otm, otm_read, threat_dragon, tmt
 from threatmodel.interop.csv_register import csv_export_bytes
 from threatmodel.interop.navigator import navigator_export_bytes
 from threatmodel.interop.translate import Summary, Translation, as_list, as_mapping
@@ -222,7 +222,7 @@ IMPORTS: dict[str, ImportFormat] = {
             ("application/json", "application/yaml"),
             frozenset({"json", "yaml"}),
             _is_otm,
-            one_document(otm.otm_translate),
+            one_document(otm_read.otm_translate),
         ),
         ImportFormat(
             "threat-dragon",
