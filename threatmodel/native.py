@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from stride.techniques import rule_techniques, techniques_by_threat
 from threatmodel.audit import audit
 from threatmodel.choices import Stage
 from threatmodel.diagrams import diagram_change
+from threatmodel.interop import limits
 from threatmodel.models import Membership, Team, ThreatModel
 from threatmodel.services import threat_model_create
 from threatmodel.workflow.native_parts import workflow_check, workflow_create, workflow_export
@@ -42,8 +44,6 @@ if TYPE_CHECKING:
 
 FORMAT = "threatmodel/native"
 FORMAT_VERSION = 1
-MAX_DIAGRAMS = 200
-MAX_THREATS = 100_000
 MAX_EXPLANATION_BYTES = 20_000
 FINGERPRINT_RE = re.compile(r"^[^\x00-\x1f]{1,400}$")
 
@@ -253,12 +253,13 @@ class _Checker:
             return None
         return value
 
-    def lst(self, value: object, path: str, max_items: int) -> list[Any]:
+    def lst(self, value: object, path: str, max_items: int, *, what: str = "") -> list[Any]:
+        """A list of at most ``max_items``; ``what`` names an import-wide count (``limits.count_problem``)."""
         if not isinstance(value, list):
             self.fail(path, "must be a list")
             return []
         if len(value) > max_items:
-            self.fail(path, f"at most {max_items} items (got {len(value)})")
+            self.fail(path, limits.count_problem(what, max_items) if what else f"at most {max_items} items (got {len(value)})")
             return []
         return value
 
@@ -365,6 +366,12 @@ def _document_root(check: _Checker, data: Any) -> Mapping[str, Any]:
     root = check.obj(data, "$")
     if root is None:
         raise ValidationFailed("The file is not a threat model.", details=check.errors)
+    problems = limits.string_problems(root)
+    if problems:
+        raise ValidationFailed(
+            f"The file has {len(problems)} text(s) that cannot be stored (NUL characters or lone surrogates); nothing was imported.",
+            details=problems,
+        )
     if root.get("format") != FORMAT:
         raise ValidationFailed(
             "This is not a native threat model file.", details=[{"path": "format", "message": f"must be {FORMAT!r}"}]
@@ -380,7 +387,9 @@ def _document_root(check: _Checker, data: Any) -> Mapping[str, Any]:
 def _diagram_plans(check: _Checker, root: Mapping[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]], list[str]]]:
     """Each diagram's fields and its elements and flows as ``add_*`` operations, with the file path of each."""
     plans: list[tuple[dict[str, Any], list[dict[str, Any]], list[str]]] = []
-    for d_index, raw_diagram in enumerate(check.lst(root.get("diagrams", []), "diagrams", MAX_DIAGRAMS)):
+    most = {"elements": limits.MAX_ELEMENTS, "flows": limits.MAX_FLOWS}  # over the whole file, not per diagram
+    left = dict(most)
+    for d_index, raw_diagram in enumerate(check.lst(root.get("diagrams", []), "diagrams", limits.MAX_DIAGRAMS, what="diagrams")):
         d_path = f"diagrams[{d_index}]"
         diagram = check.obj(raw_diagram, d_path)
         if diagram is None:
@@ -395,8 +404,14 @@ def _diagram_plans(check: _Checker, root: Mapping[str, Any]) -> list[tuple[dict[
             spec["order"] = d_index
         ops: list[dict[str, Any]] = []
         paths: list[str] = []
-        for collection, op, most in (("elements", "add_element", 100_000), ("flows", "add_flow", 200_000)):
-            for index, raw in enumerate(check.lst(diagram.get(collection, []), f"{d_path}.{collection}", most)):
+        for collection, op in (("elements", "add_element"), ("flows", "add_flow")):
+            # The list is in memory already (the file's size is bounded); the count is refused at its first item over.
+            items = check.lst(diagram.get(collection, []), f"{d_path}.{collection}", sys.maxsize)
+            if len(items) > left[collection]:
+                check.fail(f"{d_path}.{collection}[{left[collection]}]", limits.count_problem(collection, most[collection]))
+                items = []
+            left[collection] -= len(items)
+            for index, raw in enumerate(items):
                 item = check.obj(raw, f"{d_path}.{collection}[{index}]")
                 if item is not None:
                     ops.append({**item, "op": op})
@@ -431,7 +446,7 @@ class _ThreatPlan:
     def checked(cls, check: _Checker, root: Mapping[str, Any], members: Mapping[str, int]) -> _ThreatPlan:
         plan = cls()
         technique_ids = set(Technique.objects.values_list("attack_id", flat=True))
-        for t_index, raw_threat in enumerate(check.lst(root.get("threats", []), "threats", MAX_THREATS)):
+        for t_index, raw_threat in enumerate(check.lst(root.get("threats", []), "threats", limits.MAX_THREATS, what="threats")):
             threat = check.obj(raw_threat, f"threats[{t_index}]")
             if threat is not None:
                 plan._add(check, threat, f"threats[{t_index}]", members, technique_ids)
@@ -562,7 +577,7 @@ def _explanation(check: _Checker, threat: Mapping[str, Any], t_path: str) -> dic
 def _coverage_notes(check: _Checker, root: Mapping[str, Any], members: Mapping[str, int]) -> list[dict[str, Any]]:
     notes: list[dict[str, Any]] = []
     cells: set[tuple[str, str]] = set()
-    for n_index, raw_note in enumerate(check.lst(root.get("coverage_notes", []), "coverage_notes", MAX_THREATS)):
+    for n_index, raw_note in enumerate(check.lst(root.get("coverage_notes", []), "coverage_notes", limits.MAX_THREATS)):
         n_path = f"coverage_notes[{n_index}]"
         note = check.obj(raw_note, n_path)
         if note is None:

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from common.errors import ValidationFailed
+from common.errors import ErrorDetail, ValidationFailed
 from stride.models import Technique
-from threatmodel.interop import safe_parse
+from threatmodel.interop import limits, safe_parse
 from threatmodel.interop.registry import IMPORTS, ImportFormat, SourceDocument, SourceFile, Syntax
 from threatmodel.interop.translate import Summary, Translation
 from threatmodel.native import native_import_data
@@ -99,6 +99,21 @@ def _parse_file(source: SourceFile, chosen: ImportFormat | None) -> list[SourceD
     return [SourceDocument(syntax, value, source.name)]
 
 
+def _refuse_bad_strings(documents: Sequence[SourceDocument]) -> None:
+    """NUL characters and lone surrogates anywhere in a JSON or YAML file (XML's parser refuses both itself)."""
+    several = len({document.file for document in documents}) > 1
+    problems: list[ErrorDetail] = []
+    for document in documents:
+        if document.syntax != "xml":
+            prefix = f"{document.file}: " if several else ""
+            problems += [{"path": prefix + p["path"], "message": p["message"]} for p in limits.string_problems(document.value)]
+    if problems:
+        raise ValidationFailed(
+            f"The file has {len(problems)} text(s) that cannot be stored (NUL characters or lone surrogates); nothing was imported.",
+            details=problems[: limits.MAX_PROBLEMS],
+        )
+
+
 def _unrecognised(value: Any) -> ValidationFailed:
     if isinstance(value, list):
         return _refuse("The file is a JSON list, not a threat model.", "must be an object (a model file is a JSON object)")
@@ -168,5 +183,6 @@ def import_model(
     if len(sources) > 1 and chosen is not None and not chosen.several_files:
         raise _refuse(f"{chosen.label} is read one file at a time.", f"{len(sources)} files were sent", "file")
     documents = [document for source in sources for document in _parse_file(source, chosen)]
+    _refuse_bad_strings(documents)
     reader = chosen or _recognise(documents)
     return _write(actor=actor, team=team, name=name, fmt=reader, translation=reader.translate(documents))

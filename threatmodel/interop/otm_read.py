@@ -156,12 +156,13 @@ class _OtmReader:
             build.fail("project", "is required (an object with name and id)")
             project = {}
         self.project_ours = _ours(project)
+        build.model_origin = "project"
         self.ours = self.project_ours.get("format") == OURS
         build.model.update(
             name=build.name(project.get("name"), "Imported OTM model"),
-            description=build.text(project.get("description"), 20_000),
-            scope=build.text(self.project_ours.get("scope", ""), 20_000) if self.ours else "",
-            assumptions=build.text(self.project_ours.get("assumptions", ""), 20_000) if self.ours else "",
+            description=build.text(project.get("description")),
+            scope=build.text(self.project_ours.get("scope", "")) if self.ours else "",
+            assumptions=build.text(self.project_ours.get("assumptions", "")) if self.ours else "",
         )
 
     def diagrams(self) -> None:
@@ -344,7 +345,7 @@ class _OtmReader:
     def _kind_and_properties(self, component: dict[str, Any], path: str) -> tuple[str, dict[str, Any]]:
         component_type = clean_line(component.get("type"))
         if not self.ours:
-            properties = {"technology": component_type[:120]} if component_type else {}
+            properties = {"technology": component_type} if component_type else {}
             return guess_kind(component_type, clean_line(component.get("name"))), properties
         kind = str(_ours(component).get("kind", ""))
         if kind not in ("external_entity", "process", "data_store"):
@@ -596,8 +597,8 @@ def _foreign_mitigations(
         out.append(
             {
                 "ref": f"MIT-{number}",
-                "title": build.name(mitigation.get("name"), f"Mitigation {mitigation_id[:40]}", 300),
-                "description": build.text(mitigation.get("description"), 20_000),
+                "title": build.name(mitigation.get("name"), f"Mitigation {mitigation_id[:40]}"),
+                "description": build.text(mitigation.get("description")),
                 "status": _MITIGATION_STATUS[max(ranks, default=0)],
                 "likelihood_reduction": 0,
                 "impact_reduction": 0,

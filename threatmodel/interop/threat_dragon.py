@@ -464,11 +464,12 @@ def _project(build: NativeBuilder, root: dict[str, Any]) -> tuple[dict[str, Any]
         detail = {}
     ours_meta = as_mapping(detail.get(META))
     ours = ours_meta.get("format") == OURS
+    build.model_origin = "summary"
     build.model.update(
         name=build.name(summary.get("title"), "Imported Threat Dragon model"),
-        description=build.text(summary.get("description"), 20_000),
-        scope=build.text(ours_meta.get("scope", ""), 20_000) if ours else "",
-        assumptions=build.text(ours_meta.get("assumptions", ""), 20_000) if ours else "",
+        description=build.text(summary.get("description")),
+        scope=build.text(ours_meta.get("scope", "")) if ours else "",
+        assumptions=build.text(ours_meta.get("assumptions", "")) if ours else "",
     )
     return detail, ours_meta if ours else {}
 

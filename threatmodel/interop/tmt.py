@@ -166,6 +166,7 @@ class _TmtReader:
 
     def project(self) -> None:
         meta = _child(self.root, "MetaInformation")
+        self.build.model_origin = "/ThreatModel/MetaInformation"
         description = _joined(
             _text(meta, "HighLevelSystemDescription"), _labelled("Owner", _text(meta, "Owner")),
             _labelled("Reviewer", _text(meta, "Reviewer")), _labelled("Contributors", _text(meta, "Contributors")),
@@ -173,8 +174,8 @@ class _TmtReader:
         assumptions = _joined(_text(meta, "Assumptions"), _labelled("External dependencies", _text(meta, "ExternalDependencies")))
         self.build.model.update(
             name=self.build.name(_text(meta, "ThreatModelName"), "Imported TMT model"),
-            description=self.build.text(description, 20_000),
-            assumptions=self.build.text(assumptions, 20_000),
+            description=self.build.text(description),
+            assumptions=self.build.text(assumptions),
         )
 
     def _scope_note(self, props: dict[str, str]) -> str:
@@ -230,7 +231,7 @@ class _TmtReader:
         boundary = stencil.kind == "boundary"
         self.elements[stencil.guid] = self.build.add_element(
             d_index, hint=stencil.guid, kind="trust_boundary" if boundary else stencil.kind, name=props.get("Name"),
-            description=self._scope_note(props), properties={"technology": technology[:120]} if technology and not boundary else {},
+            description=self._scope_note(props), properties={"technology": technology} if technology and not boundary else {},
             parent=self.elements.get(container) if container else None, x=stencil.box.x, y=stencil.box.y,
             width=stencil.box.width or None, height=stencil.box.height or None, origin=stencil.path,
         )  # fmt: skip

@@ -6,8 +6,11 @@ does what every format needs the same way:
 
 * **keys** — other tools' ids become our keys (letters, digits, ``_ . : -``, at most 80), made
   unique across the model;
-* **text** — names lose line breaks and control characters and are cut to our limits, with a
-  warning, so a long or odd name is kept rather than refused;
+* **text** — names lose line breaks and control characters; what is longer than our limits is
+  refused by the native checks at the place in the source file it came from (``locate``), as in
+  a native file (``threatmodel/interop/limits.py``: one set of limits for every format);
+* **counts** — more elements, flows, diagrams or threats than one import may hold are refused at
+  the first one over the limit, before the rest of the file is translated;
 * **geometry** — absolute canvas positions become positions relative to the parent boundary, and
   nesting can be found from geometry (the smallest boundary box that contains an element);
 * **STRIDE** — a category becomes a code (``S T R I D E``): STRIDE words in any spelling, and CIA,
@@ -26,11 +29,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
 
 from common.errors import ErrorDetail, ValidationFailed
-from dfd.limits import DESCRIPTION_MAX, KEY_MAX, KEY_RE, LABEL_MAX, MAX_COORD, NAME_MAX, PROTOCOL_MAX
+from dfd.limits import KEY_MAX, KEY_RE, MAX_COORD, NAME_MAX
 from dfd.ops import DiagramState
+from threatmodel.interop import limits
 
-TITLE_MAX = 300
-LONG_TEXT_MAX = 20_000
 MAX_ERRORS = 100
 
 # Other tools' category words, normalised to lower-case letters only.
@@ -295,7 +297,7 @@ class NativeBuilder:
         self.summary = Summary()
         self._keys: set[str] = set()
         self._fingerprints: set[str] = set()
-        self._truncated = 0
+        self.model_origin = "$"  # where the model's name and texts are in the source file
 
     # --- problems ---------------------------------------------------------------------------------------
 
@@ -309,19 +311,12 @@ class NativeBuilder:
 
     # --- values -----------------------------------------------------------------------------------------
 
-    def name(self, value: object, fallback: str, limit: int = NAME_MAX) -> str:
-        text = clean_line(value) or fallback
-        if len(text) > limit:
-            self._truncated += 1
-            text = text[: limit - 1].rstrip() + "…"
-        return text
+    def name(self, value: object, fallback: str) -> str:
+        """One line of text (``fallback`` when empty); its length is checked where the native document is."""
+        return clean_line(value) or fallback
 
-    def text(self, value: object, limit: int = DESCRIPTION_MAX) -> str:
-        text = clean_text(value)
-        if len(text) > limit:
-            self._truncated += 1
-            text = text[: limit - 1] + "…"
-        return text
+    def text(self, value: object) -> str:
+        return clean_text(value)
 
     def number(self, value: object, path: str, *, default: float | None = 0.0) -> float | None:
         """A coordinate or size; numbers written as text (XML) are accepted."""
@@ -363,7 +358,14 @@ class NativeBuilder:
 
     # --- objects ----------------------------------------------------------------------------------------
 
+    def over_limit(self, what: str, count: int, most: int, origin: str) -> bool:
+        """Refuse (once, at the first one over) an import with more ``what`` than one may hold."""
+        if count == most:
+            self.fail(origin, limits.count_problem(what, most))
+        return count >= most
+
     def add_diagram(self, name: object, origin: str, *, level: str = "level_0") -> int:
+        self.over_limit("diagrams", len(self.diagrams), limits.MAX_DIAGRAMS, origin)
         self.diagrams.append({"name": self.name(name, f"Diagram {len(self.diagrams) + 1}"), "level": level, "origin": origin})
         return len(self.diagrams) - 1
 
@@ -387,6 +389,7 @@ class NativeBuilder:
         key: str | None = None,
     ) -> str:
         """Add an element; ``x``/``y`` are absolute unless ``relative``. Returns its key."""
+        self.over_limit("elements", len(self.elements), limits.MAX_ELEMENTS, origin)
         element_key = key or self.key(hint, {"trust_boundary": "boundary"}.get(kind, kind.replace("_", "-")))
         fallback = {"external_entity": "External entity", "process": "Process", "data_store": "Data store"}.get(kind, "Boundary")
         self.elements[element_key] = _Element(
@@ -473,6 +476,7 @@ class NativeBuilder:
         properties: dict[str, Any] | None = None,
         key: str | None = None,
     ) -> str:
+        self.over_limit("flows", len(self.flows), limits.MAX_FLOWS, origin)
         flow_key = key or self.key(hint, "flow")
         self.flows.append(
             (
@@ -481,8 +485,8 @@ class NativeBuilder:
                     "key": flow_key,
                     "source": source,
                     "target": target,
-                    "label": self.name(label, "", LABEL_MAX),
-                    "protocol": self.name(protocol, "", PROTOCOL_MAX),
+                    "label": self.name(label, ""),
+                    "protocol": self.name(protocol, ""),
                     "bidirectional": bool(bidirectional),
                     "description": self.text(description),
                     "properties": dict(properties or {}),
@@ -495,15 +499,16 @@ class NativeBuilder:
 
     def add_threat(self, *, hint: object, stride: str, title: object, origin: str, **fields: Unpack[ThreatFields]) -> str:
         """Add a threat on ``fields["element"]`` or ``fields["flow"]``; returns its (unique) fingerprint."""
+        self.over_limit("threats", len(self.threats), limits.MAX_THREATS, origin)
         unique = self._unique_fingerprint(fields.get("fingerprint") or f"{self.format}:{clean_line(hint)[:300]}")
-        texts = {name: self.text(fields.get(name, ""), LONG_TEXT_MAX) for name in ("description", "notes", "rationale")}
+        texts = {name: self.text(fields.get(name, "")) for name in ("description", "notes", "rationale")}
         record = {
             **THREAT_DEFAULTS,
             **{name: value for name, value in fields.items() if name in THREAT_DEFAULTS},
             **texts,
             "fingerprint": unique,
             "stride": stride,
-            "title": self.name(title, f"{STRIDE_NAMES.get(stride, 'Threat')} threat", TITLE_MAX),
+            "title": self.name(title, f"{STRIDE_NAMES.get(stride, 'Threat')} threat"),
             "explanation": fields.get("explanation") or {},
             "techniques": sorted(set(fields.get("techniques") or [])),
         }
@@ -550,8 +555,6 @@ class NativeBuilder:
         """The native document, or the file's problems (all of them, with their paths) as one refusal."""
         if self.errors:
             raise ValidationFailed(f"The file has {len(self.errors)} problem(s); nothing was imported.", details=self.errors)
-        if self._truncated:
-            self.warn(f"{self._truncated} name(s) or text(s) were longer than this product allows and were shortened (ending in …).")
         absolute: dict[str, tuple[float, float]] = {}
         origins: dict[str, str] = {}
         diagrams_out = [self._diagram_out(index, spec, absolute, origins) for index, spec in enumerate(self.diagrams)]
@@ -560,6 +563,7 @@ class NativeBuilder:
             threats_out.append(threat)
             origins[f"threats[{position}]"] = origin
         origins.update(self.workflow_origins)
+        origins["threat_model"] = self.model_origin
         self.summary.diagrams = len(diagrams_out)
         document = {
             "format": "threatmodel/native",
