@@ -218,11 +218,19 @@ def _zone(element: dict[str, Any], index: int) -> dict[str, Any]:
         "description": element["description"],
         "risk": {"trustRating": 0 if properties.get("public_network") is True else _TRUST_RATING.get(str(boundary_type), 50)},
         "representations": _shape(element, index),
-        "attributes": {NS: {"kind": element["kind"], "diagram": index, "properties": properties}},
+        "attributes": _attributes(properties, {"kind": element["kind"], "diagram": index, "properties": properties}),
     }
     if element["parent"] is not None:
         zone["parent"] = {"trustZone": element["parent"]}
     return zone
+
+
+def _attributes(properties: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+    """An object's OTM attributes: the facts kept from the file it was imported from, as plain attributes other
+    tools read (StartLeft writes TMT's the same way), and our meaning under ``threatmodel``."""
+    extra = properties.get("extra")
+    plain = {name: value for name, value in extra.items() if name != NS} if isinstance(extra, dict) else {}
+    return {**plain, NS: ours}
 
 
 def _component(element: dict[str, Any], index: int, instances: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -233,7 +241,7 @@ def _component(element: dict[str, Any], index: int, instances: dict[str, list[di
         "description": element["description"],
         "parent": {"trustZone": element["parent"] or NO_BOUNDARY},
         "representations": _shape(element, index),
-        "attributes": {NS: {"kind": element["kind"], "diagram": index, "properties": element["properties"]}},
+        "attributes": _attributes(element["properties"], {"kind": element["kind"], "diagram": index, "properties": element["properties"]}),
     }
     if instances.get(element["key"]):
         component["threats"] = instances[element["key"]]
@@ -248,7 +256,9 @@ def _dataflow(flow: dict[str, Any], index: int, instances: dict[str, list[dict[s
         "source": flow["source"],
         "destination": flow["target"],
         "bidirectional": flow["bidirectional"],
-        "attributes": {NS: {"diagram": index, "label": flow["label"], "protocol": flow["protocol"], "properties": flow["properties"]}},
+        "attributes": _attributes(
+            flow["properties"], {"diagram": index, "label": flow["label"], "protocol": flow["protocol"], "properties": flow["properties"]}
+        ),
     }
     if instances.get(flow["key"]):
         dataflow["threats"] = instances[flow["key"]]

@@ -21,6 +21,7 @@ from collections import defaultdict
 from typing import Any
 
 from stride.choices import ThreatStatus
+from threatmodel.interop.facts import otm_facts
 from threatmodel.interop.otm import _TRUST_RATING, NS, OURS, guess_kind
 from threatmodel.interop.translate import (
     STRIDE_NAMES,
@@ -145,6 +146,7 @@ class _OtmReader:
         self.component_keys: dict[str, str] = {}
         self.component_kinds: dict[str, str] = {}
         self.flow_keys: dict[str, str] = {}
+        self.asset_confidentiality: dict[str, float] = {}  # OTM asset id -> its 0-100 confidentiality rating
         self._layout: dict[str | None, int] = defaultdict(int)
 
     def project(self) -> None:
@@ -195,6 +197,11 @@ class _OtmReader:
             for index, item in enumerate(items):
                 self._check_id(item, f"{collection}[{index}]", seen)
         self.zone_ids = {str(z.get("id")): index for index, z in enumerate(self.zones) if _id(z.get("id"))}
+        for raw in as_list(self.root.get("assets")):
+            asset, risk = as_mapping(raw), as_mapping(as_mapping(raw).get("risk"))
+            value = risk.get("confidentiality")
+            if _id(asset.get("id")) and isinstance(value, int | float) and not isinstance(value, bool):
+                self.asset_confidentiality[str(asset["id"])] = float(value)
         self.component_ids = {str(c.get("id")): index for index, c in enumerate(self.components) if _id(c.get("id"))}
 
     def _check_id(self, item: dict[str, Any], path: str, seen: dict[str, str]) -> None:
@@ -208,6 +215,11 @@ class _OtmReader:
             self.build.fail(f"{path}.id", f"{ident[:60]!r} is also the id of {seen[ident]}")
         else:
             seen[ident] = path
+
+    def confidentiality(self, asset_ids: list[Any]) -> float | None:
+        """The highest confidentiality of the assets an object processes, stores or carries (None: none rated)."""
+        values = [self.asset_confidentiality[str(ident)] for ident in asset_ids if str(ident) in self.asset_confidentiality]
+        return max(values) if values else None
 
     def diagram_of(self, obj: dict[str, Any]) -> int:
         if self.ours:
@@ -298,10 +310,12 @@ class _OtmReader:
     def _zone(self, index: int, zone: dict[str, Any], ident: str) -> None:
         path = f"trustZones[{index}]"
         position, size = _position(as_list(zone.get("representations")))
-        properties: dict[str, Any] = dict(as_mapping(_ours(zone).get("properties"))) if self.ours else {}
+        properties: dict[str, Any] = dict(as_mapping(_ours(zone).get("properties"))) if self.ours else otm_facts("trust_boundary", zone)
         boundary_type = None if self.ours else _zone_type(zone)
         if boundary_type:
             properties["boundary_type"] = boundary_type
+        if boundary_type == "internet":
+            properties["public_network"] = True  # the zone encloses the internet
         parent_id = self.zone_parent.get(ident)
         parent_key = self.zone_keys.get(parent_id) if parent_id else None
         x, y = self.place(parent_key, position, f"{path}.representations[0].position")
@@ -345,8 +359,11 @@ class _OtmReader:
     def _kind_and_properties(self, component: dict[str, Any], path: str) -> tuple[str, dict[str, Any]]:
         component_type = clean_line(component.get("type"))
         if not self.ours:
-            properties = {"technology": component_type} if component_type else {}
-            return guess_kind(component_type, clean_line(component.get("name"))), properties
+            kind = guess_kind(component_type, clean_line(component.get("name")))
+            assets = as_mapping(component.get("assets"))
+            held = [*as_list(assets.get("processed")), *as_list(assets.get("stored"))]
+            facts = otm_facts(kind, component, confidentiality=self.confidentiality(held))
+            return kind, {"technology": component_type, **facts} if component_type else facts
         kind = str(_ours(component).get("kind", ""))
         if kind not in ("external_entity", "process", "data_store"):
             self.build.fail(f"{path}.attributes.{NS}.kind", "must be external_entity, process or data_store")
@@ -407,7 +424,8 @@ class _OtmReader:
             attrs = _ours(flow)
             label, protocol, properties = attrs.get("label", ""), attrs.get("protocol", ""), dict(as_mapping(attrs.get("properties")))
         else:
-            label, protocol, properties = flow.get("name"), "", {}
+            label, protocol = flow.get("name"), ""
+            properties = otm_facts("flow", flow, confidentiality=self.confidentiality(as_list(flow.get("assets"))))
         self.flow_keys[ident] = self.build.add_flow(
             diagram, hint=ident, source=ends[0], target=ends[1], label=label, protocol=protocol,
             bidirectional=flow.get("bidirectional") is True, description=flow.get("description"), properties=properties,

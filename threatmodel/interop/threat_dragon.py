@@ -31,7 +31,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dfd.limits import DESCRIPTION_MAX
 from stride.choices import ThreatStatus
+from threatmodel.interop.facts import td_facts
 from threatmodel.interop.translate import (
     STRIDE_NAMES,
     Box,
@@ -259,6 +261,23 @@ def _sizes(diagram: dict[str, Any]) -> dict[str, tuple[float, float]]:
     return sizes
 
 
+def _extra(properties: dict[str, Any]) -> dict[str, str]:
+    extra = properties.get("extra")
+    return extra if isinstance(extra, dict) else {}
+
+
+def _ticked(extra: dict[str, str], name: str) -> bool:
+    """A Threat Dragon check-box we keep among the extra facts (ticked in the file it came from)."""
+    return str(extra.get(name, "")).lower() == "true"
+
+
+def _scope(properties: dict[str, Any]) -> dict[str, Any]:
+    """Threat Dragon's out-of-scope pair: it draws the cell dashed and lets no new threat be added to it."""
+    out = properties.get("out_of_scope") is True
+    reason = properties.get("out_of_scope_reason")
+    return {"outOfScope": out, "reasonOutOfScope": reason if out and isinstance(reason, str) else ""}
+
+
 def _element_meta(element: dict[str, Any]) -> dict[str, Any]:
     return {
         "key": element["key"],
@@ -294,31 +313,31 @@ def _boundary_cell(element: dict[str, Any], box: tuple[float, float, float, floa
 def _node_data(element: dict[str, Any], threats: list[dict[str, Any]]) -> dict[str, Any]:
     """A node's ``data``: the keys Threat Dragon's property form has for its type, then its threats and ours."""
     properties = element["properties"]
+    extra = _extra(properties)
     cell_data: dict[str, Any] = {
         "type": _SHAPES[element["kind"]][1],
         "name": element["name"],
         "description": element["description"],
-        "outOfScope": False,
-        "reasonOutOfScope": "",
+        **_scope(properties),
         "hasOpenThreats": any(t["status"] == "Open" for t in threats),
     }
     if element["kind"] == "external_entity":
-        cell_data["providesAuthentication"] = False
+        cell_data["providesAuthentication"] = properties.get("authenticated") is True
     elif element["kind"] == "process":
         privilege = properties.get("privilege_level")
         cell_data.update(
-            handlesCardPayment=False,
-            handlesGoodsOrServices=False,
-            isWebApplication=False,
-            privilegeLevel=str(privilege or "") if privilege != "unknown" else "",
+            handlesCardPayment=_ticked(extra, "handlesCardPayment"),
+            handlesGoodsOrServices=_ticked(extra, "handlesGoodsOrServices"),
+            isWebApplication=_ticked(extra, "isWebApplication"),
+            privilegeLevel=extra.get("privilegeLevel") or (str(privilege or "") if privilege != "unknown" else ""),
         )
     else:
         cell_data.update(
             isALog=properties.get("is_log") is True,
             isEncrypted=properties.get("encrypted") is True,
-            isSigned=False,
+            isSigned=_ticked(extra, "isSigned"),
             storesCredentials=properties.get("stores_credentials") is True,
-            storesInventory=False,
+            storesInventory=_ticked(extra, "storesInventory"),
         )
     cell_data["threats"] = threats
     cell_data[META] = _element_meta(element)
@@ -368,8 +387,7 @@ def _flow_cell(flow: dict[str, Any], z_index: int, threats: list[dict[str, Any]]
             "type": "tm.Flow",
             "name": flow["label"],
             "description": flow["description"],
-            "outOfScope": False,
-            "reasonOutOfScope": "",
+            **_scope(properties),
             "hasOpenThreats": any(t["status"] == "Open" for t in threats),
             "isBidirectional": flow["bidirectional"],
             "isEncrypted": properties.get("encrypted") is True,
@@ -510,7 +528,10 @@ def _warnings(build: NativeBuilder, state: _State) -> None:
             "'Unattached source/target of …'."
         )
     if state.out_of_scope:
-        build.warn(f"{state.out_of_scope} element(s) were out of scope in Threat Dragon; it is noted in their descriptions.")
+        build.warn(
+            f"{state.out_of_scope} element(s) were out of scope in Threat Dragon: they are marked out_of_scope (not analysed, "
+            "still exported), and it is noted in their descriptions."
+        )
 
 
 class _State:
@@ -535,12 +556,17 @@ class _Subject:
     kind: str
 
 
-def _description(state: _State, props: dict[str, Any]) -> str:
+def _description(state: _State, props: dict[str, Any], ours: bool) -> str:
+    """The cell's description; an out-of-scope cell of another tool's file gets a line saying so, where it fits.
+
+    The fact itself is the ``out_of_scope`` property (``facts.td_facts``); our own files carry it there already.
+    """
     text = clean_line(props.get("description")) and str(props.get("description"))
-    if props.get("outOfScope") is True:
+    if props.get("outOfScope") is True and not ours:
         state.out_of_scope += 1
         reason = clean_line(props.get("reasonOutOfScope"))
-        text = f"{text}\n\n[Out of scope in Threat Dragon{': ' + reason if reason else ''}]".strip()
+        noted = f"{text}\n\n[Out of scope in Threat Dragon{': ' + reason if reason else ''}]".strip()
+        text = noted if len(noted) <= DESCRIPTION_MAX else text
     return text or ""
 
 
@@ -639,7 +665,7 @@ class _DiagramReader:
             width, height = self.size_of(meta, box)
             self.keys[ident] = self.build.add_element(
                 self.d_index, hint=meta.get("key") or ident, kind="trust_boundary", name=_cell_name(cell, self.v1),
-                description=_description(self.state, as_mapping(cell.get("data"))),
+                description=_description(self.state, as_mapping(cell.get("data")), self.ours),
                 properties=dict(as_mapping(meta.get("properties"))), parent=None if self.ours else self.container(box, exclude=ident),
                 x=box.x, y=box.y, width=width, height=height, origin=f"{self.cells_path}[{index}]",
             )  # fmt: skip
@@ -672,11 +698,11 @@ class _DiagramReader:
             properties = dict(as_mapping(meta.get("properties")))
         else:
             parent_key = self.container(box)
-            properties = _properties(kind, self.props(cell))
+            properties = td_facts(kind, self.props(cell), v1=self.v1)
         width, height = self.size_of(meta, box)
         self.keys[ident] = self.build.add_element(
             self.d_index, hint=meta.get("key") or ident, kind=kind, name=_cell_name(cell, self.v1),
-            description=_description(self.state, self.props(cell)), properties=properties, parent=parent_key,
+            description=_description(self.state, self.props(cell), self.ours), properties=properties, parent=parent_key,
             x=box.x, y=box.y, width=width, height=height, origin=cell_path,
         )  # fmt: skip
         self.kinds[ident] = kind
@@ -690,7 +716,7 @@ class _DiagramReader:
         curve = Box(x0, y0, max((max(xs) - x0) if xs else 0.0, 1.0), max((max(ys) - y0) if ys else 0.0, 1.0))
         self.keys[ident] = self.build.add_element(
             self.d_index, hint=ident, kind="trust_boundary", name=_cell_name(cell, self.v1) or "Trust boundary",
-            description=_description(self.state, self.props(cell)), parent=self.container(curve), x=curve.x, y=curve.y,
+            description=_description(self.state, self.props(cell), self.ours), parent=self.container(curve), x=curve.x, y=curve.y,
             width=curve.width, height=curve.height, origin=cell_path,
         )  # fmt: skip
         self.kinds[ident] = "trust_boundary"
@@ -730,22 +756,13 @@ class _DiagramReader:
         for field_name in ("source", "target"):
             ends.append(self._end(cell, field_name, name, ends, cell_path))
         meta = as_mapping(props.get(META)) if self.ours else {}
-        properties = dict(as_mapping(meta.get("properties"))) if self.ours else _properties("flow", props)
+        properties = dict(as_mapping(meta.get("properties"))) if self.ours else td_facts("flow", props, v1=self.v1)
         flow_key = self.build.add_flow(
             self.d_index, hint=meta.get("key") or cell.get("id"), source=ends[0], target=ends[1],
             label=_cell_name(cell, self.v1), protocol=props.get("protocol", ""), bidirectional=props.get("isBidirectional") is True,
-            description=_description(self.state, props), properties=properties, origin=cell_path,
+            description=_description(self.state, props, self.ours), properties=properties, origin=cell_path,
         )  # fmt: skip
         _threats_of(self.build, self.state, cell, props, cell_path, _Subject(None, flow_key, "flow"), self.ours)
-
-
-def _properties(kind: str, props: dict[str, Any]) -> dict[str, Any]:
-    """Ticked Threat Dragon check-boxes that mean the same as one of our properties."""
-    mapping = {
-        "data_store": {"isALog": "is_log", "isEncrypted": "encrypted", "storesCredentials": "stores_credentials"},
-        "flow": {"isEncrypted": "encrypted", "isPublicNetwork": "public_network"},
-    }.get(kind, {})
-    return {ours: True for theirs, ours in mapping.items() if props.get(theirs) is True}
 
 
 def _threats_of(

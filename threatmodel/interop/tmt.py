@@ -23,9 +23,11 @@ TMT's threat type id, priority and interaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from dfd.limits import DESCRIPTION_MAX
 from stride.choices import ThreatStatus
+from threatmodel.interop.facts import tmt_facts
 from threatmodel.interop.translate import (
     Box,
     NativeBuilder,
@@ -91,8 +93,8 @@ def _display_properties(element: Element) -> dict[str, str]:
     for item in _children(_child(element, "Properties")):
         label = _text(item, "DisplayName")
         value_node = _child(item, "Value")
-        if not label or value_node is None:
-            continue
+        if not label or value_node is None or _xml_class(item) == "HeaderDisplayAttribute":
+            continue  # a header is the form's section title (the stencil type), not a property
         selected = _text(item, "SelectedIndex")
         options = [(option.text or "") for option in value_node]
         if options and selected.isdigit() and int(selected) < len(options):
@@ -178,11 +180,13 @@ class _TmtReader:
             assumptions=self.build.text(assumptions),
         )
 
-    def _scope_note(self, props: dict[str, str]) -> str:
+    def _scope_note(self, props: dict[str, str], limit: int) -> str:
+        """A line for readers of the description; the fact itself is the ``out_of_scope`` property."""
         if props.get("Out Of Scope", "").lower() == "true":
             self.stats["out_of_scope"] += 1
             reason = clean_line(props.get("Reason For Out Of Scope", ""))
-            return f"[Out of scope in TMT{': ' + reason if reason else ''}]"
+            note = f"[Out of scope in TMT{': ' + reason if reason else ''}]"
+            return note if len(note) <= limit else "[Out of scope in TMT]"
         return ""
 
     # --- boundaries and elements (the surface's Borders) -------------------------------------------
@@ -226,15 +230,21 @@ class _TmtReader:
     def _element(self, stencil: _Stencil, d_index: int, borders: list[tuple[str, Box]]) -> None:
         props = _display_properties(stencil.value)
         container = smallest_container(stencil.box, borders, exclude=stencil.guid)
-        type_id = _text(stencil.value, "TypeId")
-        technology = self.type_names.get(type_id, "") if type_id.startswith("SE.") else ""
-        boundary = stencil.kind == "boundary"
+        kind = "trust_boundary" if stencil.kind == "boundary" else stencil.kind
         self.elements[stencil.guid] = self.build.add_element(
-            d_index, hint=stencil.guid, kind="trust_boundary" if boundary else stencil.kind, name=props.get("Name"),
-            description=self._scope_note(props), properties={"technology": technology} if technology and not boundary else {},
+            d_index, hint=stencil.guid, kind=kind, name=props.get("Name"),
+            description=self._scope_note(props, DESCRIPTION_MAX), properties=self._facts(kind, stencil.value, props),
             parent=self.elements.get(container) if container else None, x=stencil.box.x, y=stencil.box.y,
             width=stencil.box.width or None, height=stencil.box.height or None, origin=stencil.path,
         )  # fmt: skip
+
+    def _facts(self, kind: str, value: Element, props: dict[str, str]) -> dict[str, Any]:
+        """The stencil's or flow's properties and its template type (a standard element's name) as our vocabulary."""
+        type_id = _text(value, "TypeId")
+        type_name = self.type_names.get(type_id, "") if type_id.startswith("SE.") else ""
+        if kind == "flow":
+            type_name = ""  # a flow's type is its protocol
+        return tmt_facts(kind, props, type_id=type_id, type_name=type_name)
 
     # --- line boundaries and flows (the surface's Lines) -------------------------------------------
 
@@ -268,8 +278,9 @@ class _TmtReader:
         props = _display_properties(value)
         self.elements[guid] = self.build.add_element(
             d_index, hint=guid, kind="trust_boundary", name=props.get("Name") or "Trust boundary",
-            description=self._scope_note(props), parent=self.elements.get(container) if container else None,
-            x=box.x, y=box.y, width=box.width, height=box.height, origin=item_path,
+            description=self._scope_note(props, DESCRIPTION_MAX), properties=self._facts("trust_boundary", value, props),
+            parent=self.elements.get(container) if container else None, x=box.x, y=box.y, width=box.width,
+            height=box.height, origin=item_path,
         )  # fmt: skip
         self.stats["lines"] += 1
 
@@ -294,7 +305,7 @@ class _TmtReader:
         self.flows[guid] = self.build.add_flow(
             d_index, hint=guid, source=ends[0], target=ends[1], label=props.get("Name"),
             protocol=self.type_names.get(type_id, "") if type_id.startswith("SE.DF.") else "",
-            description=self._scope_note(props), origin=item_path,
+            description=self._scope_note(props, DESCRIPTION_MAX), properties=self._facts("flow", value, props), origin=item_path,
         )  # fmt: skip
 
     # --- threats -------------------------------------------------------------------------------------
@@ -336,7 +347,7 @@ class _TmtReader:
         imported = {
             "format": "tmt", "threat_type": type_id, "category": category, "state": state_text,
             "priority": props.get("Priority") or _text(value, "Priority"), "interaction": props.get("InteractionString", ""),
-            "id": _text(value, "Id"),
+            "id": _text(value, "Id"), "source": self.elements.get(source_guid), "target": self.elements.get(target_guid),
         }  # fmt: skip
         self.build.add_threat(
             hint=_text(entry, "Key") or f"{type_id}{source_guid}{flow_guid}{target_guid}", stride=code,
@@ -363,4 +374,7 @@ class _TmtReader:
                 "named 'Unattached source/target of …'."
             )
         if stats["out_of_scope"]:
-            self.build.warn(f"{stats['out_of_scope']} element(s) were out of scope in TMT; it is noted in their descriptions.")
+            self.build.warn(
+                f"{stats['out_of_scope']} element(s) were out of scope in TMT: they are marked out_of_scope (not analysed, still "
+                "exported), and it is noted in their descriptions."
+            )

@@ -2988,9 +2988,10 @@ export interface components {
          * @description * `bool` - bool
          *     * `enum` - enum
          *     * `text` - text
+         *     * `map` - map
          * @enum {string}
          */
-        TypeEnum: "bool" | "enum" | "text";
+        TypeEnum: "bool" | "enum" | "text" | "map";
         Vocabulary: {
             version: number;
             unknown: string;
