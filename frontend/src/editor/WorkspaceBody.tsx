@@ -20,7 +20,7 @@ import type { Thresholds } from '../core/bands'
 import type { Measure, Placement, ThreatFilter } from '../core/heat-map'
 import type { Capabilities } from '../core/workflow'
 import type { HeatMap as HeatMapData } from '../api/workflow'
-import type { BulkKind } from '../workflow/BulkDialog'
+import type { BulkKind } from '../core/bulk'
 import { HeatMap } from '../workflow/HeatMap'
 import { ExportMenu } from '../interop/ExportMenu'
 import { clipboard } from './clipboard'
@@ -39,7 +39,7 @@ interface BodyProps {
   session: DiagramSession
   doc: DocumentModel
   vocab: VocabularyIndex
-  threats: EditorThreat[] | null
+  threats: readonly EditorThreat[] | null
   threatError: string | null
   analysing: boolean
   canWrite: boolean

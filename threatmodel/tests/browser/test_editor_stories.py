@@ -174,6 +174,47 @@ def test_changing_a_property_changes_the_threat_list(page: Page, workshop: Works
     shot(page, "story-3-unprivileged")
 
 
+def test_a_property_change_patches_the_threat_list_instead_of_reloading_it(page: Page, workshop: Workshop, shot: Any) -> None:
+    """The network log of one property change: one ops request, and the threat list follows the
+    ops answer — at most one threats request, for what changed since the version before the save,
+    never every page again. A triage in the drawer puts its row in without asking for the list."""
+    model = _small_model(workshop, "Deltas")
+    sign_in(page, workshop.url, "ana")
+    page.goto(f"{workshop.url}/models/{model.pk}/")
+    node(page, "Web").click()
+    breakout = page.locator(".threat-row", has_text="A privileged container can break out to the node")
+    page.wait_for_load_state("networkidle")
+    log: list[tuple[str, str]] = []
+    page.on("request", lambda request: log.append((request.method, request.url)) if "/api/v1/" in request.url else None)
+
+    page.locator(".ws-right").get_by_label("Privileged container").select_option("true")
+    wait_saved(page)
+    page.get_by_role("tab", name=re.compile("Threats")).click()
+    expect(breakout).to_have_count(1)
+    page.wait_for_load_state("networkidle")
+    ops = [url for method, url in log if method == "POST" and "/ops/" in url]
+    lists = [url for method, url in log if method == "GET" and "/api/v1/threats/?" in url]
+    assert len(ops) == 1, log
+    assert len(lists) <= 1, lists
+    assert all("changed_since=" in url for url in lists), lists
+    live = Threat.objects.filter(threat_model=model).exclude(status="obsolete")
+    expect(page.locator(".threat-list .threat-row")).to_have_count(live.filter(element_key="web").count() + _path_threats(live, "web"))
+
+    # Kept in the drawer: the list takes the drawer's fresh row (the "not triaged" view loses it).
+    log.clear()
+    panel = page.locator("#panel-threats")
+    panel.get_by_label("Show threats that need").select_option(label="Not triaged")
+    untriaged = panel.locator(".threat-row").count()
+    panel.locator(".threat-row", has_text="A privileged container can break out to the node").click()
+    drawer = page.get_by_role("complementary", name="Threat")
+    drawer.get_by_role("button", name="Keep").click()
+    expect(drawer).to_contain_text("Kept: the team agrees it applies.")
+    expect(panel.locator(".threat-row")).to_have_count(untriaged - 1)
+    page.wait_for_load_state("networkidle")
+    assert not [url for method, url in log if method == "GET" and "/api/v1/threats/?" in url], log
+    shot(page, "story-3b-patched-after-triage")
+
+
 def _small_model(workshop: Workshop, name: str) -> ThreatModel:
     """A model with the shared small diagram (a user, web and db in an app boundary, two flows),
     drawn through the same write path as the editor's, so the engine has analysed it."""
