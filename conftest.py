@@ -19,10 +19,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+import threatmodel.celery  # noqa: F401 - the test session queues tasks: the Celery app must exist
 from dfd.models import Diagram
-from dfd.services import apply_ops
 from stride.models import Technique, Threat
 from threatmodel.choices import Role
+from threatmodel.diagrams import diagram_change
 from threatmodel.models import Membership, Team, ThreatModel
 
 PERSONAS = ("owner", "editor", "reviewer", "viewer", "outsider")
@@ -85,7 +86,7 @@ def world(db: None) -> World:
     Membership.objects.create(team=other, user=users["outsider"], role=Role.OWNER)
     model = ThreatModel.objects.create(team=team, name="Checkout", created_by=users["owner"])
     diagram = Diagram.objects.create(threat_model=model, name="Level 0")
-    apply_ops(diagram_id=diagram.pk, actor=None, base_version=1, ops=SMALL_DIAGRAM_OPS)
+    diagram_change(analyse=False, diagram_id=diagram.pk, actor=None, base_version=1, ops=SMALL_DIAGRAM_OPS)
     diagram.refresh_from_db()
     model.refresh_from_db()
     return World(team=team, other_team=other, users=users, model=model, diagram=diagram)
@@ -147,7 +148,7 @@ def celery_worker(transactional_db: None, settings: Any) -> Iterator[subprocess.
     app.conf.update(broker_url=broker, result_backend=broker)
     app.control.purge()
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "threatmodel", "worker", "--pool", "solo", "--loglevel", "warning",
+        [sys.executable, "-m", "celery", "-A", "threatmodel.celery", "worker", "--pool", "solo", "--loglevel", "warning",
          "--without-heartbeat", "--without-gossip", "--without-mingle"],
         cwd=Path(__file__).resolve().parent,
         env=env,

@@ -9,6 +9,8 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
     from django.core.management import execute_from_command_line
 
+    import threatmodel.celery  # noqa: F401 - commands queue tasks: the Celery app must exist
+
     execute_from_command_line(sys.argv)
 
 

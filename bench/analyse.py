@@ -228,10 +228,10 @@ def sync_bench(specs: dict[int, dict[str, Any]]) -> dict[int, dict[str, float]]:
     with scratch_database():
         from dfd.models import Diagram
         from dfd.selectors import graph_for_model
-        from dfd.services import apply_ops
         from stride.engine import analyse
         from stride.ruleset import default_rules
         from stride.services import threats_sync
+        from threatmodel.diagrams import diagram_change
         from threatmodel.models import Team, ThreatModel
 
         print(f"sync database: {connection.vendor} {connection.settings_dict['NAME']} (scratch copy of DATABASE_URL's)")
@@ -242,7 +242,7 @@ def sync_bench(specs: dict[int, dict[str, Any]]) -> dict[int, dict[str, float]]:
             ops = [{"op": "add_element", **{k: v for k, v in e.items() if k != "pytm"}} for e in spec["elements"]]
             ops += [{"op": "add_flow", **f} for f in spec["flows"]]
             t0 = time.perf_counter()
-            apply_ops(diagram_id=diagram.pk, actor=None, base_version=1, ops=ops)
+            diagram_change(analyse=False, diagram_id=diagram.pk, actor=None, base_version=1, ops=ops)
             load = time.perf_counter() - t0
             row: dict[str, float] = {"load_s": load}
             for run in ("first", "second"):
@@ -255,7 +255,7 @@ def sync_bench(specs: dict[int, dict[str, Any]]) -> dict[int, dict[str, float]]:
                     graph = graph_for_model(model.pk)
                     findings = analyse(graph, default_rules())
                     t1 = time.perf_counter()
-                    result = threats_sync(model=model, findings=findings)
+                    result = threats_sync(model_id=model.pk, version=model.version, findings=findings)
                 t2 = time.perf_counter()  # after the commit
                 row[f"{run}_read_analyse_s"] = t1 - t0
                 row[f"{run}_sync_s"] = t2 - t1

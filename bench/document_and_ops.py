@@ -63,9 +63,9 @@ def run() -> None:
     from rest_framework.test import APIClient
 
     from dfd.models import Diagram
-    from dfd.services import apply_ops
     from stride.models import Threat
-    from stride.services import threat_model_analyse
+    from threatmodel.analysis import threat_model_analyse
+    from threatmodel.diagrams import diagram_change
     from threatmodel.models import Membership, Team, ThreatModel
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']} (a scratch copy of DATABASE_URL's)")
@@ -76,7 +76,7 @@ def run() -> None:
     diagram = Diagram.objects.create(threat_model=model, name="Level 0")
     ops = build_ops(1000, 2000)
     started = time.perf_counter()
-    apply_ops(diagram_id=diagram.pk, actor=user, base_version=1, ops=ops)
+    diagram_change(analyse=False, diagram_id=diagram.pk, actor=user, base_version=1, ops=ops)
     print(f"initial load: {len(ops)} operations in one batch: {time.perf_counter() - started:.2f} s")
     started = time.perf_counter()
     result = threat_model_analyse(model_id=model.pk)
@@ -108,7 +108,7 @@ def run() -> None:
         diagram.refresh_from_db()
         batch = [{"op": "move_element", "key": f"e{i}", "x": float(round_no), "y": 2.0} for i in range(10)]
         started = time.perf_counter()
-        apply_ops(diagram_id=diagram.pk, actor=user, base_version=diagram.version, ops=batch)
+        diagram_change(analyse=False, diagram_id=diagram.pk, actor=user, base_version=diagram.version, ops=batch)
         service_times.append(time.perf_counter() - started)
     threats = Threat.objects.filter(threat_model=model).count()
     print(f"model: 1,000 elements, 2,000 flows, {threats:,} threats; document {size / 1024:.0f} KiB")

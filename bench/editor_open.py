@@ -92,7 +92,7 @@ def run() -> None:
 
     from dfd.models import Diagram
     from stride.models import Threat
-    from threatmodel.analysis import diagram_change
+    from threatmodel.diagrams import diagram_change
     from threatmodel.models import Membership, Team, ThreatModel
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']} (a scratch copy of DATABASE_URL's)")

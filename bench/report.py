@@ -52,8 +52,8 @@ def build_model(threats: int) -> tuple[int, str]:
     from django.contrib.auth import get_user_model
 
     from dfd.models import Diagram
-    from dfd.services import apply_ops
     from stride.models import Technique, Threat
+    from threatmodel.diagrams import diagram_change
     from threatmodel.models import Membership, Team, ThreatModel
     from threatmodel.services import api_token_create
 
@@ -78,7 +78,7 @@ def build_model(threats: int) -> tuple[int, str]:
         source, target = j % 195, (j * 7 + 1) % 195
         target = (target + 1) % 195 if target == source else target
         ops.append({"op": "add_flow", "key": f"f{j}", "source": f"e{source}", "target": f"e{target}", "label": f"Flow {j}"})
-    apply_ops(diagram_id=diagram.pk, actor=user, base_version=1, ops=ops)
+    diagram_change(analyse=False, diagram_id=diagram.pk, actor=user, base_version=1, ops=ops)
     # Twenty techniques of the shipped ATT&CK catalogue (loaded on migrate), so the coverage section is real.
     techniques = list(Technique.objects.filter(platforms__contains=["Containers"]).order_by("attack_id")[:20])
     if len(techniques) < 20:
@@ -158,7 +158,7 @@ def run(threats: int, port: int) -> bool:
     app.conf.update(broker_url=broker, result_backend=broker, task_always_eager=False)
     app.control.purge()
     worker = subprocess.Popen(
-        [python, "-m", "celery", "-A", "threatmodel", "worker", "--pool", "solo", "--concurrency", "1", "--loglevel", "warning",
+        [python, "-m", "celery", "-A", "threatmodel.celery", "worker", "--pool", "solo", "--concurrency", "1", "--loglevel", "warning",
          "--without-heartbeat", "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env,
     )  # fmt: skip

@@ -1,26 +1,29 @@
-"""Every state change of a diagram. ``apply_ops`` is the single write path for elements and flows.
+"""The row writer of diagram operations: ``apply_ops`` turns a validated batch into rows.
 
-A batch is applied against a base version, under a row lock on the threat model, in one
-transaction: all operations or none. A stale base version is refused with the current version
-(``StaleVersion``, HTTP 409) — nothing is merged blindly. Each applied operation is logged with
-its actor, the element or flow before and after, and the version it produced.
+It is called only through the core's ``diagram_change`` (``threatmodel/diagrams.py``), which owns
+the transaction: it checks the actor's role, refuses a stale base version before taking any lock,
+locks the threat model (keys are unique across its diagrams, and its version moves with every
+batch), and asks for the analysis that follows. Here: the diagram row is locked and its version
+checked again, the batch is simulated by the pure ``dfd.ops`` against the state read by the one
+reader (``dfd.selectors``), and only the difference is written — all operations or none. Each
+applied operation is logged with its actor, the object before and after, and the version it made.
+The result carries the new state of every diagram of the model, so the analysis reads nothing again.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from common.errors import StaleVersion, ValidationFailed
+from common.errors import NotFound, StaleVersion, ValidationFailed
 from dfd.models import Diagram, DiagramOp, Element, Flow
-from dfd.ops import DiagramState, ElementState, FlowState, OpRecord, simulate
-from threatmodel.models import ThreatModel
-from threatmodel.permissions import require_role
+from dfd.ops import DiagramState, OpRecord, simulate
+from dfd.selectors import model_diagrams
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -29,119 +32,80 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class OpsResult:
     diagram_id: int
+    threat_model_id: int
     version: int
-    threat_model_version: int
     applied: int
     deleted_flows: list[str] = field(default_factory=list)
     reparented: list[str] = field(default_factory=list)
     records: list[OpRecord] = field(default_factory=list)
+    # The diagram after the batch (row ids filled in), and the model's other diagrams as read.
+    state: DiagramState = field(default_factory=lambda: DiagramState({}, {}))
+    others: list[DiagramState] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "diagram": self.diagram_id,
             "version": self.version,
-            "threat_model_version": self.threat_model_version,
             "applied": self.applied,
             "deleted_flows": self.deleted_flows,
             "reparented": self.reparented,
         }
 
+    @property
+    def model_states(self) -> list[DiagramState]:
+        return [self.state, *self.others]
+
 
 def load_state(diagram: Diagram) -> DiagramState:
-    """The diagram as the pure operations module sees it (3 queries whatever the size)."""
-    rows = list(
-        Element.objects.filter(diagram=diagram).values(
-            "id", "key", "kind", "name", "description", "properties", "parent__key", "x", "y", "width", "height"
-        )
-    )
-    elements = {
-        row["key"]: ElementState(
-            key=row["key"],
-            kind=row["kind"],
-            name=row["name"],
-            description=row["description"],
-            properties=row["properties"] or {},
-            parent=row["parent__key"],
-            x=row["x"],
-            y=row["y"],
-            width=row["width"],
-            height=row["height"],
-            pk=row["id"],
-        )
-        for row in rows
-    }
-    flows = {
-        row["key"]: FlowState(
-            key=row["key"],
-            source=row["source__key"],
-            target=row["target__key"],
-            label=row["label"],
-            protocol=row["protocol"],
-            bidirectional=row["bidirectional"],
-            description=row["description"],
-            properties=row["properties"] or {},
-            pk=row["id"],
-        )
-        for row in Flow.objects.filter(diagram=diagram).values(
-            "id", "key", "source__key", "target__key", "label", "protocol", "bidirectional", "description", "properties"
-        )
-    }
-    elsewhere = set(
-        Element.objects.filter(threat_model_id=diagram.threat_model_id).exclude(diagram=diagram).values_list("key", flat=True)
-    )
-    elsewhere |= set(
-        Flow.objects.filter(threat_model_id=diagram.threat_model_id).exclude(diagram=diagram).values_list("key", flat=True)
-    )
-    return DiagramState(elements, flows, elsewhere)
+    """The diagram as the pure operations module sees it."""
+    for snapshot in model_diagrams(diagram.threat_model_id):
+        if snapshot.id == diagram.pk:
+            return snapshot.state
+    raise NotFound("No such diagram.")
 
 
-def apply_ops(
-    *,
-    diagram_id: int,
-    actor: User | None,
-    base_version: int,
-    ops: object,
-) -> OpsResult:
-    """Apply a batch of operations to a diagram, all or none, against ``base_version``.
+def stale(diagram_id: int, current: int, base_version: int) -> StaleVersion:
+    return StaleVersion(
+        f"The diagram is at version {current}, not {base_version}: reload it and apply your changes again.",
+        current_version=current,
+    )
 
-    ``actor`` must be an editor or owner of the model's team; ``None`` is the system itself
-    (templates, management commands) and is only passed by code, never from a request.
+
+def apply_ops(*, diagram_id: int, base_version: int, ops: object, actor: User | None = None) -> OpsResult:
+    """Write a batch of operations to a diagram, all or none, against ``base_version``.
+
+    The caller holds the transaction and the threat model's row lock (``threatmodel.diagrams``);
+    ``actor`` is recorded in the log (``None`` is the system: imports, templates, commands).
     """
     with transaction.atomic():
-        diagram = Diagram.objects.select_related("threat_model").get(pk=diagram_id)
-        if actor is not None:
-            require_role(actor, diagram.threat_model.team_id, "write", what="diagram")
-        # One writer per threat model at a time: keys are unique across its diagrams, and its
-        # version moves with every batch. select_for_update re-reads the row after the wait.
-        ThreatModel.objects.select_for_update().only("id").get(pk=diagram.threat_model_id)
-        diagram = Diagram.objects.select_for_update().get(pk=diagram_id)
+        diagram = Diagram.objects.select_for_update().filter(pk=diagram_id).first()
+        if diagram is None:
+            raise NotFound("No such diagram.")
         if diagram.version != base_version:
-            raise StaleVersion(
-                f"The diagram is at version {diagram.version}, not {base_version}: reload it and apply your "
-                "changes again.",
-                current_version=diagram.version,
-            )
-        original = load_state(diagram)
+            raise stale(diagram_id, diagram.version, base_version)
+        snapshots = model_diagrams(diagram.threat_model_id)
+        original = next(s.state for s in snapshots if s.id == diagram.pk)
+        others = [s.state for s in snapshots if s.id != diagram.pk]
         outcome = simulate(original, ops, max_ops=settings.THREATMODEL_MAX_OPS_PER_BATCH)
         if outcome.errors:
             raise ValidationFailed(
                 f"{len(outcome.errors)} operation(s) are invalid; nothing was applied.", details=outcome.errors
             )
-        total = Element.objects.filter(threat_model_id=diagram.threat_model_id).count()
+        total = sum(len(s.state.elements) for s in snapshots)
         growth = len(outcome.state.elements) - len(original.elements)
         if total + growth > settings.THREATMODEL_MAX_ELEMENTS_PER_MODEL:
             raise ValidationFailed(
                 f"A threat model may hold at most {settings.THREATMODEL_MAX_ELEMENTS_PER_MODEL} elements.",
                 details=[{"path": "ops", "message": "too many elements"}],
             )
-        _write(diagram, original, outcome.state)
+        final = _write(diagram, original, outcome.state)
         # The conditional update is the final word on concurrency, also where row locks are not
         # available (SQLite): only one batch can move the version from base_version.
         if not Diagram.objects.filter(pk=diagram.pk, version=base_version).update(version=F("version") + 1):
             current = Diagram.objects.values_list("version", flat=True).get(pk=diagram.pk)
             raise StaleVersion("The diagram changed while this batch was applied.", current_version=current)
-        ThreatModel.objects.filter(pk=diagram.threat_model_id).update(version=F("version") + 1)
         new_version = base_version + 1
+        batch = uuid.uuid4()
         DiagramOp.objects.bulk_create(
             [
                 DiagramOp(
@@ -155,25 +119,27 @@ def apply_ops(
                     before=record.before,
                     after=record.after,
                 )
-                for batch in [uuid.uuid4()]
                 for record in outcome.records
             ],
             batch_size=1000,
         )
-        model_version = ThreatModel.objects.values_list("version", flat=True).get(pk=diagram.threat_model_id)
         return OpsResult(
             diagram_id=diagram.pk,
+            threat_model_id=diagram.threat_model_id,
             version=new_version,
-            threat_model_version=model_version,
             applied=len(ops) if isinstance(ops, list) else 0,
             deleted_flows=outcome.deleted_flows,
             reparented=outcome.reparented,
             records=outcome.records,
+            state=final,
+            others=others,
         )
 
 
-def _write(diagram: Diagram, original: DiagramState, final: DiagramState) -> None:
-    """Write the difference between two states with bulk statements, in an order the foreign keys allow."""
+def _write(diagram: Diagram, original: DiagramState, final: DiagramState) -> DiagramState:
+    """Write the difference between two states with bulk statements, in an order the foreign keys allow.
+
+    Returns ``final`` with the row id of every element and flow (new rows included)."""
     model_id = diagram.threat_model_id
     # An element or flow whose key was deleted and added again in the batch is a new row.
     kept_elements = {
@@ -255,7 +221,7 @@ def _write(diagram: Diagram, original: DiagramState, final: DiagramState) -> Non
         )
 
     new_flows = [fl for key, fl in final.flows.items() if key not in kept_flows]
-    Flow.objects.bulk_create(
+    created_flows = Flow.objects.bulk_create(
         [
             Flow(
                 threat_model_id=model_id,
@@ -295,56 +261,10 @@ def _write(diagram: Diagram, original: DiagramState, final: DiagramState) -> Non
             ["source", "target", "label", "protocol", "bidirectional", "description", "properties"],
             batch_size=1000,
         )
-
-
-# --- diagrams ---------------------------------------------------------------------------------------------------
-
-
-def diagram_create(
-    *, actor: User | None, threat_model: ThreatModel, name: str, level: str, order: int | None = None
-) -> Diagram:
-    if actor is not None:
-        require_role(actor, threat_model.team_id, "write", what="threat model")
-    with transaction.atomic():
-        ThreatModel.objects.select_for_update().only("id").get(pk=threat_model.pk)
-        if order is None:
-            last = Diagram.objects.filter(threat_model=threat_model).order_by("-order").values_list("order", flat=True).first()
-            order = 0 if last is None else last + 1
-        diagram = Diagram(threat_model=threat_model, name=name, level=level, order=order)
-        diagram.full_clean()
-        diagram.save()
-        ThreatModel.objects.filter(pk=threat_model.pk).update(version=F("version") + 1)
-        return diagram
-
-
-def diagram_update(
-    *,
-    actor: User | None,
-    diagram: Diagram,
-    name: str | None = None,
-    level: str | None = None,
-    order: int | None = None,
-) -> Diagram:
-    if actor is not None:
-        require_role(actor, diagram.threat_model.team_id, "write", what="diagram")
-    with transaction.atomic():
-        if name is not None:
-            diagram.name = name
-        if level is not None:
-            diagram.level = level
-        if order is not None:
-            diagram.order = order
-        diagram.full_clean()
-        diagram.save(update_fields=["name", "level", "order", "updated_at"])
-        ThreatModel.objects.filter(pk=diagram.threat_model_id).update(version=F("version") + 1)
-        return diagram
-
-
-def diagram_delete(*, actor: User | None, diagram: Diagram) -> None:
-    """Delete a diagram with its elements and flows. Threats on them keep their keys and history."""
-    if actor is not None:
-        require_role(actor, diagram.threat_model.team_id, "write", what="diagram")
-    with transaction.atomic():
-        ThreatModel.objects.select_for_update().only("id").get(pk=diagram.threat_model_id)
-        diagram.delete()
-        ThreatModel.objects.filter(pk=diagram.threat_model_id).update(version=F("version") + 1)
+    flow_ids = {key: fl.pk for key, fl in kept_flows.items()}
+    flow_ids.update({row.key: row.pk for row in created_flows})
+    return DiagramState(
+        {key: el if el.pk == ids[key] else replace(el, pk=ids[key]) for key, el in final.elements.items()},
+        {key: fl if fl.pk == flow_ids[key] else replace(fl, pk=flow_ids[key]) for key, fl in final.flows.items()},
+        set(final.keys_elsewhere),
+    )

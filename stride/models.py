@@ -160,6 +160,9 @@ class Threat(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     notes = models.TextField(blank=True, max_length=20_000)
+    # The model's version when this row last changed (sync or a person's change): the editor asks
+    # for ``?changed_since=`` instead of reloading every threat after an edit.
+    changed_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -24,13 +24,14 @@ from common.errors import ErrorDetail, ValidationFailed
 from dfd import vocabulary
 from dfd.choices import DiagramLevel
 from dfd.models import Diagram, Element, Flow
-from dfd.services import apply_ops
 from stride.choices import Stride, ThreatOrigin, ThreatStatus
 from stride.models import CoverageNote, Technique, Threat
 from stride.techniques import rule_techniques, techniques_by_threat
+from threatmodel.audit import audit
 from threatmodel.choices import Stage
+from threatmodel.diagrams import diagram_change
 from threatmodel.models import Membership, Team, ThreatModel
-from threatmodel.services import audit_record, threat_model_create
+from threatmodel.services import threat_model_create
 from threatmodel.workflow.native_parts import workflow_check, workflow_create, workflow_export
 from threatmodel.workflow.risk import DEFAULT_POLICY
 from threatmodel.workflow.selectors import team_policy
@@ -534,7 +535,7 @@ def native_import_data(
         for spec, ops, paths in plans:
             created_diagram = Diagram.objects.create(threat_model=model, **spec)
             try:
-                apply_ops(diagram_id=created_diagram.pk, actor=actor, base_version=created_diagram.version, ops=ops)
+                diagram_change(analyse=False, diagram_id=created_diagram.pk, actor=actor, base_version=created_diagram.version, ops=ops)
             except ValidationFailed as exc:
                 raise ValidationFailed(
                     f"The file has {len(exc.details)} problem(s); nothing was imported.",
@@ -576,12 +577,10 @@ def native_import_data(
             batch_size=1000,
         )
         model.refresh_from_db()
-        audit_record(
-            team_id=team.pk,
+        audit(
             actor=actor,
             action="threat_model.import",
             obj=model,
-            threat_model_id=model.pk,
             after={
                 "format": source_format,
                 "diagrams": len(plans),

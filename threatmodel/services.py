@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from common.errors import NotFound, ValidationFailed
+from threatmodel.audit import audit
 from threatmodel.choices import Role
-from threatmodel.models import ApiToken, AuditEvent, Membership, Team, ThreatModel
+from threatmodel.models import ApiToken, Membership, Team, ThreatModel
 from threatmodel.permissions import require_role
 
 if TYPE_CHECKING:
@@ -28,35 +29,6 @@ if TYPE_CHECKING:
 TOKEN_PREFIX = "tmk_"
 
 THREAT_MODEL_FIELDS = ("name", "description", "scope", "assumptions")
-
-
-def audit_record(
-    *,
-    team_id: int,
-    actor: User | AnonymousUser | None,
-    action: str,
-    obj: object | None = None,
-    object_type: str = "",
-    object_id: str | int = "",
-    threat_model_id: int | None = None,
-    threat_id: int | None = None,
-    before: Any = None,
-    after: Any = None,
-) -> AuditEvent:
-    if obj is not None:
-        object_type = object_type or type(obj).__name__
-        object_id = object_id or getattr(obj, "pk", "")
-    return AuditEvent.objects.create(
-        team_id=team_id,
-        threat_model_id=threat_model_id,
-        threat_id=threat_id,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before=before,
-        after=after,
-    )
 
 
 # --- teams ----------------------------------------------------------------------------------------------
@@ -76,7 +48,7 @@ def team_create(*, actor: User, name: str) -> Team:
             slug = f"{base}-{attempt}"
         team = Team.objects.create(name=name, slug=slug)
         Membership.objects.create(team=team, user=actor, role=Role.OWNER)
-        audit_record(team_id=team.pk, actor=actor, action="team.create", obj=team, after={"name": name})
+        audit(actor=actor, action="team.create", obj=team, after={"name": name})
         return team
 
 
@@ -89,7 +61,7 @@ def team_update(*, actor: User, team: Team, name: str) -> Team:
         before = {"name": team.name}
         team.name = name
         team.save(update_fields=["name"])
-        audit_record(team_id=team.pk, actor=actor, action="team.update", obj=team, before=before, after={"name": name})
+        audit(actor=actor, action="team.update", obj=team, before=before, after={"name": name})
         return team
 
 
@@ -117,9 +89,7 @@ def membership_add(*, actor: User, team: Team, username: str, role: str) -> Memb
             raise ValidationFailed(
                 "That user is already a member of the team.", details=[{"path": "user", "message": "already a member"}]
             ) from exc
-        audit_record(
-            team_id=team.pk, actor=actor, action="membership.add", obj=membership, after={"user": user.get_username(), "role": role}
-        )
+        audit(actor=actor, action="membership.add", obj=membership, after={"user": user.get_username(), "role": role})
         return membership
 
 
@@ -133,9 +103,7 @@ def membership_update(*, actor: User, membership: Membership, role: str) -> Memb
             _require_another_owner(locked)
         locked.role = role
         locked.save(update_fields=["role"])
-        audit_record(
-            team_id=locked.team_id, actor=actor, action="membership.update", obj=locked, before={"role": before}, after={"role": role}
-        )
+        audit(actor=actor, action="membership.update", obj=locked, before={"role": before}, after={"role": role})
         return locked
 
 
@@ -147,8 +115,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.role == Role.OWNER:
             _require_another_owner(locked)
-        audit_record(
-            team_id=locked.team_id,
+        audit(
             actor=actor,
             action="membership.remove",
             obj=locked,
@@ -197,14 +164,7 @@ def threat_model_create(
         model.save()
         if with_diagram:
             Diagram.objects.create(threat_model=model, name="Level 0", level="level_0", order=0)
-        audit_record(
-            team_id=team.pk,
-            actor=actor,
-            action="threat_model.create",
-            obj=model,
-            threat_model_id=model.pk,
-            after={"name": model.name},
-        )
+        audit(actor=actor, action="threat_model.create", obj=model, after={"name": model.name})
         return model
 
 
@@ -226,12 +186,10 @@ def threat_model_update(*, actor: User, threat_model: ThreatModel, **changes: st
             locked.analysed_version = F("version") + 1
         locked.save()
         locked.refresh_from_db()
-        audit_record(
-            team_id=locked.team_id,
+        audit(
             actor=actor,
             action="threat_model.update",
             obj=locked,
-            threat_model_id=locked.pk,
             before=before,
             after={name: getattr(locked, name) for name in changes},
         )
@@ -242,8 +200,7 @@ def threat_model_delete(*, actor: User, threat_model: ThreatModel) -> None:
     """Delete a model and everything in it (owners only: it destroys the team's work)."""
     require_role(actor, threat_model.team_id, "manage", what="threat model")
     with transaction.atomic():
-        audit_record(
-            team_id=threat_model.team_id,
+        audit(
             actor=actor,
             action="threat_model.delete",
             obj=threat_model,

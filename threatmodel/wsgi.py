@@ -6,4 +6,6 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
 
+import threatmodel.celery  # noqa: F401 - requests queue tasks: the Celery app must exist
+
 application = get_wsgi_application()

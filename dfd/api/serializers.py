@@ -88,28 +88,6 @@ class OpsRequestSerializer(serializers.Serializer[Any]):
     )
 
 
-class AnalysisOutcomeSerializer(serializers.Serializer[Any]):
-    status = serializers.ChoiceField(
-        choices=["done", "queued"], help_text="done: the threats already follow this batch; queued: a task will analyse it."
-    )
-    new = serializers.IntegerField(required=False)
-    kept = serializers.IntegerField(required=False)
-    obsolete = serializers.IntegerField(required=False)
-    revived = serializers.IntegerField(required=False)
-    rewritten = serializers.IntegerField(required=False)
-    version = serializers.IntegerField(required=False, help_text="The model version the threats now describe.")
-
-
-class OpsResultSerializer(serializers.Serializer[Any]):
-    diagram = serializers.IntegerField()
-    version = serializers.IntegerField()
-    threat_model_version = serializers.IntegerField()
-    applied = serializers.IntegerField()
-    deleted_flows = serializers.ListField(child=serializers.CharField())
-    reparented = serializers.ListField(child=serializers.CharField())
-    analysis = AnalysisOutcomeSerializer(required=False, help_text="What the threat analysis that follows the batch did.")
-
-
 # "required" and "default" are attributes of every serializer field, so this one is built from a dict.
 VocabularyPropertySerializer = inline_serializer(
     "VocabularyProperty",

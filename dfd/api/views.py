@@ -1,46 +1,42 @@
-"""REST endpoints of the diagram app. Elements and flows are read here and written only through
-``POST /api/v1/diagrams/{id}/ops/`` — the single write path."""
+"""REST endpoints of the diagram app, read-only: diagrams, elements, flows, drawings, the vocabulary.
+
+Every write — diagrams created, renamed or deleted, and ``POST /api/v1/diagrams/{id}/ops/``, the
+single write path for elements and flows — is added by the core app's subclass
+(``threatmodel.api.diagram_views``), which checks the role, locks the model and analyses."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api.renderers import FILE_RENDERERS
-from common.api.requests import acting
 from common.api.schema import errors
-from common.errors import NotFound, ValidationFailed
+from common.errors import ValidationFailed
 from dfd import render as drawing
-from dfd import services, vocabulary
+from dfd import vocabulary
 from dfd.api.serializers import (
-    DiagramCreateSerializer,
     DiagramSerializer,
-    DiagramUpdateSerializer,
     ElementSerializer,
     FlowSerializer,
-    OpsRequestSerializer,
-    OpsResultSerializer,
     VocabularySerializer,
 )
 from dfd.models import Diagram, Element, Flow
-from threatmodel.models import ThreatModel
 
 
 @extend_schema_view(
     list=extend_schema(summary="Diagrams of your teams' models (filter with ?threat_model=)"),
     retrieve=extend_schema(responses={200: DiagramSerializer, **errors(404)}),
-    destroy=extend_schema(summary="Delete a diagram and its elements and flows", responses={204: None, **errors(403, 404)}),
 )
-class DiagramViewSet(viewsets.ModelViewSet[Diagram]):
+class DiagramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Diagram]):
+    """Diagrams, read-only here; the core's subclass adds the writes (role, lock, version, analysis)."""
+
     serializer_class = DiagramSerializer
     filterset_fields = ["threat_model", "level"]
     search_fields = ["name"]
@@ -48,55 +44,6 @@ class DiagramViewSet(viewsets.ModelViewSet[Diagram]):
 
     def get_queryset(self) -> QuerySet[Diagram]:
         return Diagram.objects.visible_to(self.request.user).select_related("threat_model")
-
-    @extend_schema(request=DiagramCreateSerializer, responses={201: DiagramSerializer, **errors(400, 403, 404)})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = DiagramCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        model = ThreatModel.objects.visible_to(request.user).filter(pk=data.pop("threat_model")).first()
-        if model is None:
-            raise NotFound("No such threat model.")
-        diagram = services.diagram_create(actor=acting(request), threat_model=model, **data)
-        return Response(DiagramSerializer(diagram).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=DiagramUpdateSerializer, responses={200: DiagramSerializer, **errors(400, 403, 404)})
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        diagram = self.get_object()
-        serializer = DiagramUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        updated = services.diagram_update(actor=acting(request), diagram=diagram, **serializer.validated_data)
-        return Response(DiagramSerializer(updated).data)
-
-    def perform_destroy(self, instance: Diagram) -> None:
-        services.diagram_delete(actor=acting(self.request), diagram=instance)
-
-    @extend_schema(
-        summary="Apply a batch of operations (the single write path)",
-        description=(
-            "All operations or none. A stale `base_version` is refused with 409 and the current version "
-            "in `error.current_version`. Deleting an element deletes its flows; they are listed in "
-            "`deleted_flows`."
-        ),
-        request=OpsRequestSerializer,
-        responses={200: OpsResultSerializer, **errors(400, 403, 404, 409)},
-    )
-    @action(detail=True, methods=["post"])
-    def ops(self, request: Request, pk: str | None = None) -> Response:
-        diagram = self.get_object()
-        body = request.data
-        if not isinstance(body, dict):
-            raise ValidationFailed("Send an object with base_version and ops.", details=[{"path": "", "message": "must be an object"}])
-        base_version = body.get("base_version")
-        if isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 1:
-            raise ValidationFailed(
-                "base_version is required.", details=[{"path": "base_version", "message": "must be a positive integer"}]
-            )
-        return Response(self.perform_ops(diagram=diagram, base_version=base_version, ops=body.get("ops")))
-
-    def perform_ops(self, *, diagram: Diagram, base_version: int, ops: object) -> dict[str, Any]:
-        """Apply the batch. The core app's subclass adds the threat analysis that follows it."""
-        return services.apply_ops(diagram_id=diagram.pk, actor=acting(self.request), base_version=base_version, ops=ops).as_dict()
 
     @extend_schema(
         summary="Draw the diagram with Graphviz (SVG, PNG or DOT)",

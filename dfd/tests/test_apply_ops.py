@@ -7,8 +7,8 @@ import pytest
 from common.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from conftest import World
 from dfd.models import Diagram, DiagramOp, Element, Flow
-from dfd.services import apply_ops
 from stride.models import Threat
+from threatmodel.diagrams import diagram_change
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def keys(model_cls: type[Element] | type[Flow], world: World) -> set[str]:
 
 def test_every_operation_kind_lands_in_the_database(world: World) -> None:
     owner = world.users["owner"]
-    result = apply_ops(
+    result = diagram_change(analyse=False,
         diagram_id=world.diagram.pk,
         actor=owner,
         base_version=world.diagram.version,
@@ -53,7 +53,7 @@ def test_every_operation_kind_lands_in_the_database(world: World) -> None:
 def test_it_bumps_the_diagram_and_model_versions_and_logs_each_operation(world: World) -> None:
     owner = world.users["owner"]
     model_version = world.model.version
-    apply_ops(diagram_id=world.diagram.pk, actor=owner, base_version=world.diagram.version,
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=owner, base_version=world.diagram.version,
               ops=[{"op": "move_element", "key": "web", "x": 1, "y": 2}, {"op": "delete_element", "key": "db"}])
     world.diagram.refresh_from_db()
     world.model.refresh_from_db()
@@ -72,14 +72,14 @@ def test_it_bumps_the_diagram_and_model_versions_and_logs_each_operation(world: 
 
 
 def test_deleting_an_element_deletes_its_flows_in_the_same_batch_and_says_so(world: World) -> None:
-    result = apply_ops(diagram_id=world.diagram.pk, actor=world.users["editor"], base_version=world.diagram.version,
+    result = diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=world.users["editor"], base_version=world.diagram.version,
                        ops=[{"op": "delete_element", "key": "web"}])
     assert sorted(result.deleted_flows) == ["f1", "f2"]
     assert keys(Flow, world) == set()
 
 
 def test_deleting_a_boundary_keeps_its_children(world: World) -> None:
-    result = apply_ops(diagram_id=world.diagram.pk, actor=world.users["editor"], base_version=world.diagram.version,
+    result = diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=world.users["editor"], base_version=world.diagram.version,
                        ops=[{"op": "delete_element", "key": "tb-app"}])
     assert sorted(result.reparented) == ["db", "web"]
     web = Element.objects.get(diagram=world.diagram, key="web")
@@ -91,7 +91,7 @@ def test_a_failing_batch_writes_nothing(world: World) -> None:
     before_flows = list(Flow.objects.filter(diagram=world.diagram).values())
     version = world.diagram.version
     with pytest.raises(ValidationFailed) as info:
-        apply_ops(diagram_id=world.diagram.pk, actor=world.users["owner"], base_version=version, ops=[
+        diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=world.users["owner"], base_version=version, ops=[
             {"op": "delete_element", "key": "web"},
             {"op": "add_element", "key": "new", "kind": "process", "name": "New"},
             {"op": "add_flow", "key": "f9", "source": "new", "target": "ghost"},
@@ -106,10 +106,10 @@ def test_a_failing_batch_writes_nothing(world: World) -> None:
 
 def test_it_refuses_a_stale_version_with_the_current_one(world: World) -> None:
     current = world.diagram.version
-    apply_ops(diagram_id=world.diagram.pk, actor=world.users["owner"], base_version=current,
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=world.users["owner"], base_version=current,
               ops=[{"op": "move_element", "key": "web", "x": 1, "y": 1}])
     with pytest.raises(StaleVersion) as info:
-        apply_ops(diagram_id=world.diagram.pk, actor=world.users["editor"], base_version=current,
+        diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=world.users["editor"], base_version=current,
                   ops=[{"op": "move_element", "key": "web", "x": 9, "y": 9}])
     assert info.value.extra["current_version"] == current + 1
     assert Element.objects.get(diagram=world.diagram, key="web").x == 1
@@ -118,14 +118,14 @@ def test_it_refuses_a_stale_version_with_the_current_one(world: World) -> None:
 def test_keys_are_unique_across_the_diagrams_of_a_model(world: World) -> None:
     second = Diagram.objects.create(threat_model=world.model, name="Level 1", order=1)
     with pytest.raises(ValidationFailed) as info:
-        apply_ops(diagram_id=second.pk, actor=None, base_version=1,
+        diagram_change(analyse=False, diagram_id=second.pk, actor=None, base_version=1,
                   ops=[{"op": "add_element", "key": "web", "kind": "process", "name": "Web again"}])
     assert "another diagram" in info.value.details[0]["message"]
 
 
 def test_a_key_deleted_and_added_again_in_one_batch_is_a_new_row(world: World) -> None:
     old_pk = Element.objects.get(diagram=world.diagram, key="db").pk
-    apply_ops(diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=[
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=[
         {"op": "delete_element", "key": "db"},
         {"op": "add_element", "key": "db", "kind": "process", "name": "DB is a process now", "parent": "tb-app"},
         {"op": "add_flow", "key": "f2", "source": "web", "target": "db"},
@@ -136,7 +136,7 @@ def test_a_key_deleted_and_added_again_in_one_batch_is_a_new_row(world: World) -
 
 
 def test_boundaries_can_be_deleted_and_recreated_with_their_children(world: World) -> None:
-    apply_ops(diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=[
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=[
         {"op": "delete_element", "key": "tb-app"},
         {"op": "add_element", "key": "tb-app", "kind": "trust_boundary", "name": "App again"},
         {"op": "set_parent", "key": "web", "parent": "tb-app"},
@@ -147,7 +147,7 @@ def test_boundaries_can_be_deleted_and_recreated_with_their_children(world: Worl
 
 
 def test_threats_keep_their_target_key_when_the_element_goes(world: World, threat: Threat) -> None:
-    apply_ops(diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version,
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version,
               ops=[{"op": "delete_element", "key": "web"}])
     threat.refresh_from_db()
     assert threat.element is None and threat.element_key == "web"
@@ -156,10 +156,10 @@ def test_threats_keep_their_target_key_when_the_element_goes(world: World, threa
 def test_a_viewer_or_reviewer_cannot_write_and_an_outsider_cannot_see(world: World) -> None:
     for persona in ("viewer", "reviewer"):
         with pytest.raises(Forbidden):
-            apply_ops(diagram_id=world.diagram.pk, actor=world.users[persona], base_version=world.diagram.version,
+            diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=world.users[persona], base_version=world.diagram.version,
                       ops=[{"op": "delete_flow", "key": "f1"}])
     with pytest.raises(NotFound):
-        apply_ops(diagram_id=world.diagram.pk, actor=world.users["outsider"], base_version=world.diagram.version,
+        diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=world.users["outsider"], base_version=world.diagram.version,
                   ops=[{"op": "delete_flow", "key": "f1"}])
     assert keys(Flow, world) == {"f1", "f2"}
 
@@ -167,7 +167,7 @@ def test_a_viewer_or_reviewer_cannot_write_and_an_outsider_cannot_see(world: Wor
 def test_the_element_limit_of_a_model_holds(world: World, settings) -> None:
     settings.THREATMODEL_MAX_ELEMENTS_PER_MODEL = 6
     with pytest.raises(ValidationFailed) as info:
-        apply_ops(diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=[
+        diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=[
             {"op": "add_element", "key": "a", "kind": "process", "name": "A"},
             {"op": "add_element", "key": "b", "kind": "process", "name": "B"},
         ])

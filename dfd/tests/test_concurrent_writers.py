@@ -15,7 +15,7 @@ from django.db import connection, connections
 from common.errors import StaleVersion
 from conftest import World
 from dfd.models import Diagram, DiagramOp, Element
-from dfd.services import apply_ops
+from threatmodel.diagrams import diagram_change
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +27,7 @@ def race(world: World, base_version: int, round_no: int) -> list[Any]:
     def writer(slot: int) -> None:
         try:
             barrier.wait(timeout=10)
-            results[slot] = apply_ops(
+            results[slot] = diagram_change(analyse=False,
                 diagram_id=world.diagram.pk,
                 actor=world.users["editor" if slot else "owner"],
                 base_version=base_version,
@@ -56,7 +56,7 @@ def test_one_of_two_simultaneous_writers_wins_and_the_other_gets_409(world: Worl
         version = Diagram.objects.get(pk=world.diagram.pk).version
         first, second = race(world, version, round_no)
         outcomes = [type(first).__name__, type(second).__name__]
-        assert sorted(outcomes) == ["OpsResult", "StaleVersion"], outcomes
+        assert sorted(outcomes) == ["DiagramChange", "StaleVersion"], outcomes
         loser = first if isinstance(first, StaleVersion) else second
         winner = second if loser is first else first
         assert loser.extra["current_version"] == version + 1

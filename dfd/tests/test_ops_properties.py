@@ -13,7 +13,8 @@ from common.errors import ValidationFailed
 from conftest import World
 from dfd.models import Diagram
 from dfd.ops import DiagramState, simulate
-from dfd.services import apply_ops, load_state
+from dfd.services import load_state
+from threatmodel.diagrams import diagram_change
 
 KEYS = st.sampled_from(["a", "b", "c", "d", "tb1", "tb2", "f1", "f2", "f3"])
 KINDS = st.sampled_from(["external_entity", "process", "data_store", "trust_boundary"])
@@ -66,7 +67,7 @@ def test_the_database_ends_up_exactly_as_simulated(world: World, batches: list[l
             before = load_state(diagram)
             expected = simulate(before, batch, max_ops=100)
             try:
-                apply_ops(diagram_id=diagram.pk, actor=None, base_version=diagram.version, ops=batch)
+                diagram_change(analyse=False, diagram_id=diagram.pk, actor=None, base_version=diagram.version, ops=batch)
             except ValidationFailed as exc:
                 assert expected.errors == exc.details  # noqa: PT017 - the comparison is the point
                 diagram.refresh_from_db()

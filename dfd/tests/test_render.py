@@ -16,7 +16,7 @@ from dfd.render import (
     render,
     to_dot,
 )
-from dfd.services import apply_ops
+from threatmodel.diagrams import diagram_change
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -167,7 +167,7 @@ def test_render_endpoint_is_deterministic_and_cached_by_version(world: World) ->
     assert first.content == second.content
     assert b"Web" in first.content and first["Content-Security-Policy"].startswith("default-src 'none'")
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
-    apply_ops(
+    diagram_change(analyse=False,
         diagram_id=world.diagram.pk,
         actor=None,
         base_version=world.diagram.version,

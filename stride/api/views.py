@@ -9,30 +9,25 @@ import django_filters
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api.filters import ScopedFilterSet
-from common.api.requests import acting
 from common.api.schema import errors
 from common.errors import NotFound
 from stride import services
 from stride.api.serializers import (
-    CoverageNoteCreateSerializer,
     CoverageNoteSerializer,
     TacticSerializer,
     TechniqueSerializer,
-    ThreatCreateSerializer,
     ThreatSerializer,
-    ThreatUpdateSerializer,
 )
 from stride.choices import ThreatStatus
 from stride.conditions import describe
 from stride.models import AttackMitigation, CoverageNote, Tactic, Technique, Threat
 from stride.ruleset import Rule, default_rules, fixture_diagram
-from threatmodel.models import ThreatModel
 
 
 class ThreatFilter(ScopedFilterSet):
@@ -42,6 +37,12 @@ class ThreatFilter(ScopedFilterSet):
     technique = django_filters.CharFilter(method="by_technique", help_text="ATT&CK technique id; sub-techniques count.")
     tactic = django_filters.CharFilter(method="by_tactic", help_text="ATT&CK tactic id (TA0004) or shortname.")
     status = django_filters.MultipleChoiceFilter(choices=ThreatStatus.choices)
+    changed_since = django_filters.NumberFilter(
+        field_name="changed_version",
+        lookup_expr="gt",
+        min_value=0,
+        help_text="A threat model version: only threats whose row changed after it (the editor's delta after a save).",
+    )
 
     class Meta:
         model = Threat
@@ -57,11 +58,8 @@ class ThreatFilter(ScopedFilterSet):
 @extend_schema_view(
     list=extend_schema(summary="Threats of your teams' models (filter by model, STRIDE, element, flow, technique, tactic, status, rule)"),
     retrieve=extend_schema(responses={200: ThreatSerializer, **errors(404)}),
-    destroy=extend_schema(summary="Delete a manual threat (generated ones are marked not applicable instead)", responses={204: None, **errors(400, 403, 404)}),
 )
-class ThreatViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[Threat]
-):
+class ThreatViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Threat]):
     serializer_class = ThreatSerializer
     filterset_class = ThreatFilter
     search_fields = ["title", "description", "notes"]
@@ -71,30 +69,6 @@ class ThreatViewSet(
         return Threat.objects.visible_to(self.request.user).prefetch_related(
             Prefetch("techniques", queryset=Technique.objects.only("id", "attack_id"))
         )
-
-    @extend_schema(request=ThreatCreateSerializer, responses={201: ThreatSerializer, **errors(400, 403, 404)}, summary="Write a manual threat")
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = ThreatCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        model = ThreatModel.objects.visible_to(request.user).filter(pk=data.pop("threat_model")).first()
-        if model is None:
-            raise NotFound("No such threat model.")
-        threat = services.threat_create(
-            actor=acting(request), threat_model=model, element_key=data.pop("element"), flow_key=data.pop("flow"), **data
-        )
-        return Response(ThreatSerializer(threat).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=ThreatUpdateSerializer, responses={200: ThreatSerializer, **errors(400, 403, 404)}, summary="Triage a threat")
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        threat = self.get_object()
-        serializer = ThreatUpdateSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        updated = services.threat_update(actor=acting(request), threat=threat, changes=dict(serializer.validated_data))
-        return Response(ThreatSerializer(updated).data)
-
-    def perform_destroy(self, instance: Threat) -> None:
-        services.threat_delete(actor=acting(self.request), threat=instance)
 
     @extend_schema(summary="Why the threat was raised: the rule, what matched, and the path", responses={200: OpenApiTypes.OBJECT, **errors(404)})
     @action(detail=True, methods=["get"])
@@ -193,11 +167,8 @@ class RuleViewSet(viewsets.ViewSet):
 @extend_schema_view(
     list=extend_schema(summary="Coverage notes: cells recorded as considered, none needed (filter by model)"),
     retrieve=extend_schema(responses={200: CoverageNoteSerializer, **errors(404)}),
-    destroy=extend_schema(summary="Remove a coverage note", responses={204: None, **errors(403, 404)}),
 )
-class CoverageNoteViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[CoverageNote]
-):
+class CoverageNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CoverageNote]):
     serializer_class = CoverageNoteSerializer
     filterset_fields = ["threat_model", "stride", "target_key"]
 
@@ -205,23 +176,3 @@ class CoverageNoteViewSet(
         if not self.request.user.is_authenticated:
             return CoverageNote.objects.none()
         return CoverageNote.objects.filter(threat_model__team__memberships__user=self.request.user)
-
-    @extend_schema(
-        request=CoverageNoteCreateSerializer,
-        responses={201: CoverageNoteSerializer, **errors(400, 403, 404)},
-        summary="Record a cell as considered, none needed (or change its reason)",
-    )
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = CoverageNoteCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        model = ThreatModel.objects.visible_to(request.user).filter(pk=data["threat_model"]).first()
-        if model is None:
-            raise NotFound("No such threat model.")
-        note = services.coverage_note_set(
-            actor=acting(request), threat_model=model, target_key=data["target"], stride=data["stride"], reason=data["reason"]
-        )
-        return Response(CoverageNoteSerializer(note).data, status=status.HTTP_201_CREATED)
-
-    def perform_destroy(self, instance: CoverageNote) -> None:
-        services.coverage_note_delete(actor=acting(self.request), note=instance)

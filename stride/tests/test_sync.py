@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import World
-from dfd.services import apply_ops
 from stride.models import CoverageNote, Threat
-from stride.services import threat_model_analyse
+from threatmodel.analysis import threat_model_analyse
+from threatmodel.diagrams import diagram_change
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def state(world: World) -> dict[str, tuple[str, str]]:
 
 def edit(world: World, *ops: dict[str, object]) -> None:
     world.diagram.refresh_from_db()
-    apply_ops(diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=list(ops))
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=list(ops))
 
 
 def test_running_twice_changes_nothing(world: World) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import World
 from stride.models import Threat
-from stride.services import threat_model_analyse
+from threatmodel.analysis import threat_model_analyse
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from stride.api.serializers import ThreatSerializer
+from threatmodel.analysis import DELTA_ROWS_MAX
 from threatmodel.choices import Role
 from threatmodel.models import ApiToken, Membership, Team, ThreatModel
 
@@ -155,3 +157,42 @@ class MeSerializer(serializers.Serializer[Any]):
     username = serializers.CharField()
     email = serializers.CharField()
     teams = serializers.ListField(child=serializers.DictField())
+
+
+class AnalysisChangesSerializer(serializers.Serializer[Any]):
+    """The threats an analysis touched, by fingerprint, so the editor patches its list."""
+
+    new = serializers.ListField(child=serializers.CharField())
+    obsolete = serializers.ListField(child=serializers.CharField())
+    revived = serializers.ListField(child=serializers.CharField())
+    rewritten = serializers.ListField(child=serializers.CharField())
+    retargeted = serializers.ListField(child=serializers.CharField())
+    threats = ThreatSerializer(
+        many=True,
+        allow_null=True,
+        help_text=f"The rows of every threat listed, when there are at most {DELTA_ROWS_MAX}; otherwise null "
+        "(ask GET /api/v1/threats/?changed_since=).",
+    )
+
+
+class AnalysisOutcomeSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(
+        choices=["done", "queued"], help_text="done: the threats already follow this batch; queued: a task will analyse it."
+    )
+    new = serializers.IntegerField(required=False)
+    kept = serializers.IntegerField(required=False)
+    obsolete = serializers.IntegerField(required=False)
+    revived = serializers.IntegerField(required=False)
+    rewritten = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, help_text="The model version the threats now describe.")
+    changes = AnalysisChangesSerializer(required=False, help_text="What the analysis changed (when done).")
+
+
+class OpsResultSerializer(serializers.Serializer[Any]):
+    diagram = serializers.IntegerField()
+    version = serializers.IntegerField()
+    threat_model_version = serializers.IntegerField()
+    applied = serializers.IntegerField()
+    deleted_flows = serializers.ListField(child=serializers.CharField())
+    reparented = serializers.ListField(child=serializers.CharField())
+    analysis = AnalysisOutcomeSerializer(required=False, help_text="What the threat analysis that follows the batch did.")

@@ -3,11 +3,12 @@
 from rest_framework.routers import DefaultRouter
 
 from dfd.api.views import ElementViewSet, FlowViewSet, VocabularyViewSet
-from stride.api.views import CoverageNoteViewSet, RuleViewSet, TacticViewSet, TechniqueViewSet, ThreatViewSet
+from stride.api.views import RuleViewSet, TacticViewSet, TechniqueViewSet
+from threatmodel.api.diagram_views import DiagramViewSet
 from threatmodel.api.formats import FormatViewSet
 from threatmodel.api.reports import ThreatModelReportViewSet
+from threatmodel.api.threat_views import CoverageNoteViewSet, ThreatViewSet
 from threatmodel.api.views import (
-    AnalysedDiagramViewSet,
     ApiTokenViewSet,
     AuthViewSet,
     MembershipViewSet,
@@ -37,7 +38,7 @@ router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("auth", AuthViewSet, basename="auth")
 # Models and diagrams
 router.register("threat-models", ThreatModelViewSet, basename="threat-model")
-router.register("diagrams", AnalysedDiagramViewSet, basename="diagram")
+router.register("diagrams", DiagramViewSet, basename="diagram")
 router.register("elements", ElementViewSet, basename="element")
 router.register("flows", FlowViewSet, basename="flow")
 router.register("vocabulary", VocabularyViewSet, basename="vocabulary")

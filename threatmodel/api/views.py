@@ -29,14 +29,11 @@ from common.api.renderers import FILE_RENDERERS
 from common.api.requests import acting, payload
 from common.api.schema import errors
 from common.errors import NotFound, PayloadTooLarge, ValidationFailed
-from dfd.api.views import DiagramViewSet
-from dfd.models import Diagram
 from dfd.selectors import graph_for_model
 from stride.api.serializers import AnalysisResultSerializer, CoverageSerializer
 from stride.coverage import coverage_for
-from stride.services import threat_model_analyse
 from threatmodel import native, services
-from threatmodel.analysis import diagram_change
+from threatmodel.analysis import threat_model_analyse
 from threatmodel.api.document_schema import DocumentSerializer
 from threatmodel.api.serializers import (
     ApiTokenCreatedSerializer,
@@ -431,10 +428,3 @@ def _me(user: Any) -> dict[str, Any]:
         "email": user.email,
         "teams": [{"id": m.team_id, "name": m.team.name, "slug": m.team.slug, "role": m.role} for m in memberships],
     }
-
-
-class AnalysedDiagramViewSet(DiagramViewSet):
-    """Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis)."""
-
-    def perform_ops(self, *, diagram: Diagram, base_version: int, ops: object) -> dict[str, Any]:
-        return diagram_change(actor=acting(self.request), diagram_id=diagram.pk, base_version=base_version, ops=ops)

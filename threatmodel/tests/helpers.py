@@ -8,9 +8,9 @@ from typing import Any
 from django.utils import timezone
 
 from conftest import World
-from dfd.services import apply_ops
 from stride.coverage import coverage_for
 from stride.models import AttackMitigation, CoverageNote, Technique, Threat
+from threatmodel.diagrams import diagram_change
 from threatmodel.models import Decision, Mitigation, ThreatMitigation, ThreatModel
 
 # The properties the world fixture's diagram leaves unset, so that it passes the design gate.
@@ -27,7 +27,7 @@ COMPLETE_DESIGN_OPS: list[dict[str, Any]] = [
 
 def complete_design(world: World) -> None:
     world.diagram.refresh_from_db()
-    apply_ops(diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=COMPLETE_DESIGN_OPS)
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=COMPLETE_DESIGN_OPS)
     world.diagram.refresh_from_db()
     world.model.refresh_from_db()
 

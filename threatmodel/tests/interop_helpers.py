@@ -7,8 +7,8 @@ from typing import Any
 
 from conftest import World
 from dfd.models import Diagram
-from dfd.services import apply_ops
 from stride.models import AttackMitigation, CoverageNote, Technique, Threat
+from threatmodel.diagrams import diagram_change
 from threatmodel.models import Decision, Mitigation, ThreatMitigation, ThreatModel
 
 RICH_OPS: list[dict[str, Any]] = [
@@ -55,8 +55,8 @@ def rich_model(world: World) -> ThreatModel:
     )  # fmt: skip
     level0 = Diagram.objects.create(threat_model=model, name="Level 0", level="level_0", order=0)
     context = Diagram.objects.create(threat_model=model, name="Context", level="context", order=1)
-    apply_ops(diagram_id=level0.pk, actor=None, base_version=1, ops=RICH_OPS)
-    apply_ops(diagram_id=context.pk, actor=None, base_version=1, ops=CONTEXT_OPS)
+    diagram_change(analyse=False, diagram_id=level0.pk, actor=None, base_version=1, ops=RICH_OPS)
+    diagram_change(analyse=False, diagram_id=context.pk, actor=None, base_version=1, ops=CONTEXT_OPS)
     found = techniques()
     elements = {e.key: e for e in level0.elements.all()}
     flows = {f.key: f for f in level0.flows.all()}

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from conftest import World
 from dfd.models import Diagram
-from dfd.services import apply_ops
 from stride.models import Technique, Threat
+from threatmodel.diagrams import diagram_change
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def grow(world: World, elements: int, threats: int, prefix: str = "p") -> None:
                     "properties": {"privileged": i % 2 == 0}})
     for i in range(elements - 1):
         ops.append({"op": "add_flow", "key": f"{prefix}fl{i}", "source": f"{prefix}{i}", "target": f"{prefix}{i + 1}"})
-    apply_ops(diagram_id=second.pk, actor=None, base_version=1, ops=ops)
+    diagram_change(analyse=False, diagram_id=second.pk, actor=None, base_version=1, ops=ops)
     techniques = []
     for i in range(3):
         technique, _ = Technique.objects.get_or_create(attack_id=f"T90{i:02d}", defaults={"stix_id": f"attack-pattern--{i}", "name": f"T{i}"})

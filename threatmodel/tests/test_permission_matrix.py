@@ -359,7 +359,7 @@ def _band_change_url(w: World, suffix: str = "") -> str:
 
 
 def _audit_event(w: World) -> Any:
-    from threatmodel.services import audit_record
+    from threatmodel.audit import audit_record
 
     return audit_record(team_id=w.team.pk, actor=w.users["owner"], action="threat_model.update", obj=w.model, threat_model_id=w.model.pk)
 

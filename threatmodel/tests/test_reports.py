@@ -14,9 +14,9 @@ import pytest
 from django.conf import settings as django_settings
 
 from conftest import World
-from dfd.services import apply_ops
 from stride.models import Threat
 from threatmodel.choices import ReportStatus
+from threatmodel.diagrams import diagram_change
 from threatmodel.models import Report, ThreatModel
 from threatmodel.native import native_import
 from threatmodel.reporting import services
@@ -73,7 +73,7 @@ def test_a_request_is_queued_once_per_model_version_and_paper(world: World, medi
     letter, created_letter = services.report_request(actor=reviewer, threat_model=world.model, paper="letter")
     assert created_letter and letter.pk != first.pk
     # A new model version gets a new report; the old one is kept.
-    apply_ops(diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=[{"op": "move_element", "key": "web", "x": 5, "y": 5}])
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version, ops=[{"op": "move_element", "key": "web", "x": 5, "y": 5}])
     world.model.refresh_from_db()
     newer, created_newer = services.report_request(actor=reviewer, threat_model=world.model)
     assert created_newer and newer.model_version == world.model.version and Report.objects.filter(pk=first.pk).exists()
@@ -243,7 +243,7 @@ def test_paper_sizes(world: World, media: Path, tmp_path: Path, paper: str, size
 @pytest.mark.django_db
 def test_html_in_names_reaches_the_pdf_as_text_and_nothing_is_fetched(world: World, media: Path, tmp_path: Path) -> None:
     ThreatModel.objects.filter(pk=world.model.pk).update(name=HOSTILE_TEXT[0], scope="\n".join(HOSTILE_TEXT), description=HOSTILE_TEXT[2])
-    apply_ops(
+    diagram_change(analyse=False,
         diagram_id=world.diagram.pk,
         actor=None,
         base_version=world.diagram.version,
@@ -324,7 +324,7 @@ def test_a_real_worker_renders_the_demo_report(shared_media: Path, celery_worker
     from django.db.models import F
 
     from conftest import make_user
-    from stride.services import threat_model_analyse
+    from threatmodel.analysis import threat_model_analyse
     from threatmodel.models import Decision, Membership, Mitigation, Team, ThreatMitigation
 
     owner = make_user("board-owner")

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from conftest import World
-from dfd.services import apply_ops
 from stride.models import Threat
 from threatmodel.api.urls import router
+from threatmodel.diagrams import diagram_change
 from threatmodel.models import ImmutableRow, Snapshot
 from threatmodel.native import native_export
 from threatmodel.tests.helpers import rated_threat
@@ -106,7 +106,7 @@ def test_a_snapshot_goes_only_with_its_model(world: World) -> None:
 def test_the_diff_against_now_lists_exactly_what_changed(world: World, threat: Threat) -> None:
     first = take(world).json()
     world.diagram.refresh_from_db()
-    apply_ops(diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version,
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version,
               ops=[{"op": "update_element", "key": "web", "name": "Storefront"}])
     added = rated_threat(world, "NEW@db", element="db", stride="I", likelihood=2, impact=5)
     world.client("editor").put(f"/api/v1/threats/{threat.pk}/rating/", {"likelihood": 3, "impact": 4, "rationale": "pod to pod"},

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from conftest import World
-from dfd.services import apply_ops
 from stride.models import Threat
+from threatmodel.diagrams import diagram_change
 from threatmodel.models import AuditEvent, Snapshot
 from threatmodel.native import native_export
 from threatmodel.tests.helpers import complete_design, cover_everything, mark_analysed, rated_threat, set_stage
@@ -92,7 +92,7 @@ def test_the_break_gate_needs_a_current_analysis(world: World) -> None:
     ready_for_fix(world)
     set_stage(world.model, "break")
     world.diagram.refresh_from_db()
-    apply_ops(diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version,
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version,
               ops=[{"op": "update_element", "key": "web", "name": "Web app"}])
     response = advance(world, "editor")
     assert response.status_code == 409
@@ -103,7 +103,7 @@ def test_diagram_changes_after_break_are_flagged_until_reanalysed(world: World) 
     ready_for_fix(world)
     set_stage(world.model, "fix")
     world.diagram.refresh_from_db()
-    apply_ops(diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version,
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=None, base_version=world.diagram.version,
               ops=[{"op": "update_element", "key": "web", "description": "now behind a gateway"}])
     gates = world.client("viewer").get(f"/api/v1/threat-models/{world.model.pk}/gates/").json()
     assert gates["diagram_changed_since_break"] is True

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conftest import World
+from threatmodel.audit import audit_record
 from threatmodel.models import BandChange, Decision, Mitigation, ThreatMitigation
-from threatmodel.services import audit_record
 from threatmodel.tests.helpers import attack_catalogue, rated_threat
 from threatmodel.workflow.common import ensure_team_policy
 from threatmodel.workflow.controls import controls_sync

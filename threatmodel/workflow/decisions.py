@@ -31,10 +31,10 @@ from django.utils import timezone
 from common.errors import Conflict, ErrorDetail, ValidationFailed
 from stride.choices import ThreatStatus
 from stride.models import Threat
+from threatmodel.audit import audit
 from threatmodel.choices import Role, Stage
 from threatmodel.models import Decision, DecisionKind, DecisionStatus, Membership
 from threatmodel.permissions import require_role
-from threatmodel.services import audit_record
 from threatmodel.workflow.common import fail, lock_model, member, pin_policy, refuse_if_approved, text
 from threatmodel.workflow.gates import DECISION_STATUS
 from threatmodel.workflow.risk import EXCEPTION_HARD_MAX_DAYS, Band
@@ -163,15 +163,13 @@ def decision_create(
         before_status = locked.status
         if not pending:
             _set_threat_status(locked, DECISION_STATUS[str(kind)])
-        audit_record(
-            team_id=locked_model.team_id,
+        audit(
             actor=actor,
             action="decision.create",
             obj=decision,
-            threat_model_id=locked_model.pk,
-            threat_id=locked.pk,
             before={"threat_status": before_status, "superseded": [d.pk for d in superseded]},
             after={**_state(decision), "threat_status": locked.status},
+            scope=locked,
         )
         return decision
 
@@ -223,15 +221,13 @@ def decision_approve(*, actor: User, decision: Decision, today: date | None = No
         locked.save(update_fields=["status", "approved_by", "approved_at"])
         before_status = threat.status
         _set_threat_status(threat, DECISION_STATUS[DecisionKind.EXCEPTION])
-        audit_record(
-            team_id=locked_model.team_id,
+        audit(
             actor=actor,
             action="decision.approve",
             obj=locked,
-            threat_model_id=locked_model.pk,
-            threat_id=threat.pk,
             before={**before, "threat_status": before_status},
             after={**_state(locked), "threat_status": threat.status},
+            scope=threat,
         )
         return locked
 
@@ -255,15 +251,13 @@ def decision_revoke(*, actor: User, decision: Decision, reason: object = "") -> 
         before_status = threat.status
         if was_active and threat.status == DECISION_STATUS[locked.kind]:
             _set_threat_status(threat, ThreatStatus.OPEN)
-        audit_record(
-            team_id=locked_model.team_id,
+        audit(
             actor=actor,
             action="decision.revoke",
             obj=locked,
-            threat_model_id=locked_model.pk,
-            threat_id=threat.pk,
             before={"status": DecisionStatus.ACTIVE if was_active else DecisionStatus.PENDING, "threat_status": before_status},
             after={"status": locked.status, "reason": note, "threat_status": threat.status},
+            scope=threat,
         )
         return locked
 
@@ -320,26 +314,22 @@ def _expire_one(pk: int, today: date) -> bool:
         before_status = threat.status
         if threat.status == DECISION_STATUS[decision.kind]:
             _set_threat_status(threat, ThreatStatus.OPEN)
-        audit_record(
-            team_id=model.team_id,
+        audit(
             actor=None,
             action="decision.expire",
             obj=decision,
-            threat_model_id=model.pk,
-            threat_id=threat.pk,
             before={"status": DecisionStatus.ACTIVE, "threat_status": before_status},
             after={"status": DecisionStatus.EXPIRED, "threat_status": threat.status, "expires_on": decision.expires_on.isoformat() if decision.expires_on else None},
+            scope=threat,
         )
         if model.stage in (Stage.VERIFY, Stage.APPROVED) and threat.status == ThreatStatus.OPEN:
             before_stage = model.stage
             model.stage = Stage.FIX
             model.save(update_fields=["stage", "updated_at"])
-            audit_record(
-                team_id=model.team_id,
+            audit(
                 actor=None,
                 action="threat_model.reopen",
                 obj=model,
-                threat_model_id=model.pk,
                 before={"stage": before_stage},
                 after={"stage": model.stage, "reason": f"the {decision.kind} of threat {threat.pk} expired"},
             )

@@ -20,9 +20,9 @@ from django.utils import timezone
 from common.errors import Conflict, ErrorDetail, ValidationFailed
 from stride.choices import ThreatStatus
 from stride.models import AttackMitigation, Threat
+from threatmodel.audit import audit, audit_record
 from threatmodel.models import AuditEvent, Control, Mitigation, MitigationStatus, ThreatMitigation, ThreatModel
 from threatmodel.permissions import require_role
-from threatmodel.services import audit_record
 from threatmodel.workflow.common import fail, lock_model, member, pin_policy, refuse_if_approved, snapshot_of, text
 
 if TYPE_CHECKING:
@@ -168,14 +168,7 @@ def mitigation_create(
             **values,
         )
         mitigation.attack_mitigations.set(attack)
-        audit_record(
-            team_id=model.team_id,
-            actor=actor,
-            action="mitigation.create",
-            obj=mitigation,
-            threat_model_id=model.pk,
-            after=_state(mitigation),
-        )
+        audit(actor=actor, action="mitigation.create", obj=mitigation, after=_state(mitigation))
         _link(actor, model, mitigation, linked)
         return mitigation
 
@@ -237,12 +230,10 @@ def mitigation_update(*, actor: User, mitigation: Mitigation, changes: Mapping[s
             after["status"] = locked.status
         locked.save()
         if before != after:
-            audit_record(
-                team_id=model.team_id,
+            audit(
                 actor=actor,
                 action="mitigation.update",
                 obj=locked,
-                threat_model_id=model.pk,
                 before={k: v for k, v in before.items() if before[k] != after[k]},
                 after={k: v for k, v in after.items() if before[k] != after[k]},
             )
@@ -271,15 +262,7 @@ def mitigation_status_set(*, actor: User, mitigation: Mitigation, status: object
                 locked.implemented_by, locked.implemented_at = None, None
             locked.verified_by, locked.verified_at = None, None
             locked.save()
-            audit_record(
-                team_id=model.team_id,
-                actor=actor,
-                action="mitigation.status",
-                obj=locked,
-                threat_model_id=model.pk,
-                before=before,
-                after={"status": locked.status},
-            )
+            audit(actor=actor, action="mitigation.status", obj=locked, before=before, after={"status": locked.status})
             if status == MitigationStatus.PROPOSED:
                 linked = list(ThreatMitigation.objects.filter(mitigation=locked).values_list("threat_id", flat=True))
                 _reopen_unanswered(actor, model, linked)
@@ -321,15 +304,7 @@ def mitigation_verify(*, actor: User, mitigation: Mitigation, evidence_url: obje
         locked.status = MitigationStatus.VERIFIED
         locked.verified_by, locked.verified_at = actor, timezone.now()
         locked.save()
-        audit_record(
-            team_id=model.team_id,
-            actor=actor,
-            action="mitigation.verify",
-            obj=locked,
-            threat_model_id=model.pk,
-            before=before,
-            after=_state(locked),
-        )
+        audit(actor=actor, action="mitigation.verify", obj=locked, before=before, after=_state(locked))
         return locked
 
 
@@ -385,14 +360,7 @@ def mitigation_delete(*, actor: User, mitigation: Mitigation) -> None:
         refuse_if_approved(locked_model, "mitigations")
         locked = Mitigation.objects.select_for_update().get(pk=mitigation.pk)
         threat_ids = list(ThreatMitigation.objects.filter(mitigation=locked).values_list("threat_id", flat=True))
-        audit_record(
-            team_id=locked_model.team_id,
-            actor=actor,
-            action="mitigation.delete",
-            obj=locked,
-            threat_model_id=locked_model.pk,
-            before={**_state(locked), "threats": threat_ids},
-        )
+        audit(actor=actor, action="mitigation.delete", obj=locked, before={**_state(locked), "threats": threat_ids})
         locked.delete()
         _reopen_unanswered(actor, locked_model, threat_ids)
 
@@ -403,14 +371,12 @@ def _link(actor: User, model: ThreatModel, mitigation: Mitigation, threats: Iter
         if threat.pk in existing:
             continue
         ThreatMitigation.objects.create(threat=threat, mitigation=mitigation)
-        audit_record(
-            team_id=model.team_id,
+        audit(
             actor=actor,
             action="mitigation.link",
             obj=mitigation,
-            threat_model_id=model.pk,
-            threat_id=threat.pk,
             after={"mitigation": mitigation.ref, "threat": threat.pk},
+            scope=threat,
         )
 
 
@@ -426,13 +392,10 @@ def _reopen_unanswered(actor: User, model: ThreatModel, threat_ids: list[int]) -
     for threat in Threat.objects.select_for_update().filter(pk__in=threat_ids, status=ThreatStatus.MITIGATED).exclude(pk__in=answered):
         threat.status = ThreatStatus.OPEN
         threat.save(update_fields=["status", "updated_at"])
-        audit_record(
-            team_id=model.team_id,
+        audit(
             actor=actor,
             action="threat.status",
             obj=threat,
-            threat_model_id=model.pk,
-            threat_id=threat.pk,
             before={"status": ThreatStatus.MITIGATED},
             after={"status": ThreatStatus.OPEN, "reason": "its last planned mitigation was removed"},
         )

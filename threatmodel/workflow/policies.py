@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.errors import Conflict, ErrorDetail, ValidationFailed
+from threatmodel.audit import audit, audit_record
 from threatmodel.choices import Stage
 from threatmodel.models import BandChange, RiskPolicy, Team, ThreatModel
 from threatmodel.permissions import require_role
-from threatmodel.services import audit_record
 from threatmodel.workflow import gates
 from threatmodel.workflow.common import ensure_team_policy, fail, text
 from threatmodel.workflow.risk import Policy, policy_problems
@@ -72,8 +72,7 @@ def risk_policy_change(*, actor: User, team: Team, note: object = "", **threshol
             model.risk_policy = policy
             model.save(update_fields=["risk_policy", "updated_at"])
             moved.append(model.pk)
-        audit_record(
-            team_id=team.pk,
+        audit(
             actor=actor,
             action="risk_policy.change",
             obj=policy,

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Max
 
+from threatmodel.audit import audit
 from threatmodel.models import Snapshot, SnapshotReason, ThreatModel
 from threatmodel.permissions import require_role
-from threatmodel.services import audit_record
 from threatmodel.workflow.common import fail, lock_model, text
 from threatmodel.workflow.diff import document_diff
 from threatmodel.workflow.selectors import model_policy
@@ -47,12 +47,10 @@ def freeze(*, actor: User | None, model: ThreatModel, reason: str, label: str = 
         content_sha256=content_digest(content),
         created_by=actor,
     )
-    audit_record(
-        team_id=model.team_id,
+    audit(
         actor=actor,
         action="snapshot.create",
         obj=snapshot,
-        threat_model_id=model.pk,
         after={"number": number, "reason": reason, "label": label, "model_version": model.version, "sha256": snapshot.content_sha256},
     )
     return snapshot

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from common.errors import Conflict, ErrorDetail, Forbidden, ValidationFailed
+from threatmodel.audit import audit
 from threatmodel.choices import Stage
 from threatmodel.models import Snapshot, SnapshotReason, ThreatModel
 from threatmodel.permissions import require_role
-from threatmodel.services import audit_record
 from threatmodel.workflow import gates
 from threatmodel.workflow.common import fail, lock_model, pin_policy, text
 from threatmodel.workflow.selectors import model_author_ids, model_facts
@@ -68,24 +68,20 @@ def threat_model_advance(
         if target == Stage.FIX:
             model.break_version = model.version
         model.save(update_fields=["stage", "break_version", "updated_at"])
-        audit_record(
-            team_id=model.team_id,
+        audit(
             actor=actor,
             action="threat_model.advance",
             obj=model,
-            threat_model_id=model.pk,
             before=before,
             after={"stage": model.stage, "break_version": model.break_version, "note": comment},
         )
         snapshot = None
         if approving:
             snapshot = freeze(actor=actor, model=model, reason=SnapshotReason.APPROVAL, label=comment[:200])
-            audit_record(
-                team_id=model.team_id,
+            audit(
                 actor=actor,
                 action="threat_model.approve",
                 obj=model,
-                threat_model_id=model.pk,
                 after={"snapshot": snapshot.number, "risk_policy_version": policy.version, "model_version": model.version},
             )
         return model, snapshot
@@ -111,12 +107,10 @@ def threat_model_reopen(*, actor: User, threat_model: ThreatModel, to: object, r
         if model.stage in (Stage.DESIGN, Stage.BREAK):
             model.break_version = None
         model.save(update_fields=["stage", "break_version", "updated_at"])
-        audit_record(
-            team_id=model.team_id,
+        audit(
             actor=actor,
             action="threat_model.reopen",
             obj=model,
-            threat_model_id=model.pk,
             before=before,
             after={"stage": model.stage, "break_version": model.break_version, "reason": why},
         )

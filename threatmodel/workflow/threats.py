@@ -1,25 +1,38 @@
-"""Changes to a threat's risk and response: its inherent rating and its status.
+"""Every change a person makes to a threat: writing one, triage, rating, status, deletion, and the
+coverage notes that waive a STRIDE cell.
 
-Every rating and status change passes here (the threats API of the engine included), so each one
-is role-checked and lands in the audit trail with the state before and after. Statuses that rest
-on a decision (accepted, transferred, not applicable) are set by ``decisions``; obsolete belongs to
-the engine's sync.
+This is the one owner of what people do to threats (the engine's ``stride.services`` only syncs
+findings). Each change is role-checked, runs in one transaction under the model's lock, and lands
+in the audit trail with the state before and after (``threatmodel.audit``). Statuses that rest on a
+decision (accepted, transferred, not applicable) are set by ``decisions``; obsolete belongs to the
+engine's sync.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from common.errors import Conflict, ErrorDetail, ValidationFailed
-from stride.choices import ThreatStatus
-from stride.models import Threat
-from threatmodel.models import PROJECTED_STATUSES, Decision, DecisionStatus, ThreatMitigation, ThreatRating
+from dfd.models import Element, Flow
+from stride.choices import Stride, ThreatOrigin, ThreatStatus
+from stride.models import CoverageNote, Technique, Threat
+from threatmodel.audit import audit
+from threatmodel.models import (
+    PROJECTED_STATUSES,
+    Decision,
+    DecisionStatus,
+    Membership,
+    ThreatMitigation,
+    ThreatModel,
+    ThreatRating,
+)
 from threatmodel.permissions import require_role
-from threatmodel.services import audit_record
 from threatmodel.workflow.common import fail, lock_model, pin_policy, refuse_if_approved, text
+from threatmodel.workflow.decisions import decision_create
 from threatmodel.workflow.risk import owasp_problems, owasp_propose
 
 if TYPE_CHECKING:
@@ -96,16 +109,7 @@ def threat_rate(
         after = _rating_state(locked)
         if proposal is not None:
             after["owasp"] = {"answers": owasp, "proposal": proposal.as_dict()}
-        audit_record(
-            team_id=model.team_id,
-            actor=actor,
-            action="threat.rate",
-            obj=locked,
-            threat_model_id=model.pk,
-            threat_id=locked.pk,
-            before=before,
-            after=after,
-        )
+        audit(actor=actor, action="threat.rate", obj=locked, before=before, after=after)
         return locked
 
 
@@ -151,14 +155,244 @@ def threat_status_set(*, actor: User, threat: Threat, status: object, reason: ob
         locked.status = str(status)
         locked.save(update_fields=["status", "updated_at"])
         pin_policy(locked_model)
-        audit_record(
-            team_id=model.team_id,
+        audit(
             actor=actor,
             action="threat.status",
             obj=locked,
-            threat_model_id=model.pk,
-            threat_id=locked.pk,
             before=before,
             after={"status": locked.status, "reason": note},
         )
         return locked
+
+
+# --- manual threats and triage -----------------------------------------------------------------------------------
+
+# Statuses a person may set directly. Accepting or transferring a threat is a decision with an
+# owner and an expiry (the workflow records it); obsolete belongs to the engine.
+DIRECT_STATUSES = {ThreatStatus.OPEN, ThreatStatus.MITIGATED, ThreatStatus.ELIMINATED, ThreatStatus.NOT_APPLICABLE}
+TRIAGE_FIELDS = {"notes", "owner", "triaged", "duplicate_of", "rationale", "likelihood", "impact", "status"}
+MANUAL_FIELDS = {"title", "description", "stride", "techniques"}
+
+
+def threat_create(
+    *,
+    actor: User,
+    threat_model: ThreatModel,
+    stride: str,
+    title: str,
+    description: str = "",
+    element_key: str = "",
+    flow_key: str = "",
+    techniques: list[str] | None = None,
+    likelihood: int | None = None,
+    impact: int | None = None,
+) -> Threat:
+    """A threat written by a person (no rule); it sits beside generated ones and is never made obsolete."""
+    require_role(actor, threat_model.team_id, "write", what="threat model")
+    if stride not in Stride.values:
+        raise ValidationFailed("Unknown STRIDE category.", details=[{"path": "stride", "message": "must be one of S T R I D E"}])
+    with transaction.atomic():
+        element = Element.objects.filter(threat_model=threat_model, key=element_key).first() if element_key else None
+        flow = Flow.objects.filter(threat_model=threat_model, key=flow_key).first() if flow_key else None
+        if element_key and element is None:
+            raise ValidationFailed("No such element in this model.", details=[{"path": "element", "message": f"no element {element_key!r}"}])
+        if flow_key and flow is None:
+            raise ValidationFailed("No such flow in this model.", details=[{"path": "flow", "message": f"no flow {flow_key!r}"}])
+        threat = Threat(
+            threat_model=threat_model,
+            fingerprint=f"MANUAL@{uuid.uuid4().hex}",
+            origin=ThreatOrigin.MANUAL,
+            stride=stride,
+            title=title,
+            description=description,
+            element=element,
+            element_key=element_key,
+            flow=flow,
+            flow_key=flow_key,
+            likelihood=likelihood,
+            impact=impact,
+        )
+        threat.full_clean()
+        threat.save()
+        threat.techniques.set(_techniques(techniques or []))
+        audit(actor=actor, action="threat.create", obj=threat, after=_snapshot(threat))
+        return threat
+
+
+def threat_update(*, actor: User, threat: Threat, changes: dict[str, Any]) -> Threat:
+    """Triage a threat: status, rating and rationale, owner, notes, duplicate; title and text of manual ones.
+
+    Ratings and statuses are workflow changes: they go through their own services (role checks,
+    band rules and audit events), not around them. Likelihood and impact go to ``threat_rate``
+    (with the rationale); a status goes to ``threat_status_set``, and not applicable becomes a
+    not-applicable decision whose reason is the rationale. The remaining fields are triage and are
+    written here, recorded as one ``threat.update`` event.
+    """
+    model = threat.threat_model
+    require_role(actor, model.team_id, "write", what="threat")
+    _check_fields(threat, changes)
+    changes = dict(changes)
+    status = changes.pop("status", None)
+    if status is not None:
+        _check_status(threat, status, changes)
+    with transaction.atomic():
+        # The workflow services lock the model, then the threat: take the locks in the same order.
+        lock_model(model.pk)
+        locked = Threat.objects.select_for_update().get(pk=threat.pk)
+        locked = _rate_and_respond(actor, locked, status, changes)
+        if not changes:
+            return locked
+        _check_references(model.team_id, model.pk, locked, changes)
+        before = _snapshot(locked)
+        for name, value in changes.items():
+            if name == "owner":
+                locked.owner_id = value
+            elif name == "duplicate_of":
+                locked.duplicate_of_id = value
+            elif name == "techniques":
+                locked.techniques.set(_techniques(value))
+            else:
+                setattr(locked, name, value)
+        locked.full_clean()
+        locked.save()
+        audit(actor=actor, action="threat.update", obj=locked, before=before, after=_snapshot(locked))
+        return locked
+
+
+def _check_fields(threat: Threat, changes: Mapping[str, Any]) -> None:
+    allowed = TRIAGE_FIELDS | (MANUAL_FIELDS if threat.origin != ThreatOrigin.RULE else set())
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        reason = "is set by the rule" if set(unknown) <= MANUAL_FIELDS else "cannot be changed here"
+        raise ValidationFailed("Some fields cannot be changed.", details=[{"path": name, "message": reason} for name in unknown])
+
+
+def _check_status(threat: Threat, status: object, changes: Mapping[str, Any]) -> None:
+    if status not in DIRECT_STATUSES:
+        raise ValidationFailed(
+            "That status needs a decision.",
+            details=[{"path": "status", "message": f"set directly: {', '.join(sorted(DIRECT_STATUSES))}"}],
+        )
+    if threat.status == ThreatStatus.OBSOLETE:
+        raise ValidationFailed(
+            "An obsolete threat no longer applies to the diagram.", details=[{"path": "status", "message": "obsolete"}]
+        )
+    if status == ThreatStatus.NOT_APPLICABLE and not (changes.get("rationale") or threat.rationale).strip():
+        raise ValidationFailed(
+            "Say why the threat does not apply.",
+            details=[{"path": "rationale", "message": "required when the status is not_applicable"}],
+        )
+    if status == ThreatStatus.ELIMINATED and not (changes.get("notes") or "").strip():
+        raise ValidationFailed(
+            "Say which design change removed the threat.",
+            details=[{"path": "notes", "message": "required when the status is eliminated"}],
+        )
+
+
+def _rate_and_respond(actor: User, locked: Threat, status: object, changes: dict[str, Any]) -> Threat:
+    """Pass the rating and the status on to their services; ``changes`` keeps the rest."""
+    rates = "likelihood" in changes or "impact" in changes or (
+        "rationale" in changes and locked.likelihood is not None and locked.impact is not None
+    )
+    if rates:
+        locked = threat_rate(
+            actor=actor,
+            threat=locked,
+            likelihood=changes.pop("likelihood", locked.likelihood),
+            impact=changes.pop("impact", locked.impact),
+            rationale=changes.pop("rationale", locked.rationale),
+        )
+    if status == ThreatStatus.NOT_APPLICABLE:
+        reason = changes.pop("rationale", None) or locked.rationale
+        decision_create(actor=actor, threat=locked, kind="not_applicable", justification=reason)
+    elif status is not None:
+        threat_status_set(actor=actor, threat=locked, status=status, reason=changes.get("notes", ""))
+    return Threat.objects.select_for_update().get(pk=locked.pk)
+
+
+def _check_references(team_id: int, model_id: int, locked: Threat, changes: Mapping[str, Any]) -> None:
+    if changes.get("owner") is not None and not Membership.objects.filter(team_id=team_id, user_id=changes["owner"]).exists():
+        raise ValidationFailed("The owner must be a member of the team.", details=[{"path": "owner", "message": "not a member"}])
+    if changes.get("duplicate_of") is not None:
+        other = Threat.objects.filter(threat_model_id=model_id, pk=changes["duplicate_of"]).first()
+        if other is None or other.pk == locked.pk:
+            raise ValidationFailed(
+                "A threat can only duplicate another threat of the same model.",
+                details=[{"path": "duplicate_of", "message": "no such threat in this model"}],
+            )
+
+
+def threat_delete(*, actor: User, threat: Threat) -> None:
+    require_role(actor, threat.threat_model.team_id, "write", what="threat")
+    if threat.origin == ThreatOrigin.RULE:
+        raise ValidationFailed(
+            "A generated threat comes back on the next analysis; mark it not applicable (with a reason) instead.",
+            details=[{"path": "origin", "message": "rule"}],
+        )
+    audit(actor=actor, action="threat.delete", obj=threat, before=_snapshot(threat))
+    threat.delete()
+
+
+def _techniques(attack_ids: list[str]) -> list[int]:
+    found = dict(Technique.objects.filter(attack_id__in=attack_ids).values_list("attack_id", "id"))
+    missing = [a for a in attack_ids if a not in found]
+    if missing:
+        raise ValidationFailed(
+            "Unknown ATT&CK techniques.", details=[{"path": "techniques", "message": f"not in the catalogue: {', '.join(missing[:5])}"}]
+        )
+    return [found[a] for a in attack_ids]
+
+
+def _snapshot(threat: Threat) -> dict[str, Any]:
+    return {
+        "status": threat.status,
+        "likelihood": threat.likelihood,
+        "impact": threat.impact,
+        "rationale": threat.rationale,
+        "owner": threat.owner_id,
+        "notes": threat.notes,
+        "triaged": threat.triaged,
+        "duplicate_of": threat.duplicate_of_id,
+        "title": threat.title,
+    }
+
+
+# --- coverage notes ----------------------------------------------------------------------------------------------
+
+
+def coverage_note_set(*, actor: User, threat_model: ThreatModel, target_key: str, stride: str, reason: str) -> CoverageNote:
+    """Record that an element or flow × STRIDE letter was considered and needs no threat (or update the reason)."""
+    require_role(actor, threat_model.team_id, "write", what="threat model")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("Say why no threat is needed.", details=[{"path": "reason", "message": "must not be empty"}])
+    if stride not in Stride.values:
+        raise ValidationFailed("Unknown STRIDE category.", details=[{"path": "stride", "message": "must be one of S T R I D E"}])
+    exists = (
+        Element.objects.filter(threat_model=threat_model, key=target_key).exclude(kind="trust_boundary").exists()
+        or Flow.objects.filter(threat_model=threat_model, key=target_key).exists()
+    )
+    if not exists:
+        raise ValidationFailed("No such element or flow.", details=[{"path": "target", "message": f"no element or flow {target_key!r}"}])
+    with transaction.atomic():
+        note, _ = CoverageNote.objects.update_or_create(
+            threat_model=threat_model, target_key=target_key, stride=stride, defaults={"reason": reason, "author": actor}
+        )
+        audit(
+            actor=actor,
+            action="coverage_note.set",
+            obj=note,
+            after={"target": target_key, "stride": stride, "reason": reason},
+        )
+        return note
+
+
+def coverage_note_delete(*, actor: User, note: CoverageNote) -> None:
+    require_role(actor, note.threat_model.team_id, "write", what="coverage note")
+    audit(
+        actor=actor,
+        action="coverage_note.delete",
+        obj=note,
+        before={"target": note.target_key, "stride": note.stride, "reason": note.reason},
+    )
+    note.delete()

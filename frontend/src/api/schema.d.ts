@@ -304,13 +304,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Diagrams of your teams' models (filter with ?threat_model=)
-         * @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis).
-         */
+        /** Diagrams of your teams' models (filter with ?threat_model=) */
         get: operations["diagrams_list"];
         put?: never;
-        /** @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis). */
         post: operations["diagrams_create"];
         delete?: never;
         options?: never;
@@ -325,19 +321,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis). */
         get: operations["diagrams_retrieve"];
-        /** @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis). */
         put: operations["diagrams_update"];
         post?: never;
-        /**
-         * Delete a diagram and its elements and flows
-         * @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis).
-         */
+        /** Delete a diagram and its elements and flows */
         delete: operations["diagrams_destroy"];
         options?: never;
         head?: never;
-        /** @description Diagrams, whose operation batches are followed by threat analysis (threatmodel.analysis). */
         patch: operations["diagrams_partial_update"];
         trace?: never;
     };
@@ -1409,6 +1399,16 @@ export interface components {
             /** @default  */
             note: string;
         };
+        /** @description The threats an analysis touched, by fingerprint, so the editor patches its list. */
+        AnalysisChanges: {
+            new: string[];
+            obsolete: string[];
+            revived: string[];
+            rewritten: string[];
+            retargeted: string[];
+            /** @description The rows of every threat listed, when there are at most 200; otherwise null (ask GET /api/v1/threats/?changed_since=). */
+            threats: components["schemas"]["Threat"][] | null;
+        };
         AnalysisOutcome: {
             /**
              * @description done: the threats already follow this batch; queued: a task will analyse it.
@@ -1424,6 +1424,8 @@ export interface components {
             rewritten?: number;
             /** @description The model version the threats now describe. */
             version?: number;
+            /** @description What the analysis changed (when done). */
+            changes?: components["schemas"]["AnalysisChanges"];
         };
         /**
          * @description * `done` - done
@@ -6668,6 +6670,8 @@ export interface operations {
     threats_list: {
         parameters: {
             query?: {
+                /** @description A threat model version: only threats whose row changed after it (the editor's delta after a save). */
+                changed_since?: number;
                 /** @description Element key. */
                 element?: string;
                 /** @description Flow key. */

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from stride.services import threat_model_analyse
+from threatmodel.analysis import threat_model_analyse
 from threatmodel.choices import Role
 from threatmodel.models import Membership, Team, ThreatModel
 from threatmodel.native import native_import

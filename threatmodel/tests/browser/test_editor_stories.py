@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from conftest import SMALL_DIAGRAM_OPS
 from dfd.models import Diagram, Element, Flow
 from stride.models import Technique, Threat
-from threatmodel.analysis import diagram_change
+from threatmodel.diagrams import diagram_change
 from threatmodel.models import ThreatModel
 from threatmodel.services import threat_model_create
 from threatmodel.tests.browser.conftest import Workshop, sign_in

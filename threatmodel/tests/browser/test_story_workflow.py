@@ -23,8 +23,8 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from dfd.models import Diagram
 from stride.models import Threat
-from threatmodel.analysis import diagram_change
 from threatmodel.choices import Role
+from threatmodel.diagrams import diagram_change
 from threatmodel.models import Membership, Mitigation, Snapshot, ThreatModel
 from threatmodel.tests.browser.conftest import open_browser_page, sign_in
 from threatmodel.tests.browser.drawing import wait_saved

@@ -1,0 +1,154 @@
+"""Every change to a model's diagrams, through the core: role, lock, version, then the rows.
+
+``dfd`` writes rows and knows nothing of teams or threat models' versions; this module owns the
+transaction around it. A batch on a stale base version is refused before any lock is taken (a
+stale save must not wait behind another writer only to be told it is stale), then the threat
+model's row is locked — one writer per model, because keys are unique across its diagrams and its
+version moves with every batch — and ``dfd.services.apply_ops`` checks the version again under
+the diagram's own lock. ``diagram_change`` adds the analysis that follows, fed with the states
+the write produced, so nothing is read twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import F
+
+from common.errors import NotFound
+from dfd.models import Diagram
+from dfd.ops import OpRecord
+from dfd.services import OpsResult, apply_ops, stale
+from threatmodel.analysis import analysis_after_change
+from threatmodel.models import ThreatModel
+from threatmodel.permissions import require_role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+@dataclass(frozen=True)
+class DiagramChange:
+    """An applied batch: what ``dfd`` wrote, the model's new version, and the analysis (if asked)."""
+
+    ops: OpsResult
+    threat_model_version: int
+    analysis: dict[str, Any] | None = None
+
+    @property
+    def diagram_id(self) -> int:
+        return self.ops.diagram_id
+
+    @property
+    def version(self) -> int:
+        return self.ops.version
+
+    @property
+    def applied(self) -> int:
+        return self.ops.applied
+
+    @property
+    def deleted_flows(self) -> list[str]:
+        return self.ops.deleted_flows
+
+    @property
+    def reparented(self) -> list[str]:
+        return self.ops.reparented
+
+    @property
+    def records(self) -> list[OpRecord]:
+        return self.ops.records
+
+    def as_dict(self) -> dict[str, Any]:
+        body = {**self.ops.as_dict(), "threat_model_version": self.threat_model_version}
+        if self.analysis is not None:
+            body["analysis"] = self.analysis
+        return body
+
+
+def _lock_model(model_id: int) -> None:
+    ThreatModel.objects.select_for_update().only("id").get(pk=model_id)
+
+
+def _bump(model_id: int) -> int:
+    ThreatModel.objects.filter(pk=model_id).update(version=F("version") + 1)
+    return ThreatModel.objects.values_list("version", flat=True).get(pk=model_id)
+
+
+def diagram_change(
+    *, actor: User | None, diagram_id: int, base_version: int, ops: object, analyse: bool = True
+) -> DiagramChange:
+    """Apply an operation batch (the single write path), then bring the threats up to date.
+
+    ``actor`` must be an editor or owner of the model's team; ``None`` is the system itself
+    (imports, templates, management commands) and is only passed by code, never from a request.
+    ``analyse=False`` leaves the analysis to the caller (an import that writes several batches).
+    """
+    with transaction.atomic():
+        row = Diagram.objects.filter(pk=diagram_id).values("threat_model_id", "threat_model__team_id", "version").first()
+        if row is None:
+            raise NotFound("No such diagram.")
+        if actor is not None:
+            require_role(actor, row["threat_model__team_id"], "write", what="diagram")
+        if row["version"] != base_version:
+            raise stale(diagram_id, row["version"], base_version)
+        model_id = row["threat_model_id"]
+        _lock_model(model_id)
+        result = apply_ops(diagram_id=diagram_id, base_version=base_version, ops=ops, actor=actor)
+        model_version = _bump(model_id)
+        analysis = None
+        if analyse:
+            analysis = analysis_after_change(model_id=model_id, states=result.model_states)
+        return DiagramChange(ops=result, threat_model_version=model_version, analysis=analysis)
+
+
+def diagram_create(
+    *, actor: User | None, threat_model: ThreatModel, name: str, level: str, order: int | None = None
+) -> Diagram:
+    if actor is not None:
+        require_role(actor, threat_model.team_id, "write", what="threat model")
+    with transaction.atomic():
+        _lock_model(threat_model.pk)
+        if order is None:
+            last = Diagram.objects.filter(threat_model=threat_model).order_by("-order").values_list("order", flat=True).first()
+            order = 0 if last is None else last + 1
+        diagram = Diagram(threat_model=threat_model, name=name, level=level, order=order)
+        diagram.full_clean()
+        diagram.save()
+        _bump(threat_model.pk)
+        return diagram
+
+
+def diagram_update(
+    *,
+    actor: User | None,
+    diagram: Diagram,
+    name: str | None = None,
+    level: str | None = None,
+    order: int | None = None,
+) -> Diagram:
+    if actor is not None:
+        require_role(actor, diagram.threat_model.team_id, "write", what="diagram")
+    with transaction.atomic():
+        if name is not None:
+            diagram.name = name
+        if level is not None:
+            diagram.level = level
+        if order is not None:
+            diagram.order = order
+        diagram.full_clean()
+        diagram.save(update_fields=["name", "level", "order", "updated_at"])
+        _bump(diagram.threat_model_id)
+        return diagram
+
+
+def diagram_delete(*, actor: User | None, diagram: Diagram) -> None:
+    """Delete a diagram with its elements and flows. Threats on them keep their keys and history."""
+    if actor is not None:
+        require_role(actor, diagram.threat_model.team_id, "write", what="diagram")
+    with transaction.atomic():
+        _lock_model(diagram.threat_model_id)
+        diagram.delete()
+        _bump(diagram.threat_model_id)
