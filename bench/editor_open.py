@@ -211,9 +211,9 @@ def drag(page: Any, where: str) -> None:
     print(f"  React renders during the drag: canvas {result['canvas']}, node components {result['nodes']}, "
           f"flow components {result['edges']} (whole-canvas re-rendering would be ~{steps * 1000} node renders)")
     page.locator(".save-status[data-status='saved']").wait_for(timeout=30000)
-    # The server re-analysed the model in the request; wait for the editor to reload the threats.
+    # The server re-analysed the model in the request; wait for the editor to follow it.
     page.wait_for_load_state("networkidle")
-    print("  the drop was saved as one operation batch (and the threats reloaded)")
+    print("  the drop was saved as one operation batch (and the threat list followed the answer)")
 
 
 def property_change(page: Any, base: str, model_id: int) -> None:

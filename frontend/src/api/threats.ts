@@ -2,9 +2,8 @@
  * Loading the model's threats — the one module that knows the threat endpoints.
  *
  * `GET /api/v1/threats/?threat_model=` is paged; the editor takes pages of 500. The list comes with
- * the document first; after a save the editor asks only for what changed (`changed_since=<model
- * version>`, see `core/threat-sync.ts`), and the whole list is loaded again only after a model-wide
- * action (a bulk change, a new analysis).
+ * the document; after a change the editor asks only for what changed (`changed_since=<model
+ * version>`, see `core/threat-sync.ts`) when the ops answer did not already carry the rows.
  */
 import { threatFromApi, type ApiThreat } from '../core/threat-rows'
 import type { ThreatSource } from '../core/threat-sync'

@@ -166,16 +166,28 @@ describe('keeping the threat list in step', () => {
     expect(store.getState().threatsVersion).toBe(4)
   })
 
-  it('reloads every page after a model-wide action, once for several asks while one waits', async () => {
-    const { source, sync, titles } = setUp()
+  it('catches up after a model-wide action from the version before the list’s, once for several asks while one waits', async () => {
+    const { store, source, sync, titles } = setUp()
     let open!: () => void
     source.gate = new Promise((resolve) => (open = resolve))
-    source.everything = [editorThreat({ id: 9, title: 'all' })]
+    source.changed = [editorThreat({ id: 2, title: 'kept in bulk', triaged: true })]
     const blocker = sync.afterSave(done(5, null))
-    const reloads = [sync.reload(), sync.reload(), sync.reload()]
+    const asks = [sync.catchUp(), sync.catchUp(), sync.catchUp()]
     open()
-    await Promise.all([blocker, ...reloads])
-    expect(source.calls).toEqual(['changed_since=4', 'all'])
-    expect(titles()).toEqual(['9:all'])
+    await Promise.all([blocker, ...asks])
+    expect(source.calls).toEqual(['changed_since=4', 'changed_since=4'])
+    expect(titles()).toEqual(['1:kept', '2:kept in bulk'])
+    expect(store.getState().threatsVersion).toBe(5)
+    await sync.catchUp()
+    expect(source.calls.at(-1)).toBe('changed_since=4')
+  })
+
+  it('loads the whole list only when it has no version yet', async () => {
+    const store = new WorkspaceStore()
+    const source = new FakeSource()
+    source.everything = [editorThreat({ id: 9 })]
+    await new ThreatSync(source, threatListOf(store)).catchUp()
+    expect(source.calls).toEqual(['all'])
+    expect(store.getState().threats?.map((t) => t.id)).toEqual([9])
   })
 })

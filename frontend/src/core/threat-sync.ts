@@ -7,31 +7,23 @@
  * list describes, they are patched in and no request is made. Otherwise — more rows than that, a
  * version in between saved by someone else, an analysis queued for a worker — the editor asks once
  * for the threats changed since the version it has (`GET /threats/?changed_since=`), after
- * waiting for a queued analysis. A full reload is left for model-wide actions.
+ * waiting for a queued analysis. A threat a person changes is stamped with the model's current
+ * version, so after a model-wide action (a bulk change, a new analysis) the editor asks for what
+ * changed since the version before the list's. The whole list is loaded only once, with the model.
  *
  * Work runs one step at a time, in the order the saves were confirmed, and the version only moves
  * forward, so a late answer never rolls the list back. Source and list are injected, so this is
  * tested without a server or React.
  */
+import type { components } from '../api/schema'
 import { threatFromApi, type ApiThreat } from './threat-rows'
 import type { EditorThreat } from './threats'
 
-/** What the analysis that followed a batch changed (fingerprints), with the rows when they are few. */
-export interface AnalysisChanges {
-  new: string[]
-  obsolete: string[]
-  revived: string[]
-  rewritten: string[]
-  retargeted: string[]
-  /** Every threat named above, as `GET /threats/{id}/` returns it; null when there are more than 200. */
-  threats: ApiThreat[] | null
-}
+/** What the analysis that followed a batch changed (fingerprints), with the rows when there are at most 200. */
+export type AnalysisChanges = components['schemas']['AnalysisChanges']
 
 /** The parts of an ops answer this module reads. */
-export interface SavedBatch {
-  threat_model_version: number
-  analysis?: { status?: string; version?: number; changes?: AnalysisChanges | null } | undefined
-}
+export type SavedBatch = Pick<components['schemas']['OpsResult'], 'threat_model_version' | 'analysis'>
 
 /** What to do about the threat list after a save. */
 export type ThreatFollowUp =
@@ -63,7 +55,7 @@ export function followUp(batch: SavedBatch, known: number): ThreatFollowUp {
 export interface ThreatSource {
   /** Every threat changed at a model version after `version`, every page of them, obsolete ones included. */
   changedSince(version: number): Promise<EditorThreat[]>
-  /** The whole list (every page), without obsolete threats. */
+  /** The whole list (every page), without obsolete threats: only when the list has no version yet. */
   all(): Promise<EditorThreat[]>
   /** Resolves once the model's analysis is no longer queued or running: true, or false when it gave up waiting. */
   analysisSettled(): Promise<boolean>
@@ -81,7 +73,7 @@ export interface ThreatList {
 
 export class ThreatSync {
   private queue: Promise<void> = Promise.resolve()
-  private reloadQueued: Promise<void> | null = null
+  private catchUpQueued: Promise<void> | null = null
 
   constructor(
     private readonly source: ThreatSource,
@@ -119,13 +111,19 @@ export class ThreatSync {
     return this.enqueue(async () => this.list.patched(rows.map(threatFromApi), null))
   }
 
-  /** Every page again: after a model-wide action (a bulk change, a new analysis). Asked twice while queued, done once. */
-  reload(): Promise<void> {
-    this.reloadQueued ??= this.enqueue(async () => {
-      this.reloadQueued = null
-      await this.fullReload()
+  /**
+   * After people changed threats across the model (a bulk action, a new analysis): each changed row
+   * carries the model's version at the time, which is at least the list's, so ask for what changed
+   * since the version before it. Asked again while one waits, done once.
+   */
+  catchUp(): Promise<void> {
+    this.catchUpQueued ??= this.enqueue(async () => {
+      this.catchUpQueued = null
+      const known = this.list.version()
+      if (known === null) return this.fullReload()
+      this.list.patched(await this.source.changedSince(Math.max(0, known - 1)), null)
     })
-    return this.reloadQueued
+    return this.catchUpQueued
   }
 
   private async fullReload(): Promise<void> {

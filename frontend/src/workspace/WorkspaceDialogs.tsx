@@ -1,8 +1,8 @@
 /**
  * What opens over or beside the diagram, each from the store: the threat drawer, a bulk action on
  * the selected threats, the coverage view, the report and history. Changes made in them are
- * reported back: a threat the drawer changed comes with its fresh row, a bulk action reloads the
- * list, a coverage note changes the gates only.
+ * reported back: a threat the drawer changed comes with its fresh row, a bulk action has the
+ * list catch up, a coverage note changes the gates only.
  */
 import type { ApiThreat } from '../api/workflow'
 import { asBand } from '../core/bands'
@@ -58,7 +58,7 @@ interface DialogProps extends Common {
   canWrite: boolean
   policy: DecisionPolicy | null
   placements: ReadonlyMap<number, Partial<Record<Measure, Placement>>>
-  /** After a bulk action: every threat again, and the workflow. */
+  /** After a bulk action: the threats it changed, and the workflow. */
   onBulkDone: () => void
   refreshWorkflow: () => void
 }

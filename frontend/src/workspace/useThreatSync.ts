@@ -2,7 +2,7 @@
  * How the workspace keeps its threat list (`core/threat-sync.ts`, writing into the store) after
  * each kind of change: a saved diagram batch patches it from the ops answer (or asks for what
  * changed since), a threat changed in the drawer puts in the drawer's fresh row, and a model-wide
- * action (a bulk change, a new analysis) reloads it. The workflow's answers follow each of them.
+ * action (a bulk change, a new analysis) asks for what changed since the version before the list's. The workflow's answers follow each of them.
  */
 import { useCallback, useMemo } from 'react'
 import { threatSource } from '../api/threats'
@@ -31,7 +31,7 @@ export function useThreatSync(store: WorkspaceStore, modelId: number, refreshWor
   )
   const threatChanged = useCallback((row: ApiThreat) => void sync.rows([row]), [sync])
   const modelWide = useCallback(() => {
-    void sync.reload()
+    void sync.catchUp()
     refreshWorkflow()
   }, [sync, refreshWorkflow])
 
