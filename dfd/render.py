@@ -14,7 +14,8 @@ Two decisions shape this module:
 
 Trust boundaries become nested clusters; each element kind has its DFD shape (external entity:
 rectangle; process: ellipse; data store: open-ended box, lines above and below; flows: arrows).
-``to_dot`` is pure; ``snapshot`` reads a diagram in two queries; ``render`` runs Graphviz through
+``to_dot`` and ``render_diagram`` are pure; ``snapshot`` reads a stored diagram through the one
+reader (``dfd.selectors``); ``render`` runs Graphviz through
 the ``graphviz`` package (no shell).
 """
 
@@ -30,6 +31,7 @@ import graphviz
 
 if TYPE_CHECKING:
     from dfd.models import Diagram
+    from dfd.ops import DiagramState
 
 FORMATS = ("svg", "png", "dot")
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz; charset=utf-8"}
@@ -77,21 +79,22 @@ class DiagramTooLarge(Exception):
     """Graphviz would take too long on this many elements; the DOT text is still available."""
 
 
-def snapshot(diagram: Diagram) -> RenderDiagram:
-    """What a drawing needs of a diagram (two queries)."""
-    from dfd.models import Element, Flow
+def render_diagram(name: str, state: DiagramState) -> RenderDiagram:
+    """What a drawing needs of a diagram's state."""
+    return RenderDiagram(
+        name,
+        tuple(RenderElement(el.key, el.kind, el.name, el.parent, el.x, el.y) for el in state.elements.values()),
+        tuple(RenderFlow(fl.key, fl.source, fl.target, fl.label, fl.protocol, fl.bidirectional) for fl in state.flows.values()),
+    )
 
-    elements = tuple(
-        RenderElement(row["key"], row["kind"], row["name"], row["parent__key"], row["x"], row["y"])
-        for row in Element.objects.filter(diagram=diagram).values("key", "kind", "name", "parent__key", "x", "y")
-    )
-    flows = tuple(
-        RenderFlow(row["key"], row["source__key"], row["target__key"], row["label"], row["protocol"], row["bidirectional"])
-        for row in Flow.objects.filter(diagram=diagram).values(
-            "key", "source__key", "target__key", "label", "protocol", "bidirectional"
-        )
-    )
-    return RenderDiagram(diagram.name, elements, flows)
+
+def snapshot(diagram: Diagram) -> RenderDiagram:
+    """What a drawing needs of a stored diagram (read by the one reader, ``dfd.selectors``)."""
+    from dfd.selectors import model_diagrams
+
+    for one in model_diagrams(diagram.threat_model_id, only=diagram.pk):
+        return render_diagram(one.name, one.state)
+    return RenderDiagram(diagram.name, (), ())
 
 
 # --- text -----------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from dfd.graph import DfdGraph, build
 from dfd.models import Diagram, Element, Flow
@@ -28,13 +29,19 @@ class DiagramSnapshot:
     state: DiagramState
 
 
-def model_diagrams(model_id: int) -> list[DiagramSnapshot]:
-    """Every diagram of the model, in display order, with its elements and flows."""
+def model_diagrams(model_id: int, *, only: int | None = None) -> list[DiagramSnapshot]:
+    """Every diagram of the model, in display order, with its elements and flows.
+
+    With ``only``, just that diagram (the keys of the others still fill ``keys_elsewhere``).
+    """
     diagrams = list(
-        Diagram.objects.filter(threat_model_id=model_id).order_by("order", "id").values("id", "name", "level", "order", "version")
+        Diagram.objects.filter(threat_model_id=model_id, **({"pk": only} if only is not None else {}))
+        .order_by("order", "id")
+        .values("id", "name", "level", "order", "version")
     )
+    scope: dict[str, Any] = {"threat_model_id": model_id, **({"diagram_id": only} if only is not None else {})}
     element_rows = list(
-        Element.objects.filter(threat_model_id=model_id)
+        Element.objects.filter(**scope)
         .order_by("id")
         .values("id", "diagram_id", "key", "kind", "name", "description", "properties", "parent_id", "x", "y", "width", "height")
     )
@@ -56,7 +63,7 @@ def model_diagrams(model_id: int) -> list[DiagramSnapshot]:
         )
     flows: dict[int, dict[str, FlowState]] = {d["id"]: {} for d in diagrams}
     for flow_row in (
-        Flow.objects.filter(threat_model_id=model_id)
+        Flow.objects.filter(**scope)
         .order_by("id")
         .values("id", "diagram_id", "key", "source_id", "target_id", "label", "protocol", "bidirectional", "description", "properties")
     ):
@@ -72,6 +79,9 @@ def model_diagrams(model_id: int) -> list[DiagramSnapshot]:
             pk=flow_row["id"],
         )
     all_keys = {row["key"] for row in element_rows} | {key for per in flows.values() for key in per}
+    if only is not None:
+        all_keys |= set(Element.objects.filter(threat_model_id=model_id).exclude(diagram_id=only).values_list("key", flat=True))
+        all_keys |= set(Flow.objects.filter(threat_model_id=model_id).exclude(diagram_id=only).values_list("key", flat=True))
     snapshots = []
     for d in diagrams:
         own = set(elements[d["id"]]) | set(flows[d["id"]])

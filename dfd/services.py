@@ -58,9 +58,8 @@ class OpsResult:
 
 def load_state(diagram: Diagram) -> DiagramState:
     """The diagram as the pure operations module sees it."""
-    for snapshot in model_diagrams(diagram.threat_model_id):
-        if snapshot.id == diagram.pk:
-            return snapshot.state
+    for snapshot in model_diagrams(diagram.threat_model_id, only=diagram.pk):
+        return snapshot.state
     raise NotFound("No such diagram.")
 
 

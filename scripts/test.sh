@@ -16,6 +16,8 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Ruff"
 .venv/bin/ruff check .
+step "Import contracts (the arrows between the apps)"
+.venv/bin/lint-imports --no-cache
 step "mypy (Django and DRF plugins)"
 .venv/bin/mypy .
 step "Migrations are up to date"

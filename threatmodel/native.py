@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,8 @@ from common.errors import ErrorDetail, ValidationFailed
 from dfd import vocabulary
 from dfd.choices import DiagramLevel
 from dfd.models import Diagram, Element, Flow
+from dfd.ops import DiagramState, ElementState, FlowState
+from dfd.selectors import DiagramSnapshot, model_diagrams
 from stride.choices import Stride, ThreatOrigin, ThreatStatus
 from stride.models import CoverageNote, Technique, Threat
 from stride.techniques import rule_techniques, techniques_by_threat
@@ -52,27 +53,6 @@ FINGERPRINT_RE = re.compile(r"^[^\x00-\x1f]{1,400}$")
 
 def _load(model: ThreatModel) -> dict[str, Any]:
     """Everything in a model, in a fixed number of queries whatever its size."""
-    diagrams = list(Diagram.objects.filter(threat_model=model).order_by("order", "id"))
-    elements: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    row: Mapping[str, Any]
-    for row in Element.objects.filter(threat_model=model).values(
-        "id", "diagram_id", "key", "kind", "name", "description", "properties", "parent__key", "x", "y", "width", "height"
-    ):
-        elements[row["diagram_id"]].append(dict(row))
-    flows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in Flow.objects.filter(threat_model=model).values(
-        "id",
-        "diagram_id",
-        "key",
-        "source__key",
-        "target__key",
-        "label",
-        "protocol",
-        "bidirectional",
-        "description",
-        "properties",
-    ):
-        flows[row["diagram_id"]].append(dict(row))
     threats = list(
         Threat.objects.filter(threat_model=model).values(
             "id",
@@ -104,19 +84,11 @@ def _load(model: ThreatModel) -> dict[str, Any]:
         .order_by("target_key", "stride")
         .values("target_key", "stride", "reason", "author__username")
     )
-    return {
-        "diagrams": diagrams,
-        "elements": elements,
-        "flows": flows,
-        "threats": threats,
-        "techniques": techniques,
-        "coverage_notes": notes,
-    }
+    return {"diagrams": model_diagrams(model.pk), "threats": threats, "techniques": techniques, "coverage_notes": notes}
 
 
-def _ordered_elements(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _ordered_elements(state: DiagramState) -> list[ElementState]:
     """Parents before children, then by key: the order an importer can apply them in."""
-    by_key = {row["key"]: row for row in rows}
     depth: dict[str, int] = {}
 
     def depth_of(key: str) -> int:
@@ -125,40 +97,32 @@ def _ordered_elements(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             current: str | None = key
             while current is not None and current not in depth and current not in seen:
                 seen.append(current)
-                current = by_key[current]["parent__key"] if current in by_key else None
+                element = state.elements.get(current)
+                current = element.parent if element is not None else None
             base = depth.get(current, -1) if current is not None else -1
             for offset, item in enumerate(reversed(seen), start=1):
                 depth[item] = base + offset
         return depth[key]
 
-    return sorted(rows, key=lambda row: (depth_of(row["key"]), row["key"]))
+    return sorted(state.elements.values(), key=lambda el: (depth_of(el.key), el.key))
 
 
-def _element_out(row: Mapping[str, Any]) -> dict[str, Any]:
+def _element_out(element: ElementState) -> dict[str, Any]:
+    out = element.as_dict()
+    out["properties"] = dict(sorted(out["properties"].items()))
+    return out
+
+
+def _flow_out(flow: FlowState) -> dict[str, Any]:
+    out = flow.as_dict()
+    out["properties"] = dict(sorted(out["properties"].items()))
+    return out
+
+
+def _diagram_content(snapshot: DiagramSnapshot) -> dict[str, Any]:
     return {
-        "key": row["key"],
-        "kind": row["kind"],
-        "name": row["name"],
-        "description": row["description"],
-        "properties": dict(sorted((row["properties"] or {}).items())),
-        "parent": row["parent__key"],
-        "x": row["x"],
-        "y": row["y"],
-        "width": row["width"],
-        "height": row["height"],
-    }
-
-
-def _flow_out(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "key": row["key"],
-        "source": row["source__key"],
-        "target": row["target__key"],
-        "label": row["label"],
-        "protocol": row["protocol"],
-        "bidirectional": row["bidirectional"],
-        "description": row["description"],
-        "properties": dict(sorted((row["properties"] or {}).items())),
+        "elements": [_element_out(el) for el in _ordered_elements(snapshot.state)],
+        "flows": [_flow_out(snapshot.state.flows[key]) for key in sorted(snapshot.state.flows)],
     }
 
 
@@ -206,13 +170,7 @@ def native_export(model: ThreatModel) -> dict[str, Any]:
             "stage": model.stage,
         },
         "diagrams": [
-            {
-                "name": diagram.name,
-                "level": diagram.level,
-                "order": diagram.order,
-                "elements": [_element_out(row) for row in _ordered_elements(data["elements"][diagram.pk])],
-                "flows": [_flow_out(row) for row in sorted(data["flows"][diagram.pk], key=lambda r: r["key"])],
-            }
+            {"name": diagram.name, "level": diagram.level, "order": diagram.order, **_diagram_content(diagram)}
             for diagram in data["diagrams"]
         ],
         "threats": [
@@ -238,13 +196,12 @@ def document_build(model: ThreatModel) -> dict[str, Any]:
         "vocabulary_version": vocabulary.VOCABULARY_VERSION,
         "diagrams": [
             {
-                "id": diagram.pk,
+                "id": diagram.id,
                 "name": diagram.name,
                 "level": diagram.level,
                 "order": diagram.order,
                 "version": diagram.version,
-                "elements": [_element_out(row) for row in _ordered_elements(data["elements"][diagram.pk])],
-                "flows": [_flow_out(row) for row in sorted(data["flows"][diagram.pk], key=lambda r: r["key"])],
+                **_diagram_content(diagram),
             }
             for diagram in data["diagrams"]
         ],

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from dfd import render as drawing
 from dfd import vocabulary
 from dfd.choices import DiagramLevel, ElementKind
-from dfd.models import Diagram, Element, Flow
+from dfd.selectors import model_diagrams
 from stride.choices import ThreatStatus
 from stride.models import AttackRelease, Tactic, Technique, Threat
 from stride.techniques import techniques_by_threat
@@ -106,21 +106,13 @@ def _properties(stored: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _diagrams(model: ThreatModel) -> list[DiagramSection]:
-    diagrams = list(Diagram.objects.filter(threat_model=model).order_by("order", "id"))
-    elements: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    diagrams = model_diagrams(model.pk)
     names: dict[str, str] = {}
     parents: dict[str, str | None] = {}
-    for element_row in Element.objects.filter(threat_model=model).values(
-        "diagram_id", "key", "kind", "name", "description", "properties", "parent__key", "x", "y"
-    ):
-        elements[element_row["diagram_id"]].append(dict(element_row))
-        names[element_row["key"]] = element_row["name"]
-        parents[element_row["key"]] = element_row["parent__key"]
-    flows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for flow_row in Flow.objects.filter(threat_model=model).values(
-        "diagram_id", "key", "source__key", "target__key", "label", "protocol", "bidirectional", "properties"
-    ):
-        flows[flow_row["diagram_id"]].append(dict(flow_row))
+    for one in diagrams:
+        for el in one.state.elements.values():
+            names[el.key] = el.name
+            parents[el.key] = el.parent
 
     def boundary_path(key: str | None) -> str:
         chain: list[str] = []
@@ -131,14 +123,7 @@ def _diagrams(model: ThreatModel) -> list[DiagramSection]:
 
     sections = []
     for index, diagram in enumerate(diagrams):
-        snapshot = drawing.RenderDiagram(
-            diagram.name,
-            tuple(drawing.RenderElement(r["key"], r["kind"], r["name"], r["parent__key"], r["x"], r["y"]) for r in elements[diagram.pk]),
-            tuple(
-                drawing.RenderFlow(r["key"], r["source__key"], r["target__key"], r["label"], r["protocol"], r["bidirectional"])
-                for r in flows[diagram.pk]
-            ),
-        )
+        snapshot = drawing.render_diagram(diagram.name, diagram.state)
         svg: SafeString | None = None
         note = ""
         if not snapshot.elements:
@@ -152,26 +137,28 @@ def _diagrams(model: ThreatModel) -> list[DiagramSection]:
                 note = f"The diagram is too large to draw in a report ({exc}); its inventory follows."
         section = DiagramSection(f"diagram-{index + 1}", diagram.name, _LEVEL_LABELS.get(diagram.level, diagram.level), svg, note)
         ordered = sorted(
-            elements[diagram.pk], key=lambda r: (r["kind"] != "trust_boundary", natural(boundary_path(r["parent__key"])), natural(r["name"]), r["key"])
+            diagram.state.elements.values(),
+            key=lambda e: (e.kind != "trust_boundary", natural(boundary_path(e.parent)), natural(e.name), e.key),
         )
-        for r in ordered:
+        for e in ordered:
             item = InventoryRow(
-                name=r["name"],
-                kind=_KIND_LABELS.get(r["kind"], r["kind"]),
-                boundary=boundary_path(r["parent__key"]),
-                properties=_properties(r["properties"] or {}),
-                description=r["description"],
+                name=e.name,
+                kind=_KIND_LABELS.get(e.kind, e.kind),
+                boundary=boundary_path(e.parent),
+                properties=_properties(dict(e.properties)),
+                description=e.description,
             )
-            (section.boundaries if r["kind"] == "trust_boundary" else section.elements).append(item)
-        for r in sorted(flows[diagram.pk], key=lambda f: (natural(names.get(f["source__key"], "")), natural(names.get(f["target__key"], "")), f["key"])):
+            (section.boundaries if e.kind == "trust_boundary" else section.elements).append(item)
+        flows = diagram.state.flows.values()
+        for f in sorted(flows, key=lambda f: (natural(names.get(f.source, "")), natural(names.get(f.target, "")), f.key)):
             section.flows.append(
                 FlowRow(
-                    source=names.get(r["source__key"], r["source__key"]),
-                    target=names.get(r["target__key"], r["target__key"]),
-                    label=r["label"],
-                    protocol=r["protocol"],
-                    bidirectional=r["bidirectional"],
-                    properties=_properties(r["properties"] or {}),
+                    source=names.get(f.source, f.source),
+                    target=names.get(f.target, f.target),
+                    label=f.label,
+                    protocol=f.protocol,
+                    bidirectional=f.bidirectional,
+                    properties=_properties(dict(f.properties)),
                 )
             )
         sections.append(section)

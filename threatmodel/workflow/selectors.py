@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from dfd.selectors import model_diagrams
 from stride.coverage import coverage_for
 from stride.models import Mitigates, Technique, Threat
 from stride.techniques import techniques_of
@@ -60,28 +61,26 @@ def model_policy(model: ThreatModel) -> Policy:
 
 def model_facts(model: ThreatModel, *, today: date | None = None) -> ModelFacts:
     """Everything the gates need (about a dozen queries, the same for any size of model)."""
-    from dfd.models import Diagram, Element, Flow
-
-    diagram_ids = tuple(Diagram.objects.filter(threat_model=model).order_by("order", "id").values_list("id", flat=True))
+    diagrams = model_diagrams(model.pk)
+    diagram_ids = tuple(d.id for d in diagrams)
     elements = tuple(
-        ElementFacts(row["id"], row["key"], row["kind"], row["name"], row["diagram_id"], row["properties"] or {})
-        for row in Element.objects.filter(threat_model=model)
-        .order_by("diagram__order", "diagram_id", "key")
-        .values("id", "key", "kind", "name", "diagram_id", "properties")
+        ElementFacts(el.pk or 0, el.key, el.kind, el.name, d.id, el.properties)
+        for d in diagrams
+        for el in sorted(d.state.elements.values(), key=lambda e: e.key)
     )
+    names = {el.key: el.name for d in diagrams for el in d.state.elements.values()}
     flows = tuple(
         FlowFacts(
-            row["id"],
-            row["key"],
-            row["label"] or f"{row['source__name']} → {row['target__name']}",
-            row["diagram_id"],
-            row["source__key"],
-            row["target__key"],
-            row["properties"] or {},
+            fl.pk or 0,
+            fl.key,
+            fl.label or f"{names.get(fl.source, fl.source)} → {names.get(fl.target, fl.target)}",
+            d.id,
+            fl.source,
+            fl.target,
+            fl.properties,
         )
-        for row in Flow.objects.filter(threat_model=model)
-        .order_by("diagram__order", "diagram_id", "key")
-        .values("id", "key", "label", "diagram_id", "source__key", "target__key", "source__name", "target__name", "properties")
+        for d in diagrams
+        for fl in sorted(d.state.flows.values(), key=lambda f: f.key)
     )
     links: dict[int, list[int]] = defaultdict(list)
     for threat_id, mitigation_id in (
