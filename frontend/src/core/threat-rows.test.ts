@@ -1,13 +1,5 @@
-import { apiThreat } from './test-threats'
+import { apiThreat, documentThreat as row } from './test-threats'
 import { threatFromApi, threatsFromDocument } from './threat-rows'
-import type { DocumentThreat } from './types'
-
-const row = (over: Partial<DocumentThreat>): DocumentThreat => ({
-  id: 1, fingerprint: 'K8S-001@web', rule_id: 'K8S-001', origin: 'rule', stride: 'E', element: 'web', flow: null,
-  title: 'Escape', description: '', explanation: {}, techniques: ['T1611'], status: 'open', likelihood: null, impact: null,
-  owner: null, notes: '', rationale: '', triaged: false, duplicate_of: null, suggested_likelihood: 4, suggested_impact: 5,
-  status_before_obsolete: null, ...over,
-})
 
 describe('threats from the document', () => {
   it('uses a person’s rating, else the rule’s suggestion marked as such, and drops obsolete ones', () => {

@@ -1,4 +1,4 @@
-import { apiThreat, editorThreat } from './test-threats'
+import { apiThreat, documentThreat, editorThreat } from './test-threats'
 import { analysisQueued, followUp, ThreatSync, type AnalysisChanges, type SavedBatch, type ThreatSource } from './threat-sync'
 import type { EditorThreat } from './threats'
 import type { DocumentModel } from './types'
@@ -46,15 +46,11 @@ class FakeSource implements ThreatSource {
 
 function setUp(version = 4, threats: Partial<EditorThreat>[] = [{ id: 1, title: 'kept' }, { id: 2, title: 'goes' }]) {
   const store = new WorkspaceStore()
-  const doc = {
+  const doc: DocumentModel = {
     id: 1, team: 1, name: 'M', description: '', scope: '', assumptions: '', stage: 'break', version, vocabulary_version: 1,
     coverage_notes: [], diagrams: [{ id: 10, name: 'L0', level: 'level_0', order: 0, version: 2, elements: [], flows: [] }],
-    threats: threats.map((t) => ({
-      id: t.id ?? 1, fingerprint: `R@${t.id}`, rule_id: 'R', origin: 'rule', stride: 'T', element: 'web', flow: null, title: t.title ?? 'T',
-      description: '', explanation: {}, techniques: [], status: 'open', likelihood: null, impact: null, owner: null, notes: '',
-      rationale: '', triaged: false, duplicate_of: null, suggested_likelihood: null, suggested_impact: null, status_before_obsolete: null,
-    })),
-  } as unknown as DocumentModel
+    threats: threats.map((t) => documentThreat({ id: t.id ?? 1, fingerprint: `R@${t.id}`, title: t.title ?? 'T' })),
+  }
   store.dispatch({ type: 'loaded', doc, vocab: {} as VocabularyIndex, diagramId: null })
   const source = new FakeSource()
   const sync = new ThreatSync(source, threatListOf(store))

@@ -1,5 +1,5 @@
 import type { GateReport, HeatMap } from '../api/workflow'
-import { editorThreat } from './test-threats'
+import { documentThreat, editorThreat } from './test-threats'
 import type { DocumentModel } from './types'
 import type { VocabularyIndex } from './validation'
 import { initialWorkspace, policyOf, reduce, roleOf, stageOf, WorkspaceStore, type WorkspaceAction, type WorkspaceState } from './workspace-store'
@@ -15,19 +15,11 @@ function doc(over: Partial<DocumentModel> = {}): DocumentModel {
       { id: 11, name: 'Level 0', level: 'level_0', order: 1, version: 5, elements: [], flows: [] },
     ],
     threats: [
-      {
-        id: 1, fingerprint: 'R@web', rule_id: 'R', origin: 'rule', stride: 'T', element: 'web', flow: null, title: 'Tamper', description: '',
-        explanation: {}, techniques: [], status: 'open', likelihood: null, impact: null, owner: null, notes: '', rationale: '',
-        triaged: false, duplicate_of: null, suggested_likelihood: null, suggested_impact: null, status_before_obsolete: null,
-      },
-      {
-        id: 2, fingerprint: 'Q@web', rule_id: 'Q', origin: 'rule', stride: 'S', element: 'web', flow: null, title: 'Gone', description: '',
-        explanation: {}, techniques: [], status: 'obsolete', likelihood: null, impact: null, owner: null, notes: '', rationale: '',
-        triaged: false, duplicate_of: null, suggested_likelihood: null, suggested_impact: null, status_before_obsolete: 'open',
-      },
+      documentThreat({ id: 1, fingerprint: 'R@web', title: 'Tamper' }),
+      documentThreat({ id: 2, fingerprint: 'Q@web', title: 'Gone', status: 'obsolete', status_before_obsolete: 'open' }),
     ],
     ...over,
-  } as DocumentModel
+  }
 }
 
 const gates = (stage: string, role = 'editor'): GateReport => ({ stage, your_role: role, risk_policy: POLICY, blocking: [] }) as unknown as GateReport
