@@ -6,6 +6,11 @@ edge components React re-rendered (the editor counts renders in ``window.__dfdRe
 drag that re-rendered the whole canvas would show ~1,000 node renders per frame; the editor
 re-renders the dragged node and the flows attached to it.
 
+Then the network log of one property change (a process marked privileged in the property panel):
+every request the editor sends from the change until the network is idle again, counted by kind.
+The editor should send one ops request and at most one threats request (it patches its threat
+list from the ops answer instead of reloading every page of it).
+
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/threatmodel .venv/bin/python bench/editor_open.py
 It builds the frontend first if needed (scripts/setup.sh), creates and drops its own scratch
 database next to DATABASE_URL's, and serves on 127.0.0.1:8150 (PORT to change) while it runs.
@@ -135,6 +140,7 @@ def run() -> None:
             print(f"  (whole diagram fitted: {page.locator('.react-flow__node').count()} nodes, "
                   f"{page.locator('.react-flow__edge').count()} flows in the DOM)")
             drag(page, "with the whole diagram on screen")
+            property_change(page, base, model.pk)
             browser.close()
     finally:
         server.terminate()
@@ -205,9 +211,54 @@ def drag(page: Any, where: str) -> None:
     print(f"  React renders during the drag: canvas {result['canvas']}, node components {result['nodes']}, "
           f"flow components {result['edges']} (whole-canvas re-rendering would be ~{steps * 1000} node renders)")
     page.locator(".save-status[data-status='saved']").wait_for(timeout=30000)
-    # The server re-analysed the model in the request; wait for the editor to reload the threats.
+    # The server re-analysed the model in the request; wait for the editor to follow it.
     page.wait_for_load_state("networkidle")
-    print("  the drop was saved as one operation batch (and the threats reloaded)")
+    print("  the drop was saved as one operation batch (and the threat list followed the answer)")
+
+
+def property_change(page: Any, base: str, model_id: int) -> None:
+    """One property change on a fresh page: which requests it costs, and how long until the threat
+    list shows the engine's answer."""
+    page.goto(f"{base}/models/{model_id}/")
+    page.wait_for_selector(".react-flow__node-process")
+    page.wait_for_load_state("networkidle")
+    # A process on screen that the generator left unprivileged (every third one is privileged).
+    field = page.locator(".ws-right").get_by_label("Privileged container")
+    processes = page.locator(".react-flow__node-process")
+    for index in range(processes.count()):
+        processes.nth(index).click()
+        field.wait_for()
+        if field.input_value() == "false":
+            break
+    else:
+        raise SystemExit("no unprivileged process on screen")
+    name = page.locator(".ws-right input[type=text]").first.input_value()
+    log: list[tuple[str, str]] = []
+
+    def record(request: Any) -> None:
+        if "/api/" in request.url:
+            log.append((request.method, request.url.split("/api/v1", 1)[-1]))
+
+    page.on("request", record)
+    started = page.evaluate("performance.now()")
+    field.select_option("true")
+    page.locator(".save-status[data-status='saved']").wait_for(timeout=60000)
+    page.get_by_role("tab", name="Threats").click()
+    page.locator(".threat-row", has_text="A privileged container can break out to the node").first.wait_for(timeout=60000)
+    shown = page.evaluate("performance.now()") - started
+    page.wait_for_load_state("networkidle")
+    page.remove_listener("request", record)
+    ops = [path for method, path in log if method == "POST" and "/ops/" in path]
+    threats = [path for method, path in log if method == "GET" and path.startswith("/threats/")]
+    others = sorted({path.split("?", 1)[0] for method, path in log if path not in ops and path not in threats})
+    print(f"one property change ({name} marked privileged), network log until idle:")
+    print(f"  ops requests {len(ops)}, threats requests {len(threats)}, other requests {len(log) - len(ops) - len(threats)} "
+          f"({', '.join(others) or 'none'})")
+    for path in threats[:3]:
+        print(f"    threats: GET {path}")
+    if len(threats) > 3:
+        print(f"    … and {len(threats) - 3} more threats pages")
+    print(f"  from the change to the new threat in the list: {shown:.0f} ms")
 
 
 if __name__ == "__main__":

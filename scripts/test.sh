@@ -29,6 +29,8 @@ if [ -f frontend/package.json ]; then
   (cd frontend && node scripts/check-api-types.mjs ../var/openapi.yml)
   step "TypeScript (tsc --noEmit)"
   (cd frontend && npx --no-install tsc --noEmit -p .)
+  step "ESLint (src/core/ imports no React; rules of hooks)"
+  (cd frontend && npx --no-install eslint .)
   step "Vitest"
   (cd frontend && npx --no-install vitest run)
 fi

@@ -97,6 +97,12 @@ def analysis_after_change(*, model_id: int, states: list[DiagramState] | None = 
     return {"status": AnalysisStatus.QUEUED}
 
 
+def analysis_unchanged(*, version: int) -> dict[str, Any]:
+    """The answer for a batch that cannot change any threat (it only moved or resized elements)."""
+    empty: dict[str, Any] = {name: [] for name in ("new", "obsolete", "revived", "rewritten", "retargeted")}
+    return {"status": "done", "version": version, "changes": {**empty, "threats": []}}
+
+
 def changes_answer(*, model_id: int, result: SyncResult) -> dict[str, Any]:
     """The fingerprints the sync touched, by kind, and their rows when there are few enough."""
     body: dict[str, Any] = {name: list(fingerprints) for name, fingerprints in result.changes.items()}

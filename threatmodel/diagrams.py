@@ -21,7 +21,7 @@ from common.errors import NotFound
 from dfd.models import Diagram
 from dfd.ops import OpRecord
 from dfd.services import OpsResult, apply_ops, stale
-from threatmodel.analysis import analysis_after_change
+from threatmodel.analysis import analysis_after_change, analysis_unchanged
 from threatmodel.models import ThreatModel
 from threatmodel.permissions import require_role
 
@@ -68,12 +68,20 @@ class DiagramChange:
         return body
 
 
+# Operations that change where things are drawn and nothing the rules read.
+GEOMETRY_OPS = frozenset({"move_element"})
+
+
 def _lock_model(model_id: int) -> None:
     ThreatModel.objects.select_for_update().only("id").get(pk=model_id)
 
 
-def _bump(model_id: int) -> int:
-    ThreatModel.objects.filter(pk=model_id).update(version=F("version") + 1)
+def _bump(model_id: int, *, keep_analysis: bool = False) -> int:
+    """Move the model's version on; with ``keep_analysis`` its analysis moves with it (still current)."""
+    changes: dict[str, Any] = {"version": F("version") + 1}
+    if keep_analysis:
+        changes["analysed_version"] = F("version") + 1
+    ThreatModel.objects.filter(pk=model_id).update(**changes)
     return ThreatModel.objects.values_list("version", flat=True).get(pk=model_id)
 
 
@@ -95,11 +103,17 @@ def diagram_change(
         if row["version"] != base_version:
             raise stale(diagram_id, row["version"], base_version)
         model_id = row["threat_model_id"]
-        _lock_model(model_id)
+        locked = ThreatModel.objects.select_for_update().only("id", "version", "analysed_version").get(pk=model_id)
         result = apply_ops(diagram_id=diagram_id, base_version=base_version, ops=ops, actor=actor)
-        model_version = _bump(model_id)
+        geometry_only = bool(result.records) and all(record.op in GEOMETRY_OPS for record in result.records)
+        was_current = locked.analysed_version == locked.version
+        model_version = _bump(model_id, keep_analysis=geometry_only and was_current)
         analysis = None
-        if analyse:
+        if analyse and geometry_only and was_current:
+            # The rules read kinds, properties, nesting and flows, never coordinates: the threats
+            # already follow this batch, and the analysis stays current without running.
+            analysis = analysis_unchanged(version=model_version)
+        elif analyse:
             analysis = analysis_after_change(model_id=model_id, states=result.model_states)
         return DiagramChange(ops=result, threat_model_version=model_version, analysis=analysis)
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "threatmodel.middleware.DatabaseBusyMiddleware",
     "threatmodel.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -86,9 +87,24 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
+DB_POOL_MIN_SIZE = env_int("DB_POOL_MIN_SIZE", 1)
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 8)  # 0: no pool (then DB_CONN_MAX_AGE applies)
+DB_POOL_TIMEOUT = float(env_int("DB_POOL_TIMEOUT", 10))
+DB_BUSY_RETRY_AFTER = env_int("DB_BUSY_RETRY_AFTER", 2)  # seconds, in the 503's Retry-After
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX_SIZE > 0:
+        # Under ASGI each request runs in its own thread, and persistent connections are kept per
+        # thread: with CONN_MAX_AGE they pile up until PostgreSQL says "too many clients" (measured
+        # by bench/load.py). A pool bounds what each process holds; a request that cannot get a
+        # connection within DB_POOL_TIMEOUT is answered 503 with Retry-After, never 500.
+        DATABASES["default"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "pool": {"min_size": DB_POOL_MIN_SIZE, "max_size": DB_POOL_MAX_SIZE, "timeout": DB_POOL_TIMEOUT},
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

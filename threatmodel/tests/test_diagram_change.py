@@ -26,7 +26,8 @@ def post_ops(world: World, ops: list[dict[str, Any]], persona: str = "editor") -
         f"/api/v1/diagrams/{world.diagram.pk}/ops/", data={"base_version": world.diagram.version, "ops": ops}, format="json"
     )
     assert response.status_code == 200, response.content
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def test_the_ops_answer_lists_new_and_obsolete_threats_with_their_rows(world: World) -> None:
@@ -48,6 +49,22 @@ def test_a_move_changes_no_threat(world: World) -> None:
     threat_model_analyse(model_id=world.model.pk)
     changes = post_ops(world, [{"op": "move_element", "key": "web", "x": 40, "y": 60}])["analysis"]["changes"]
     assert changes == {"new": [], "obsolete": [], "revived": [], "rewritten": [], "retargeted": [], "threats": []}
+
+
+def test_a_move_keeps_the_analysis_current_without_running_it(world: World) -> None:
+    threat_model_analyse(model_id=world.model.pk)
+    stamps = dict(Threat.objects.filter(threat_model=world.model).values_list("id", "changed_version"))
+    post_ops(world, [{"op": "move_element", "key": "db", "x": 300, "y": 80, "width": 120, "height": 60}])
+    world.model.refresh_from_db()
+    assert world.model.analysed_version == world.model.version
+    assert dict(Threat.objects.filter(threat_model=world.model).values_list("id", "changed_version")) == stamps
+
+
+def test_a_move_on_a_model_not_yet_analysed_runs_the_analysis(world: World) -> None:
+    body = post_ops(world, [{"op": "move_element", "key": "db", "x": 300, "y": 80}])
+    assert body["analysis"]["new"] > 0
+    world.model.refresh_from_db()
+    assert world.model.analysed_version == world.model.version
 
 
 def test_changed_since_serves_only_what_changed_after_a_version(world: World) -> None:

@@ -1,54 +1,37 @@
-import type { DocumentThreat } from '../core/types'
-import { analysisQueued, threatsFromDocument } from './threats'
+import { apiThreat } from '../core/test-threats'
+import { loadChangedThreats, loadThreats } from './threats'
 
-const row = (over: Partial<DocumentThreat>): DocumentThreat => ({
-  id: 1, fingerprint: 'K8S-001@web', rule_id: 'K8S-001', origin: 'rule', stride: 'E', element: 'web', flow: null,
-  title: 'Escape', description: '', explanation: {}, techniques: ['T1611'], status: 'open', likelihood: null, impact: null,
-  owner: null, notes: '', rationale: '', triaged: false, duplicate_of: null, suggested_likelihood: 4, suggested_impact: 5,
-  status_before_obsolete: null, ...over,
-})
+/** A fake server for GET /threats/: two pages, the second with an obsolete row. */
+function serve(): string[] {
+  const asked: string[] = []
+  vi.stubGlobal('fetch', async (url: string) => {
+    asked.push(url)
+    const page = new URL(url, 'http://test').searchParams.get('page')
+    const body =
+      page === '1'
+        ? { count: 3, next: '/api/v1/threats/?page=2', previous: null, results: [apiThreat({ id: 1 }), apiThreat({ id: 2 })] }
+        : { count: 3, next: null, previous: null, results: [apiThreat({ id: 3, status: 'obsolete' })] }
+    return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } })
+  })
+  return asked
+}
 
-describe('threats from the document', () => {
-  it('uses a person’s rating, else the rule’s suggestion marked as such, and drops obsolete ones', () => {
-    const threats = threatsFromDocument([
-      row({ id: 1 }),
-      row({ id: 2, likelihood: 2, impact: 3 }),
-      row({ id: 3, status: 'obsolete' }),
-      row({ id: 4, suggested_likelihood: null, suggested_impact: null }),
-    ])
-    expect(threats.map((t) => [t.id, t.likelihood, t.impact, t.suggested])).toEqual([
-      [1, 4, 5, true],
-      [2, 2, 3, false],
-      [4, null, null, false],
+afterEach(() => vi.unstubAllGlobals())
+
+describe('loading threats', () => {
+  it('asks for what changed since a model version, every page, keeping obsolete rows for the patch to drop', async () => {
+    const asked = serve()
+    const rows = await loadChangedThreats(7, 41)
+    expect(rows.map((t) => [t.id, t.status])).toEqual([[1, 'open'], [2, 'open'], [3, 'obsolete']])
+    expect(asked).toEqual([
+      '/api/v1/threats/?threat_model=7&changed_since=41&page_size=500&page=1',
+      '/api/v1/threats/?threat_model=7&changed_since=41&page_size=500&page=2',
     ])
   })
 
-  it('says whether a person triaged and rated it, with a rationale, and whether it is a duplicate', () => {
-    const threats = threatsFromDocument([
-      row({ id: 1, triaged: true, likelihood: 4, impact: 5, rationale: 'Exposed' }),
-      row({ id: 2, likelihood: 4, impact: 5, rationale: '  ' }),
-      row({ id: 3, duplicate_of: 'K8S-001@web' }),
-    ])
-    expect(threats.map((t) => [t.id, t.triaged, t.rated, t.duplicate, t.ruleId, t.suggestedLikelihood])).toEqual([
-      [1, true, true, false, 'K8S-001', 4],
-      [2, false, false, false, 'K8S-001', 4],
-      [3, false, false, true, 'K8S-001', 4],
-    ])
-  })
-
-  it('reads the path and the reasons of a graph-walk finding', () => {
-    const [threat] = threatsFromDocument([
-      row({ element: 'db', explanation: { matched: ['reachable from Web → DB'], path: ['user', 'web', 'db'], flows: ['f1', 'f2'] } }),
-    ])
-    expect(threat?.path).toEqual(['user', 'web', 'db', 'f1', 'f2'])
-    expect(threat?.matched).toEqual(['reachable from Web → DB'])
-  })
-})
-
-describe('analysisQueued', () => {
-  it('tells a queued analysis from one done in the request', () => {
-    expect(analysisQueued({ version: 3, analysis: { status: 'queued' } })).toBe(true)
-    expect(analysisQueued({ version: 3, analysis: { status: 'done' } })).toBe(false)
-    expect(analysisQueued({ version: 3 })).toBe(false)
+  it('loads the whole list without obsolete threats', async () => {
+    const asked = serve()
+    expect((await loadThreats(7)).map((t) => t.id)).toEqual([1, 2])
+    expect(asked[0]).toBe('/api/v1/threats/?threat_model=7&page_size=500&page=1')
   })
 })

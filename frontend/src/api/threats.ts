@@ -1,117 +1,63 @@
 /**
- * Loading the model's threats — the one module to change when the threat API changes.
+ * Loading the model's threats — the one module that knows the threat endpoints.
  *
- * The threats endpoint (`GET /api/v1/threats/?threat_model=`) is paged; the editor takes pages of
- * 500 until it has them all. The engine recomputes threats inside each accepted ops batch, so the
- * workspace calls `loadThreats` again after every save.
+ * `GET /api/v1/threats/?threat_model=` is paged; the editor takes pages of 500. The list comes with
+ * the document; after a change the editor asks only for what changed (`changed_since=<model
+ * version>`, see `core/threat-sync.ts`) when the ops answer did not already carry the rows.
  */
-import { matchedFromExplanation, pathFromExplanation, type EditorThreat } from '../core/threats'
+import { threatFromApi, type ApiThreat } from '../core/threat-rows'
+import type { ThreatSource } from '../core/threat-sync'
+import type { EditorThreat } from '../core/threats'
 import { get } from './client'
 import type { Page } from './endpoints'
 import type { components } from './schema'
 
-type ApiThreat = components['schemas']['Threat']
 type ApiThreatModel = components['schemas']['ThreatModel']
 
-/**
- * After a save on a large model the server queues the analysis (Celery) instead of running it in
- * the request; wait until the model says it is no longer queued or running, then load threats.
- */
-export async function waitForAnalysis(threatModelId: number, pauseMs = 1500, attempts = 80): Promise<EditorThreat[]> {
-  for (let i = 0; i < attempts; i += 1) {
-    const model = await get<ApiThreatModel>(`/threat-models/${threatModelId}/`)
-    if (model.analysis_status !== 'queued' && model.analysis_status !== 'running') break
-    await new Promise((resolve) => setTimeout(resolve, pauseMs))
-  }
-  return loadThreats(threatModelId)
-}
+const PAGE_SIZE = 500
 
-/** Whether an ops answer says the analysis was queued rather than done in the request. */
-export function analysisQueued(result: unknown): boolean {
-  const analysis = (result as { analysis?: { status?: unknown } } | null)?.analysis
-  return analysis?.status === 'queued'
-}
-
-export async function loadThreats(threatModelId: number): Promise<EditorThreat[]> {
-  const out: EditorThreat[] = []
+async function pages(query: URLSearchParams): Promise<ApiThreat[]> {
+  const out: ApiThreat[] = []
+  query.set('page_size', String(PAGE_SIZE))
   for (let page = 1; page < 1000; page += 1) {
-    const body = await get<Page<ApiThreat>>(`/threats/?threat_model=${threatModelId}&page_size=500&page=${page}`)
-    out.push(...body.results.filter((threat) => threat.status !== 'obsolete').map(fromApi))
+    query.set('page', String(page))
+    const body = await get<Page<ApiThreat>>(`/threats/?${query.toString()}`)
+    out.push(...body.results)
     if (!body.next) break
   }
   return out
 }
 
-function fromApi(threat: ApiThreat): EditorThreat {
-  return {
-    id: threat.id,
-    fingerprint: threat.fingerprint,
-    stride: threat.stride,
-    title: threat.title,
-    description: threat.description ?? '',
-    element: threat.element_key || null,
-    flow: threat.flow_key || null,
-    techniques: [...threat.techniques].map(String),
-    status: threat.status ?? 'open',
-    ...levels(threat.likelihood, threat.impact, threat.suggested_likelihood, threat.suggested_impact),
-    ...workflowFields(threat),
-    duplicate: threat.duplicate_of != null,
-    matched: matchedFromExplanation(threat.explanation),
-    path: pathFromExplanation(threat.explanation),
+/** Every threat of the model that still applies (obsolete ones left out). */
+export async function loadThreats(threatModelId: number): Promise<EditorThreat[]> {
+  const rows = await pages(new URLSearchParams({ threat_model: String(threatModelId) }))
+  return rows.filter((threat) => threat.status !== 'obsolete').map(threatFromApi)
+}
+
+/** The threats whose row changed at a model version after `version`, obsolete ones included (they leave the list). */
+export async function loadChangedThreats(threatModelId: number, version: number): Promise<EditorThreat[]> {
+  const rows = await pages(new URLSearchParams({ threat_model: String(threatModelId), changed_since: String(version) }))
+  return rows.map(threatFromApi)
+}
+
+/**
+ * After a save on a large model the server queues the analysis (Celery) instead of running it in
+ * the request: wait until the model says it is no longer queued or running (false: gave up).
+ */
+export async function analysisSettled(threatModelId: number, pauseMs = 1500, attempts = 80): Promise<boolean> {
+  for (let i = 0; i < attempts; i += 1) {
+    const model = await get<ApiThreatModel>(`/threat-models/${threatModelId}/`)
+    if (model.analysis_status !== 'queued' && model.analysis_status !== 'running') return true
+    await new Promise((resolve) => setTimeout(resolve, pauseMs))
   }
+  return false
 }
 
-/** Where the threat stands in the workflow: triaged, rated (levels and a rationale), the rule's levels. */
-function workflowFields(threat: {
-  likelihood?: number | null
-  impact?: number | null
-  rationale?: string
-  triaged?: boolean
-  rule_id?: string
-  suggested_likelihood?: number | null
-  suggested_impact?: number | null
-}): Pick<EditorThreat, 'rated' | 'triaged' | 'ruleId' | 'suggestedLikelihood' | 'suggestedImpact'> {
+/** The threat source of one model, for `ThreatSync`. */
+export function threatSource(threatModelId: number): ThreatSource {
   return {
-    rated: threat.likelihood != null && threat.impact != null && Boolean(threat.rationale?.trim()),
-    triaged: Boolean(threat.triaged),
-    ruleId: threat.rule_id ?? '',
-    suggestedLikelihood: threat.suggested_likelihood ?? null,
-    suggestedImpact: threat.suggested_impact ?? null,
+    all: () => loadThreats(threatModelId),
+    changedSince: (version) => loadChangedThreats(threatModelId, version),
+    analysisSettled: () => analysisSettled(threatModelId),
   }
-}
-
-/** A person's rating when there is one, else the rule's suggestion (and say which). */
-function levels(
-  likelihood: number | null | undefined,
-  impact: number | null | undefined,
-  suggestedLikelihood: number | null | undefined,
-  suggestedImpact: number | null | undefined,
-): { likelihood: number | null; impact: number | null; suggested: boolean } {
-  if (likelihood != null && impact != null) return { likelihood, impact, suggested: false }
-  if (suggestedLikelihood != null && suggestedImpact != null) return { likelihood: suggestedLikelihood, impact: suggestedImpact, suggested: true }
-  return { likelihood: likelihood ?? null, impact: impact ?? null, suggested: false }
-}
-
-type DocumentThreat = components['schemas']['DocumentThreat']
-
-/** The threats that came with the document, so the panel has them before the first save. */
-export function threatsFromDocument(threats: readonly DocumentThreat[]): EditorThreat[] {
-  return threats
-    .filter((threat) => threat.status !== 'obsolete')
-    .map((threat) => ({
-      id: threat.id,
-      fingerprint: threat.fingerprint,
-      stride: threat.stride,
-      title: threat.title,
-      description: threat.description,
-      element: threat.element ?? null,
-      flow: threat.flow ?? null,
-      techniques: [...threat.techniques],
-      status: threat.status,
-      ...levels(threat.likelihood, threat.impact, threat.suggested_likelihood, threat.suggested_impact),
-      ...workflowFields(threat),
-      duplicate: threat.duplicate_of != null,
-      matched: matchedFromExplanation(threat.explanation),
-      path: pathFromExplanation(threat.explanation),
-    }))
 }

@@ -4,6 +4,9 @@
  * their reasons, and progress is reported as it goes.
  */
 
+/** What the threat list's selection can be given to at once. */
+export type BulkKind = 'keep' | 'rate' | 'accept' | 'mitigate'
+
 export interface BulkFailure<T> {
   item: T
   error: unknown

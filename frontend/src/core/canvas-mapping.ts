@@ -4,8 +4,11 @@
  * React Flow re-renders a node when its node object changes identity, so this mapper hands back
  * the very same object for every element whose record, selection and decorations are unchanged.
  * A drag or a property edit on one element of a 1,000-element diagram then touches one node.
+ *
+ * The records are plain objects with the fields React Flow reads; the core does not import React
+ * Flow. `editor/flow-types.ts` names them as React Flow's node and edge types and checks that
+ * they fit.
  */
-import type { Edge, Node } from '@xyflow/react'
 import { parentsFirst, sizeOf } from './geometry'
 import type { DiagramState, Element, ElementKind, Flow } from './types'
 
@@ -15,14 +18,38 @@ export interface ElementNodeData extends Record<string, unknown> {
   highlighted: boolean
   hasError: boolean
 }
-export type ElementNode = Node<ElementNodeData, ElementKind>
+
+/** One element as a React Flow node (the fields the mapper sets). */
+export interface CanvasNode {
+  id: string
+  type: ElementKind
+  position: { x: number; y: number }
+  parentId?: string
+  width: number
+  height: number
+  selected: boolean
+  data: ElementNodeData
+  ariaLabel: string
+  className?: string
+  dragHandle?: string
+}
 
 export interface FlowEdgeData extends Record<string, unknown> {
   flow: Flow
   openThreats: number
   highlighted: boolean
 }
-export type FlowEdge = Edge<FlowEdgeData, 'flow'>
+
+/** One flow as a React Flow edge. */
+export interface CanvasEdge {
+  id: string
+  type: 'flow'
+  source: string
+  target: string
+  selected: boolean
+  data: FlowEdgeData
+  ariaLabel: string
+}
 
 export interface Decorations {
   selection: ReadonlySet<string>
@@ -37,7 +64,7 @@ interface NodeEntry {
   threats: number
   highlighted: boolean
   hasError: boolean
-  node: ElementNode
+  node: CanvasNode
 }
 
 interface EdgeEntry {
@@ -45,7 +72,7 @@ interface EdgeEntry {
   selected: boolean
   threats: number
   highlighted: boolean
-  edge: FlowEdge
+  edge: CanvasEdge
 }
 
 export class CanvasMapper {
@@ -54,13 +81,13 @@ export class CanvasMapper {
   private orderFor: ReadonlyMap<string, Element> | null = null
   private order: Element[] = []
 
-  nodes(state: DiagramState, deco: Decorations): ElementNode[] {
+  nodes(state: DiagramState, deco: Decorations): CanvasNode[] {
     if (this.orderFor !== state.elements) {
       this.order = parentsFirst(state)
       this.orderFor = state.elements
     }
     const next = new Map<string, NodeEntry>()
-    const out: ElementNode[] = []
+    const out: CanvasNode[] = []
     for (const element of this.order) {
       const selected = deco.selection.has(element.key)
       const threats = deco.openThreats.get(element.key) ?? 0
@@ -87,9 +114,9 @@ export class CanvasMapper {
     return out
   }
 
-  edges(state: DiagramState, deco: Decorations): FlowEdge[] {
+  edges(state: DiagramState, deco: Decorations): CanvasEdge[] {
     const next = new Map<string, EdgeEntry>()
-    const out: FlowEdge[] = []
+    const out: CanvasEdge[] = []
     for (const flow of state.flows.values()) {
       const selected = deco.selection.has(flow.key)
       const threats = deco.openThreats.get(flow.key) ?? 0
@@ -109,7 +136,7 @@ export class CanvasMapper {
   }
 }
 
-function toNode(element: Element, selected: boolean, openThreats: number, highlighted: boolean, hasError: boolean): ElementNode {
+function toNode(element: Element, selected: boolean, openThreats: number, highlighted: boolean, hasError: boolean): CanvasNode {
   const { width, height } = sizeOf(element)
   const boundary = element.kind === 'trust_boundary'
   return {
@@ -128,7 +155,7 @@ function toNode(element: Element, selected: boolean, openThreats: number, highli
   }
 }
 
-function toEdge(flow: Flow, selected: boolean, openThreats: number, highlighted: boolean): FlowEdge {
+function toEdge(flow: Flow, selected: boolean, openThreats: number, highlighted: boolean): CanvasEdge {
   return {
     id: flow.key,
     type: 'flow',

@@ -17,7 +17,7 @@ class FakeServer implements Transport {
     if (base !== this.version) throw { status: 409, message: 'stale', details: [] } satisfies TransportError
     this.state = draw(ops, this.state)
     this.version += 1
-    return { version: this.version, deleted_flows: [], reparented: [] }
+    return { version: this.version, threat_model_version: this.version, deleted_flows: [], reparented: [] }
   }
 
   async loadDiagram(): Promise<{ version: number; state: DiagramState }> {

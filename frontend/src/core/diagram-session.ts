@@ -15,15 +15,18 @@ import { History } from './history'
 import { invertOps } from './invert'
 import { applyOps, type Op } from './ops'
 import { describeDropped, rebase, type PendingEdit } from './rebase'
+import type { SavedBatch } from './threat-sync'
 import type { DiagramState } from './types'
 import type { VocabularyIndex } from './validation'
 
 export interface OpsResult {
   version: number
+  /** The model's version after the batch: the threats the analysis changed carry it. */
+  threat_model_version: number
   deleted_flows: string[]
   reparented: string[]
-  /** What the server did about threats after the batch ("done" in the request, or "queued"). */
-  analysis?: { status?: string }
+  /** What the server did about threats after the batch ("done" in the request with its changes, or "queued"). */
+  analysis?: SavedBatch['analysis']
 }
 
 /** What went wrong with a request: `status` 0 is the network, 400/403/409… the server's answer. */

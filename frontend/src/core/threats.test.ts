@@ -1,10 +1,5 @@
-import { needs, openCounts, pathFromExplanation, riskBand, threatsFor, type EditorThreat } from './threats'
-
-const t = (over: Partial<EditorThreat>): EditorThreat => ({
-  id: 1, fingerprint: 'R@x', stride: 'T', title: 'T', description: '', element: null, flow: null,
-  techniques: [], status: 'open', likelihood: null, impact: null, suggested: false, matched: [], path: [],
-  suggestedLikelihood: null, suggestedImpact: null, rated: false, triaged: false, duplicate: false, ruleId: 'R', ...over,
-})
+import { editorThreat as t } from './test-threats'
+import { needs, openCounts, pathFromExplanation, patchThreats, riskBand, threatsFor } from './threats'
 
 describe('threats', () => {
   const threats = [
@@ -49,5 +44,24 @@ describe('threats', () => {
     expect(pathFromExplanation({ path: ['a', { key: 'b' }, 3] })).toEqual(['a', 'b'])
     expect(pathFromExplanation({ path: ['user', 'web', 'db'], flows: ['f1', 'f2'], matched: ['x'] })).toEqual(['user', 'web', 'db', 'f1', 'f2'])
     expect(pathFromExplanation(null)).toEqual([])
+  })
+})
+
+describe('patching the threat list', () => {
+  const list = [t({ id: 1, title: 'a' }), t({ id: 2, title: 'b' }), t({ id: 3, title: 'c' })]
+
+  it('replaces rows by id in place, adds new ones at the end and drops obsolete ones', () => {
+    const patched = patchThreats(list, [t({ id: 2, title: 'B' }), t({ id: 3, status: 'obsolete' }), t({ id: 4, title: 'd' })])
+    expect(patched.map((x) => [x.id, x.title])).toEqual([[1, 'a'], [2, 'B'], [4, 'd']])
+    expect(list.map((x) => x.title)).toEqual(['a', 'b', 'c'])
+  })
+
+  it('gives the same list back when nothing changed, so nothing re-renders', () => {
+    expect(patchThreats(list, [])).toBe(list)
+    expect(patchThreats(list, [t({ id: 9, status: 'obsolete' })])).toBe(list)
+  })
+
+  it('brings a revived threat back', () => {
+    expect(patchThreats(list, [t({ id: 7, status: 'open' })]).map((x) => x.id)).toEqual([1, 2, 3, 7])
   })
 })

@@ -124,3 +124,31 @@ export function matchedFromExplanation(explanation: unknown): string[] {
   const raw = (explanation as Record<string, unknown>).matched
   return Array.isArray(raw) ? raw.filter((item): item is string => typeof item === 'string') : []
 }
+
+/**
+ * The list with `rows` put in: a row replaces the threat with its id, a new one is added at the
+ * end, an obsolete one leaves the list (the server keeps it, the editor does not show it). The
+ * same list comes back when nothing changed, so nothing downstream re-renders.
+ */
+export function patchThreats(list: readonly EditorThreat[], rows: readonly EditorThreat[]): readonly EditorThreat[] {
+  if (rows.length === 0) return list
+  const incoming = new Map(rows.map((row) => [row.id, row]))
+  let changed = false
+  const out: EditorThreat[] = []
+  for (const threat of list) {
+    const row = incoming.get(threat.id)
+    if (!row) {
+      out.push(threat)
+      continue
+    }
+    incoming.delete(threat.id)
+    changed = true
+    if (row.status !== 'obsolete') out.push(row)
+  }
+  for (const row of incoming.values()) {
+    if (row.status === 'obsolete') continue
+    changed = true
+    out.push(row)
+  }
+  return changed ? out : list
+}

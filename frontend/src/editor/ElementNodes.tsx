@@ -6,7 +6,7 @@
  */
 import { Handle, NodeResizer, Position, type NodeProps } from '@xyflow/react'
 import { memo, useCallback } from 'react'
-import type { ElementNode } from '../core/canvas-mapping'
+import type { ElementNode } from './flow-types'
 import { STENCILS } from '../core/stencils'
 import { useNodeActions } from './node-actions'
 import { renderStats } from './render-stats'

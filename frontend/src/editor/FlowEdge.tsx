@@ -5,7 +5,7 @@
  */
 import { useInternalNode, useStore, type EdgeProps, type InternalNode, type ReactFlowState } from '@xyflow/react'
 import { memo } from 'react'
-import type { FlowEdge } from '../core/canvas-mapping'
+import type { FlowEdge } from './flow-types'
 import { renderStats } from './render-stats'
 
 interface Box {

@@ -13,7 +13,7 @@ import { applyFilter, filterLabel, type Measure, type Placement, type ThreatFilt
 import { needs, NEED_LABEL, riskBand, riskScore, STRIDE_NAMES, threatKeys, threatsFor, type EditorThreat, type Need } from '../core/threats'
 import type { DiagramState } from '../core/types'
 import { BandChip } from '../workflow/BandChip'
-import type { BulkKind } from '../workflow/BulkDialog'
+import type { BulkKind } from '../core/bulk'
 
 interface Props {
   threats: readonly EditorThreat[] | null

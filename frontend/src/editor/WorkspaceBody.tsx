@@ -7,7 +7,8 @@
 import { useReactFlow } from '@xyflow/react'
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { addFromStencil, copySelection, deleteOps, describeKeys, pasteOps } from '../core/actions'
-import type { Decorations, ElementNode, FlowEdge } from '../core/canvas-mapping'
+import type { Decorations } from '../core/canvas-mapping'
+import type { ElementNode, FlowEdge } from './flow-types'
 import type { DiagramSession } from '../core/diagram-session'
 import { absolutePosition, sizeOf } from '../core/geometry'
 import type { Op } from '../core/ops'
@@ -19,7 +20,7 @@ import type { Thresholds } from '../core/bands'
 import type { Measure, Placement, ThreatFilter } from '../core/heat-map'
 import type { Capabilities } from '../core/workflow'
 import type { HeatMap as HeatMapData } from '../api/workflow'
-import type { BulkKind } from '../workflow/BulkDialog'
+import type { BulkKind } from '../core/bulk'
 import { HeatMap } from '../workflow/HeatMap'
 import { ExportMenu } from '../interop/ExportMenu'
 import { clipboard } from './clipboard'
@@ -38,7 +39,7 @@ interface BodyProps {
   session: DiagramSession
   doc: DocumentModel
   vocab: VocabularyIndex
-  threats: EditorThreat[] | null
+  threats: readonly EditorThreat[] | null
   threatError: string | null
   analysing: boolean
   canWrite: boolean

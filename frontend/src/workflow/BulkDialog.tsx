@@ -8,15 +8,13 @@
 import { useEffect, useState } from 'react'
 import { decisionApi, mitigationApi, threatApi, type Control, type Membership, type Mitigation } from '../api/workflow'
 import { LEVEL_NAMES, type BandOrUnrated } from '../core/bands'
-import { runBulk, type BulkFailure } from '../core/bulk'
+import { runBulk, type BulkFailure, type BulkKind } from '../core/bulk'
 import { decisionBody, decisionProblems, defaultExpiry, emptyDraft, kindRefusal, localToday, type DecisionPolicy } from '../core/decision-form'
 import type { EditorThreat } from '../core/threats'
 import { Field, FormErrors } from '../components/Field'
 import { MitigationFields } from './MitigationFields'
 import { Modal } from './Modal'
 import { useAction } from './useAction'
-
-export type BulkKind = 'keep' | 'rate' | 'accept' | 'mitigate'
 
 export const BULK_TITLE: Record<BulkKind, string> = {
   keep: 'Keep the selected threats',

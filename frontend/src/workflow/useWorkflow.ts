@@ -1,63 +1,39 @@
 /**
- * The model's workflow state for the workspace: the gates answer (stage, what blocks, your role)
- * and the heat map, loaded together and refreshed on demand — after every saved diagram change,
- * every change in the threat drawer, every bulk action and every stage move — and when the window
- * gets the focus back (someone else may have moved the model meanwhile). Several refreshes asked
- * for while one runs are folded into one more.
+ * The model's workflow answers for the workspace: the gates (stage, what blocks, your role) and the
+ * heat map, loaded together into the workspace store and refreshed on demand — after every saved
+ * diagram change, every change in the threat drawer, every bulk action and every stage move — and
+ * when the window gets the focus back (someone else may have moved the model meanwhile). Several
+ * refreshes asked for while one runs are folded into one more.
  */
-import { useCallback, useEffect, useRef, useState } from 'react'
-import { workflow, type GateReport, type HeatMap } from '../api/workflow'
+import { useEffect, useMemo, useRef } from 'react'
+import { workflow } from '../api/workflow'
+import { coalesced } from '../core/coalesce'
+import type { WorkspaceStore } from '../core/workspace-store'
 
-export interface WorkflowState {
-  gates: GateReport | null
-  heat: HeatMap | null
-  error: string | null
-  refresh: () => void
-  /** Put a gates answer the server just gave (an advance or a reopen) in place without a request. */
-  setGates: (gates: GateReport) => void
-}
-
-export function useWorkflow(modelId: number): WorkflowState {
-  const [gates, setGates] = useState<GateReport | null>(null)
-  const [heat, setHeat] = useState<HeatMap | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const state = useRef({ running: false, again: false, alive: true })
-
-  const refresh = useCallback(() => {
-    const s = state.current
-    if (s.running) {
-      s.again = true
-      return
-    }
-    s.running = true
-    Promise.all([workflow.gates(modelId), workflow.heatMap(modelId)])
-      .then(([g, h]) => {
-        if (!s.alive) return
-        setGates(g)
-        setHeat(h)
-        setError(null)
-      })
-      .catch((caught: unknown) => s.alive && setError(caught instanceof Error ? caught.message : 'The workflow could not be loaded.'))
-      .finally(() => {
-        s.running = false
-        if (s.again && s.alive) {
-          s.again = false
-          refresh()
-        }
-      })
-  }, [modelId])
+export function useWorkflow(store: WorkspaceStore, modelId: number): () => void {
+  const life = useRef({ alive: true }).current
+  const refresh = useMemo(
+    () =>
+      coalesced(() =>
+        Promise.all([workflow.gates(modelId), workflow.heatMap(modelId)])
+          .then(([gates, heat]) => life.alive && store.dispatch({ type: 'workflowLoaded', gates, heat }))
+          .catch(
+            (caught: unknown) =>
+              life.alive && store.dispatch({ type: 'workflowFailed', message: caught instanceof Error ? caught.message : 'The workflow could not be loaded.' }),
+          ),
+      ),
+    [store, modelId, life],
+  )
 
   useEffect(() => {
-    const s = state.current
-    s.alive = true
+    life.alive = true
     refresh()
-    const onFocus = () => refresh()
-    window.addEventListener('focus', onFocus)
+    window.addEventListener('focus', refresh)
     return () => {
-      s.alive = false
-      window.removeEventListener('focus', onFocus)
+      life.alive = false
+      window.removeEventListener('focus', refresh)
     }
-  }, [refresh])
+  }, [refresh, life])
 
-  return { gates, heat, error, refresh, setGates }
+  return refresh
 }

@@ -2,7 +2,8 @@
  * The threat drawer: everything about one threat in one place — what it is and where, its three
  * risk numbers with their bands, triage, rating, mitigations, status, decision and history. It
  * loads the threat's assessment (one request) and reloads it after every change it makes, telling
- * the workspace so that the gates, the heat map and the threat list follow.
+ * the workspace so that the gates and the heat map follow, and handing it the threat's fresh row
+ * (the assessment carries it) so that the threat list follows without a request of its own.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { ApiError } from '../../api/client'
@@ -11,6 +12,7 @@ import {
   bandChangeApi,
   mitigationApi,
   threatApi,
+  type ApiThreat,
   type Assessment,
   type Control,
   type Membership,
@@ -41,12 +43,14 @@ interface Props {
   focusMitigation: number | null
   onClose: () => void
   onChanged: () => void
+  /** The threat as it is after a change made here (as `GET /threats/{id}/` returns it). */
+  onThreatChanged: (threat: ApiThreat) => void
   onOpenCoverage: (target: string, stride: string) => void
   onOpenAudit: () => void
 }
 
 export function ThreatDrawer(props: Props) {
-  const { threatId, modelId, onClose, onChanged } = props
+  const { threatId, modelId, onClose, onChanged, onThreatChanged } = props
   const [assessment, setAssessment] = useState<Assessment | null>(null)
   const [modelMitigations, setModelMitigations] = useState<Mitigation[]>([])
   const [rule, setRule] = useState<{ controls: string[]; mitigation: string } | null>(null)
@@ -55,7 +59,7 @@ export function ThreatDrawer(props: Props) {
   const heading = useRef<HTMLHeadingElement>(null)
   const ruleId = assessment ? assessedThreat(assessment).rule_id : ''
 
-  const load = useCallback(() => {
+  const load = useCallback((after?: (loaded: Assessment) => void) => {
     let cancelled = false
     Promise.all([threatApi.assessment(threatId), mitigationApi.ofModel(modelId)])
       .then(([a, all]) => {
@@ -64,6 +68,7 @@ export function ThreatDrawer(props: Props) {
         setModelMitigations(all)
         setError(null)
         setVersion((v) => v + 1)
+        after?.(a)
       })
       .catch((caught: unknown) => !cancelled && setError(caught instanceof ApiError ? caught.message : 'The threat could not be loaded.'))
     return () => {
@@ -92,9 +97,9 @@ export function ThreatDrawer(props: Props) {
   useEffect(() => heading.current?.focus(), [threatId, assessment === null])
 
   const changed = useCallback(() => {
-    load()
+    load((fresh) => onThreatChanged(assessedThreat(fresh)))
     onChanged()
-  }, [load, onChanged])
+  }, [load, onChanged, onThreatChanged])
 
   const context: DrawerContextValue | null = useMemo(
     () =>
