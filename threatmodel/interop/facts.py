@@ -292,12 +292,9 @@ def otm_facts(kind: str, obj: Mapping[str, Any], *, confidentiality: float | Non
     return facts.result()
 
 
+_CLASSIFICATION_FLOORS = ((75, "restricted"), (50, "confidential"), (25, "internal"), (float("-inf"), "public"))
+
+
 def classification(confidentiality: float) -> str:
     """OTM's 0-100 confidentiality of an asset as our data classification (quarters of the scale)."""
-    if confidentiality >= 75:
-        return "restricted"
-    if confidentiality >= 50:
-        return "confidential"
-    if confidentiality >= 25:
-        return "internal"
-    return "public"
+    return next(label for floor, label in _CLASSIFICATION_FLOORS if confidentiality >= floor)

@@ -46,6 +46,7 @@ from threatmodel.interop.translate import (
     stride_code,
     threat_meta_in,
     threat_meta_out,
+    threat_status,
 )
 from threatmodel.native import native_export
 from threatmodel.reporting import data
@@ -79,16 +80,6 @@ _TD_STATUS = {
     ThreatStatus.ELIMINATED: "Eliminated",
     ThreatStatus.NOT_APPLICABLE: "NotApplicable",
     ThreatStatus.OBSOLETE: "NotApplicable",
-}
-_STATUS_FROM_TD = {
-    "open": ThreatStatus.OPEN,
-    "mitigated": ThreatStatus.MITIGATED,
-    "accepted": ThreatStatus.ACCEPTED,
-    "transferred": ThreatStatus.TRANSFERRED,
-    "eliminated": ThreatStatus.ELIMINATED,
-    "avoided": ThreatStatus.ELIMINATED,
-    "notapplicable": ThreatStatus.NOT_APPLICABLE,
-    "na": ThreatStatus.NOT_APPLICABLE,
 }
 _TD_NAMES = {code: name for code, name in STRIDE_NAMES.items()}  # Threat Dragon's English type strings match ours
 
@@ -513,25 +504,16 @@ def _our_extras(build: NativeBuilder, state: _State, ours_meta: dict[str, Any]) 
 def _warnings(build: NativeBuilder, state: _State) -> None:
     for category in sorted(state.inexact):
         build.warn(f"Threat type {category[:40]!r} is not STRIDE; it was filed under its nearest STRIDE letter (see docs/interop.md).")
-    if state.uncategorised:
-        build.warn(
-            f"{state.uncategorised} threat(s) had a type this product does not know; they were filed under S (entities, "
-            "processes) or T (stores, flows). Review them."
-        )
-    if state.curves:
-        build.warn(f"{state.curves} curve trust boundary(ies) became empty boundary boxes: a line encloses no element.")
-    if state.texts:
-        build.warn(f"{state.texts} text block(s) were not imported: this product has no free-text shapes.")
-    if state.placeholders:
-        build.warn(
-            f"{state.placeholders} flow end(s) were attached to no element; each got a placeholder external entity named "
-            "'Unattached source/target of …'."
-        )
-    if state.out_of_scope:
-        build.warn(
-            f"{state.out_of_scope} element(s) were out of scope in Threat Dragon: they are marked out_of_scope (not analysed, "
-            "still exported), and it is noted in their descriptions."
-        )
+    build.warn_counts([
+        (state.uncategorised, "{n} threat(s) had a type this product does not know; they were filed under S (entities, "
+                              "processes) or T (stores, flows). Review them."),
+        (state.curves, "{n} curve trust boundary(ies) became empty boundary boxes: a line encloses no element."),
+        (state.texts, "{n} text block(s) were not imported: this product has no free-text shapes."),
+        (state.placeholders, "{n} flow end(s) were attached to no element; each got a placeholder external entity named "
+                             "'Unattached source/target of …'."),
+        (state.out_of_scope, "{n} element(s) were out of scope in Threat Dragon: they are marked out_of_scope (not analysed, "
+                             "still exported), and it is noted in their descriptions."),
+    ])  # fmt: skip
 
 
 class _State:
@@ -810,8 +792,7 @@ def _threat(build: NativeBuilder, state: _State, threat: dict[str, Any], path: s
         status = meta.get("status") if meta.get("status") in ThreatStatus.values else ThreatStatus.OPEN
         notes = meta.get("notes", "")
     else:
-        word = "".join(ch for ch in str(threat.get("status", "")).lower() if ch.isalpha())
-        status = _STATUS_FROM_TD.get(word, ThreatStatus.OPEN)
+        status, _ = threat_status(threat.get("status", ""))
         notes = f"Mitigation (from Threat Dragon): {threat.get('mitigation')}" if clean_line(threat.get("mitigation")) else ""
     element = subject.element if isinstance(subject.element, str) else None
     flow = subject.flow if isinstance(subject.flow, str) else None
