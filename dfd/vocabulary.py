@@ -24,7 +24,12 @@ ELEMENT_KINDS: tuple[str, ...] = ("external_entity", "process", "data_store", "t
 FLOW = "flow"
 TARGETS: tuple[str, ...] = (*ELEMENT_KINDS, FLOW)
 
-PropertyType = Literal["bool", "enum", "text"]
+PropertyType = Literal["bool", "enum", "text", "map"]
+# A "map" property holds names to texts: the facts an imported file recorded that have no property
+# of their own here (``extra``). Rules never test it; it is kept so nothing is lost and leaves again
+# in the exports. Bounded like everything else a file can bring in.
+MAP_MAX_ENTRIES = 200
+MAP_NAME_MAX = 100
 
 EE, PR, DS, TB = "external_entity", "process", "data_store", "trust_boundary"
 
@@ -74,6 +79,8 @@ class PropertySpec:
     kind_descriptions: Mapping[str, str] = field(default_factory=dict)
 
     def allowed_values(self) -> list[Any]:
+        if self.type == "map":
+            return []
         if self.type == "bool":
             return [True, False, UNKNOWN]
         if self.type == "enum":
@@ -92,6 +99,8 @@ class PropertySpec:
             if not isinstance(value, str) or value not in self.values:
                 return f"must be one of {', '.join(self.values)} or \"unknown\" (got {_show(value)})"
             return None
+        if self.type == "map":
+            return _map_problem(value, self.max_length)
         if not isinstance(value, str):
             return f"must be a string (got {_show(value)})"
         if len(value) > self.max_length:
@@ -99,6 +108,23 @@ class PropertySpec:
         if any(ord(ch) < 32 and ch not in "\t" for ch in value):
             return "must not contain control characters"
         return None
+
+
+def _map_problem(value: object, max_length: int) -> str | None:
+    if not isinstance(value, Mapping):
+        return f"must be an object of names to texts (got {_show(value)})"
+    if len(value) > MAP_MAX_ENTRIES:
+        return f"must have at most {MAP_MAX_ENTRIES} entries (got {len(value)})"
+    for name, text in value.items():
+        if not isinstance(name, str) or not 1 <= len(name) <= MAP_NAME_MAX or any(ord(ch) < 32 for ch in name):
+            return f"names must be 1-{MAP_NAME_MAX} printable characters (got {_show(name)})"
+        if not isinstance(text, str):
+            return f"{name[:40]!r} must be a text (got {_show(text)})"
+        if len(text) > max_length:
+            return f"{name[:40]!r} must be at most {max_length} characters (got {len(text)})"
+        if any(ord(ch) < 32 and ch not in "\t\n" for ch in text):
+            return f"{name[:40]!r} must not contain control characters"
+    return None
 
 
 def _show(value: object) -> str:
@@ -138,6 +164,13 @@ _SPECS: tuple[PropertySpec, ...] = (
             DS: "Access to the store requires authentication.",
             FLOW: "The receiver verifies the sender's identity on this flow.",
         },
+    ),
+    PropertySpec(
+        "destination_authenticated",
+        "bool",
+        "Destination authenticated",
+        "The sender verifies the receiver's identity before sending (a checked TLS server certificate, mTLS).",
+        (FLOW,),
     ),
     PropertySpec(
         "encrypted",
@@ -207,6 +240,21 @@ _SPECS: tuple[PropertySpec, ...] = (
         "Carries credentials",
         "Passwords, tokens or keys travel on this flow.",
         (FLOW,),
+    ),
+    PropertySpec(
+        "out_of_scope",
+        "bool",
+        "Out of scope",
+        "The team has placed this element or flow outside the model's scope: it is drawn and exported, but not analysed.",
+        (EE, PR, DS, FLOW),
+    ),
+    PropertySpec(
+        "out_of_scope_reason",
+        "text",
+        "Why out of scope",
+        "Why this element or flow is outside the model's scope (who else answers for it).",
+        (EE, PR, DS, FLOW),
+        max_length=1_000,
     ),
     PropertySpec(
         "boundary_type",
@@ -340,6 +388,17 @@ _SPECS: tuple[PropertySpec, ...] = (
         (PR,),
         group="kubernetes",
     ),
+    # --- kept from imported files ------------------------------------------------------------------------
+    PropertySpec(
+        "extra",
+        "map",
+        "Other facts from the imported file",
+        "What the source tool recorded that has no property of its own here, under the tool's name for it "
+        "(for example 'Provides Integrity': 'Yes' from Microsoft TMT). Kept and exported again; rules do not read it.",
+        (EE, PR, DS, TB, FLOW),
+        group="imported",
+        max_length=2_000,
+    ),
 )
 
 PROPERTIES: dict[str, PropertySpec] = {spec.name: spec for spec in _SPECS}
@@ -401,7 +460,7 @@ def as_document() -> dict[str, Any]:
                     "values": spec.allowed_values(),
                     "required": target in spec.required_for,
                     "default": UNKNOWN,
-                    **({"max_length": spec.max_length} if spec.type == "text" else {}),
+                    **({"max_length": spec.max_length} if spec.type in ("text", "map") else {}),
                 }
                 for spec in specs_for(target).values()
             ]

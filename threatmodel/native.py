@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from stride.techniques import rule_techniques, techniques_by_threat
 from threatmodel.audit import audit
 from threatmodel.choices import Stage
 from threatmodel.diagrams import diagram_change
+from threatmodel.interop import limits
 from threatmodel.models import Membership, Team, ThreatModel
 from threatmodel.services import threat_model_create
 from threatmodel.workflow.native_parts import workflow_check, workflow_create, workflow_export
@@ -42,8 +44,6 @@ if TYPE_CHECKING:
 
 FORMAT = "threatmodel/native"
 FORMAT_VERSION = 1
-MAX_DIAGRAMS = 200
-MAX_THREATS = 100_000
 MAX_EXPLANATION_BYTES = 20_000
 FINGERPRINT_RE = re.compile(r"^[^\x00-\x1f]{1,400}$")
 
@@ -253,12 +253,13 @@ class _Checker:
             return None
         return value
 
-    def lst(self, value: object, path: str, max_items: int) -> list[Any]:
+    def lst(self, value: object, path: str, max_items: int, *, what: str = "") -> list[Any]:
+        """A list of at most ``max_items``; ``what`` names an import-wide count (``limits.count_problem``)."""
         if not isinstance(value, list):
             self.fail(path, "must be a list")
             return []
         if len(value) > max_items:
-            self.fail(path, f"at most {max_items} items (got {len(value)})")
+            self.fail(path, limits.count_problem(what, max_items) if what else f"at most {max_items} items (got {len(value)})")
             return []
         return value
 
@@ -276,6 +277,13 @@ class _Checker:
             return ""
         if "\x00" in value:
             self.fail(f"{path}.{name}", "must not contain NUL characters")
+        return value
+
+    def boolean(self, parent: Mapping[str, Any], name: str, path: str, default: bool = False) -> bool:
+        value = parent.get(name, default)
+        if not isinstance(value, bool):
+            self.fail(f"{path}.{name}", "must be true or false")
+            return default
         return value
 
     def choice(self, parent: Mapping[str, Any], name: str, path: str, allowed: list[str], default: str | None = None) -> str:
@@ -306,12 +314,64 @@ def native_import_data(
     """Create a new model from an already parsed native document.
 
     The importers of other tools' formats (``threatmodel.interop``) translate a file into this
-    document and call this, so every import shares one set of checks and one write path.
+    document and call this, so every import shares one set of checks and one write path. The
+    whole file is checked first (every problem collected with its path); then it is written in
+    one transaction, or nothing is.
     """
     check = _Checker()
+    root = _document_root(check, data)
+    meta = check.obj(root.get("threat_model"), "threat_model") or {}
+    model_fields = {
+        "name": check.text(meta, "name", "threat_model", 200, required=True),
+        "description": check.text(meta, "description", "threat_model", 20_000),
+        "scope": check.text(meta, "scope", "threat_model", 20_000),
+        "assumptions": check.text(meta, "assumptions", "threat_model", 20_000),
+    }
+    stage = check.choice(meta, "stage", "threat_model", list(Stage.values), default=Stage.DESIGN)
+    plans = _diagram_plans(check, root)
+    members = dict(Membership.objects.filter(team=team).values_list("user__username", "user_id"))
+    threats = _ThreatPlan.checked(check, root, members)
+    notes = _coverage_notes(check, root, members)
+    current_policy = team_policy(team.pk)
+    workflow = workflow_check(
+        root,
+        check,
+        fingerprints=threats.fingerprints,
+        members=members,
+        team_policy=(current_policy.as_policy() if current_policy else DEFAULT_POLICY).thresholds(),
+        warnings=threats.warnings,
+    )
+    if check.errors:
+        raise ValidationFailed(f"The file has {len(check.errors)} problem(s); nothing was imported.", details=check.errors)
+    warnings = threats.warnings
+    if stage != Stage.DESIGN:
+        warnings.append(f"threat_model.stage: the file says {stage!r}; an imported model starts in design and must pass the gates again")
+    with transaction.atomic():
+        model = threat_model_create(actor=actor, team=team, with_diagram=False, **model_fields)
+        if name:
+            model.name = name
+            model.save(update_fields=["name"])
+        _create_diagrams(model, plans, actor)
+        by_fingerprint = threats.create(model)
+        CoverageNote.objects.bulk_create([CoverageNote(threat_model=model, **note) for note in notes], batch_size=1000)
+        workflow_create(model, workflow, by_fingerprint)
+        model.refresh_from_db()
+        counts = {"diagrams": len(plans), "threats": len(threats.rows), "mitigations": len(workflow.mitigations)}
+        audit(actor=actor, action="threat_model.import", obj=model, after={"format": source_format, **counts, "decisions": len(workflow.decisions)})
+        return model, warnings
+
+
+def _document_root(check: _Checker, data: Any) -> Mapping[str, Any]:
+    """The document's top object, once its format and version are ours (else the import stops here)."""
     root = check.obj(data, "$")
     if root is None:
         raise ValidationFailed("The file is not a threat model.", details=check.errors)
+    problems = limits.string_problems(root)
+    if problems:
+        raise ValidationFailed(
+            f"The file has {len(problems)} text(s) that cannot be stored (NUL characters or lone surrogates); nothing was imported.",
+            details=problems,
+        )
     if root.get("format") != FORMAT:
         raise ValidationFailed(
             "This is not a native threat model file.", details=[{"path": "format", "message": f"must be {FORMAT!r}"}]
@@ -321,20 +381,15 @@ def native_import_data(
             "Unsupported format version.",
             details=[{"path": "format_version", "message": f"this server reads version {FORMAT_VERSION}"}],
         )
-    meta = check.obj(root.get("threat_model"), "threat_model") or {}
-    model_fields = {
-        "name": check.text(meta, "name", "threat_model", 200, required=True),
-        "description": check.text(meta, "description", "threat_model", 20_000),
-        "scope": check.text(meta, "scope", "threat_model", 20_000),
-        "assumptions": check.text(meta, "assumptions", "threat_model", 20_000),
-    }
-    stage = check.choice(meta, "stage", "threat_model", list(Stage.values), default=Stage.DESIGN)
-    diagrams_in = check.lst(root.get("diagrams", []), "diagrams", MAX_DIAGRAMS)
-    threats_in = check.lst(root.get("threats", []), "threats", MAX_THREATS)
-    notes_in = check.lst(root.get("coverage_notes", []), "coverage_notes", MAX_THREATS)
+    return root
 
+
+def _diagram_plans(check: _Checker, root: Mapping[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]], list[str]]]:
+    """Each diagram's fields and its elements and flows as ``add_*`` operations, with the file path of each."""
     plans: list[tuple[dict[str, Any], list[dict[str, Any]], list[str]]] = []
-    for d_index, raw_diagram in enumerate(diagrams_in):
+    most = {"elements": limits.MAX_ELEMENTS, "flows": limits.MAX_FLOWS}  # over the whole file, not per diagram
+    left = dict(most)
+    for d_index, raw_diagram in enumerate(check.lst(root.get("diagrams", []), "diagrams", limits.MAX_DIAGRAMS, what="diagrams")):
         d_path = f"diagrams[{d_index}]"
         diagram = check.obj(raw_diagram, d_path)
         if diagram is None:
@@ -349,105 +404,180 @@ def native_import_data(
             spec["order"] = d_index
         ops: list[dict[str, Any]] = []
         paths: list[str] = []
-        for e_index, raw_element in enumerate(check.lst(diagram.get("elements", []), f"{d_path}.elements", 100_000)):
-            e_path = f"{d_path}.elements[{e_index}]"
-            element = check.obj(raw_element, e_path)
-            if element is not None:
-                ops.append({**element, "op": "add_element"})
-                paths.append(e_path)
-        for f_index, raw_flow in enumerate(check.lst(diagram.get("flows", []), f"{d_path}.flows", 200_000)):
-            f_path = f"{d_path}.flows[{f_index}]"
-            flow = check.obj(raw_flow, f_path)
-            if flow is not None:
-                ops.append({**flow, "op": "add_flow"})
-                paths.append(f_path)
+        for collection, op in (("elements", "add_element"), ("flows", "add_flow")):
+            # The list is in memory already (the file's size is bounded); the count is refused at its first item over.
+            items = check.lst(diagram.get(collection, []), f"{d_path}.{collection}", sys.maxsize)
+            if len(items) > left[collection]:
+                check.fail(f"{d_path}.{collection}[{left[collection]}]", limits.count_problem(collection, most[collection]))
+                items = []
+            left[collection] -= len(items)
+            for index, raw in enumerate(items):
+                item = check.obj(raw, f"{d_path}.{collection}[{index}]")
+                if item is not None:
+                    ops.append({**item, "op": op})
+                    paths.append(f"{d_path}.{collection}[{index}]")
         plans.append((spec, ops, paths))
+    return plans
 
-    technique_ids = set(Technique.objects.values_list("attack_id", flat=True))
-    members = dict(Membership.objects.filter(team=team).values_list("user__username", "user_id"))
-    threats: list[tuple[dict[str, Any], list[str]]] = []
-    warnings: list[str] = []
-    fingerprints: set[str] = set()
-    duplicates: dict[str, tuple[str, str]] = {}
-    for t_index, raw_threat in enumerate(threats_in):
-        t_path = f"threats[{t_index}]"
-        threat = check.obj(raw_threat, t_path)
-        if threat is None:
-            continue
+
+def _create_diagrams(model: ThreatModel, plans: list[tuple[dict[str, Any], list[dict[str, Any]], list[str]]], actor: User) -> None:
+    """Each diagram through the diagram write path; its errors name the file's paths, not the operations'."""
+    for spec, ops, paths in plans:
+        created_diagram = Diagram.objects.create(threat_model=model, **spec)
+        try:
+            diagram_change(analyse=False, diagram_id=created_diagram.pk, actor=actor, base_version=created_diagram.version, ops=ops)
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                f"The file has {len(exc.details)} problem(s); nothing was imported.",
+                details=[_remap(detail, paths) for detail in exc.details],
+            ) from exc
+
+
+class _ThreatPlan:
+    """The file's threats, checked: their fields, ATT&CK ids and duplicate links, ready to be written."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[dict[str, Any], list[str]]] = []
+        self.fingerprints: set[str] = set()
+        self.duplicates: dict[str, tuple[str, str]] = {}  # fingerprint -> (fingerprint it duplicates, path)
+        self.warnings: list[str] = []
+
+    @classmethod
+    def checked(cls, check: _Checker, root: Mapping[str, Any], members: Mapping[str, int]) -> _ThreatPlan:
+        plan = cls()
+        technique_ids = set(Technique.objects.values_list("attack_id", flat=True))
+        for t_index, raw_threat in enumerate(check.lst(root.get("threats", []), "threats", limits.MAX_THREATS, what="threats")):
+            threat = check.obj(raw_threat, f"threats[{t_index}]")
+            if threat is not None:
+                plan._add(check, threat, f"threats[{t_index}]", members, technique_ids)
+        for target, (fingerprint, path) in plan.duplicates.items():
+            if fingerprint not in plan.fingerprints or fingerprint == target:
+                check.fail(path, f"{fingerprint[:60]!r} is not the fingerprint of another threat in this file")
+        return plan
+
+    def _fingerprint(self, check: _Checker, threat: Mapping[str, Any], t_path: str) -> Any:
         fingerprint = threat.get("fingerprint")
         if not isinstance(fingerprint, str) or not FINGERPRINT_RE.match(fingerprint):
             check.fail(f"{t_path}.fingerprint", "must be 1-400 printable characters")
-        elif fingerprint in fingerprints:
+        elif fingerprint in self.fingerprints:
             check.fail(f"{t_path}.fingerprint", f"{fingerprint!r} appears twice")
         else:
-            fingerprints.add(fingerprint)
+            self.fingerprints.add(fingerprint)
         duplicate_of = threat.get("duplicate_of")
         if duplicate_of is not None and not isinstance(duplicate_of, str):
             check.fail(f"{t_path}.duplicate_of", "must be the fingerprint of another threat, or null")
-            duplicate_of = None
-        triaged = threat.get("triaged", False)
-        if not isinstance(triaged, bool):
-            check.fail(f"{t_path}.triaged", "must be true or false")
-            triaged = False
-        explanation = threat.get("explanation", {})
-        if not isinstance(explanation, Mapping):
-            check.fail(f"{t_path}.explanation", "must be an object")
-            explanation = {}
-        elif len(json.dumps(explanation)) > MAX_EXPLANATION_BYTES:
-            check.fail(f"{t_path}.explanation", f"must be at most {MAX_EXPLANATION_BYTES} bytes of JSON")
-            explanation = {}
+        elif duplicate_of is not None:
+            self.duplicates[str(fingerprint)] = (duplicate_of, f"{t_path}.duplicate_of")
+        return fingerprint
+
+    def _owner(self, check: _Checker, threat: Mapping[str, Any], t_path: str, members: Mapping[str, int]) -> int | None:
+        owner = threat.get("owner")
+        if owner is None:
+            return None
+        if not isinstance(owner, str):
+            check.fail(f"{t_path}.owner", "must be a username or null")
+            return None
+        if owner not in members:
+            self.warnings.append(f"{t_path}.owner: {owner[:150]!r} is not a member of this team; the threat has no owner")
+            return None
+        return members[owner]
+
+    def _add(
+        self, check: _Checker, threat: Mapping[str, Any], t_path: str, members: Mapping[str, int], technique_ids: set[str]
+    ) -> None:
+        fingerprint = self._fingerprint(check, threat, t_path)
         techniques = check.lst(threat.get("techniques", []), f"{t_path}.techniques", 100)
         for i_index, technique in enumerate(techniques):
             if not isinstance(technique, str) or technique not in technique_ids:
                 check.fail(f"{t_path}.techniques[{i_index}]", f"{str(technique)[:20]!r} is not in the ATT&CK catalogue")
-        owner = threat.get("owner")
-        owner_id = None
-        if owner is not None:
-            if not isinstance(owner, str):
-                check.fail(f"{t_path}.owner", "must be a username or null")
-            elif owner in members:
-                owner_id = members[owner]
-            else:
-                warnings.append(f"{t_path}.owner: {owner[:150]!r} is not a member of this team; the threat has no owner")
-        element_key = threat.get("element")
-        flow_key = threat.get("flow")
-        for field_name, value in (("element", element_key), ("flow", flow_key)):
-            if value is not None and (not isinstance(value, str) or len(value) > 80):
-                check.fail(f"{t_path}.{field_name}", "must be a key (at most 80 characters) or null")
         fields = {
             "fingerprint": fingerprint,
-            "rule_id": check.text(threat, "rule_id", t_path, 80),
+            **_threat_subject(check, threat, t_path),
+            **_threat_texts(check, threat, t_path),
+            "explanation": _explanation(check, threat, t_path),
+            "owner_id": self._owner(check, threat, t_path, members),
+            "triaged": check.boolean(threat, "triaged", t_path),
             "origin": check.choice(threat, "origin", t_path, list(ThreatOrigin.values), default=ThreatOrigin.MANUAL),
             "stride": check.choice(threat, "stride", t_path, list(Stride.values)),
-            "element_key": element_key if isinstance(element_key, str) else "",
-            "flow_key": flow_key if isinstance(flow_key, str) else "",
-            "title": check.text(threat, "title", t_path, 300, required=True),
-            "description": check.text(threat, "description", t_path, 20_000),
-            "explanation": dict(explanation),
             "status": check.choice(threat, "status", t_path, list(ThreatStatus.values), default=ThreatStatus.OPEN),
-            "likelihood": check.level(threat, "likelihood", t_path),
-            "impact": check.level(threat, "impact", t_path),
-            "owner_id": owner_id,
-            "notes": check.text(threat, "notes", t_path, 20_000),
-            "rationale": check.text(threat, "rationale", t_path, 20_000),
-            "triaged": triaged,
-            "suggested_likelihood": check.level(threat, "suggested_likelihood", t_path),
-            "suggested_impact": check.level(threat, "suggested_impact", t_path),
-            "status_before_obsolete": check.choice(
-                threat, "status_before_obsolete", t_path, ["", *ThreatStatus.values], default=""
-            ) if threat.get("status_before_obsolete") is not None else "",
+            "status_before_obsolete": check.choice(threat, "status_before_obsolete", t_path, ["", *ThreatStatus.values], default="")
+            if threat.get("status_before_obsolete") is not None
+            else "",
+            **{name: check.level(threat, name, t_path) for name in _LEVELS},
         }
-        threats.append((fields, [t for t in techniques if isinstance(t, str)]))
-        if duplicate_of is not None:
-            duplicates[str(fingerprint)] = (duplicate_of, f"{t_path}.duplicate_of")
+        self.rows.append((fields, [t for t in techniques if isinstance(t, str)]))
 
-    for target, (fingerprint, path) in duplicates.items():
-        if fingerprint not in fingerprints or fingerprint == target:
-            check.fail(path, f"{fingerprint[:60]!r} is not the fingerprint of another threat in this file")
+    def create(self, model: ThreatModel) -> dict[str, Threat]:
+        """Write the threats, their duplicate links and the ATT&CK ids their rules do not already supply."""
+        all_keys = dict(Element.objects.filter(threat_model=model).values_list("key", "id"))
+        flow_ids = dict(Flow.objects.filter(threat_model=model).values_list("key", "id"))
+        created = Threat.objects.bulk_create(
+            [
+                Threat(threat_model=model, element_id=all_keys.get(fields["element_key"]), flow_id=flow_ids.get(fields["flow_key"]), **fields)
+                for fields, _ in self.rows
+            ],
+            batch_size=1000,
+        )
+        by_fingerprint = {threat.fingerprint: threat for threat in created}
+        linked = []
+        for target, (fingerprint, _) in self.duplicates.items():
+            duplicate = by_fingerprint[target]
+            duplicate.duplicate_of = by_fingerprint[fingerprint]
+            linked.append(duplicate)
+        Threat.objects.bulk_update(linked, ["duplicate_of"], batch_size=1000)
+        # A threat's rule supplies its own techniques (stride.techniques); only the others are stored.
+        by_rule = rule_techniques()
+        technique_pks = dict(Technique.objects.values_list("attack_id", "id"))
+        through = Threat.techniques.through
+        through.objects.bulk_create(
+            [
+                through(threat_id=threat.pk, technique_id=technique_pks[attack_id])
+                for threat, (_, attack_ids) in zip(created, self.rows, strict=True)
+                for attack_id in sorted(set(attack_ids) - set(by_rule.get(threat.rule_id, ())))
+            ],
+            batch_size=1000,
+        )
+        return by_fingerprint
 
+
+_LEVELS = ("likelihood", "impact", "suggested_likelihood", "suggested_impact")
+
+
+def _threat_subject(check: _Checker, threat: Mapping[str, Any], t_path: str) -> dict[str, str]:
+    keys = {}
+    for field_name in ("element", "flow"):
+        value = threat.get(field_name)
+        if value is not None and (not isinstance(value, str) or len(value) > 80):
+            check.fail(f"{t_path}.{field_name}", "must be a key (at most 80 characters) or null")
+        keys[f"{field_name}_key"] = value if isinstance(value, str) else ""
+    return keys
+
+
+def _threat_texts(check: _Checker, threat: Mapping[str, Any], t_path: str) -> dict[str, str]:
+    return {
+        "rule_id": check.text(threat, "rule_id", t_path, 80),
+        "title": check.text(threat, "title", t_path, 300, required=True),
+        "description": check.text(threat, "description", t_path, 20_000),
+        "notes": check.text(threat, "notes", t_path, 20_000),
+        "rationale": check.text(threat, "rationale", t_path, 20_000),
+    }
+
+
+def _explanation(check: _Checker, threat: Mapping[str, Any], t_path: str) -> dict[str, Any]:
+    explanation = threat.get("explanation", {})
+    if not isinstance(explanation, Mapping):
+        check.fail(f"{t_path}.explanation", "must be an object")
+        return {}
+    if len(json.dumps(explanation)) > MAX_EXPLANATION_BYTES:
+        check.fail(f"{t_path}.explanation", f"must be at most {MAX_EXPLANATION_BYTES} bytes of JSON")
+        return {}
+    return dict(explanation)
+
+
+def _coverage_notes(check: _Checker, root: Mapping[str, Any], members: Mapping[str, int]) -> list[dict[str, Any]]:
     notes: list[dict[str, Any]] = []
     cells: set[tuple[str, str]] = set()
-    for n_index, raw_note in enumerate(notes_in):
+    for n_index, raw_note in enumerate(check.lst(root.get("coverage_notes", []), "coverage_notes", limits.MAX_THREATS)):
         n_path = f"coverage_notes[{n_index}]"
         note = check.obj(raw_note, n_path)
         if note is None:
@@ -466,87 +596,7 @@ def native_import_data(
                 "author_id": members.get(author) if isinstance(author, str) else None,
             }
         )
-
-    current_policy = team_policy(team.pk)
-    workflow = workflow_check(
-        root,
-        check,
-        fingerprints=fingerprints,
-        members=members,
-        team_policy=(current_policy.as_policy() if current_policy else DEFAULT_POLICY).thresholds(),
-        warnings=warnings,
-    )
-
-    if check.errors:
-        raise ValidationFailed(f"The file has {len(check.errors)} problem(s); nothing was imported.", details=check.errors)
-
-    with transaction.atomic():
-        model = threat_model_create(actor=actor, team=team, with_diagram=False, **model_fields)
-        if name:
-            model.name = name
-            model.save(update_fields=["name"])
-        if stage != Stage.DESIGN:
-            warnings.append(
-                f"threat_model.stage: the file says {stage!r}; an imported model starts in design and must pass the gates again"
-            )
-        for spec, ops, paths in plans:
-            created_diagram = Diagram.objects.create(threat_model=model, **spec)
-            try:
-                diagram_change(analyse=False, diagram_id=created_diagram.pk, actor=actor, base_version=created_diagram.version, ops=ops)
-            except ValidationFailed as exc:
-                raise ValidationFailed(
-                    f"The file has {len(exc.details)} problem(s); nothing was imported.",
-                    details=[_remap(detail, paths) for detail in exc.details],
-                ) from exc
-        all_keys = dict(Element.objects.filter(threat_model=model).values_list("key", "id"))
-        flow_ids = dict(Flow.objects.filter(threat_model=model).values_list("key", "id"))
-        technique_pks = dict(Technique.objects.values_list("attack_id", "id"))
-        created = Threat.objects.bulk_create(
-            [
-                Threat(
-                    threat_model=model,
-                    element_id=all_keys.get(fields["element_key"]),
-                    flow_id=flow_ids.get(fields["flow_key"]),
-                    **fields,
-                )
-                for fields, _ in threats
-            ],
-            batch_size=1000,
-        )
-        by_fingerprint = {threat.fingerprint: threat for threat in created}
-        linked = []
-        for target, (fingerprint, _) in duplicates.items():
-            duplicate = by_fingerprint[target]
-            duplicate.duplicate_of = by_fingerprint[fingerprint]
-            linked.append(duplicate)
-        Threat.objects.bulk_update(linked, ["duplicate_of"], batch_size=1000)
-        CoverageNote.objects.bulk_create([CoverageNote(threat_model=model, **note) for note in notes], batch_size=1000)
-        workflow_create(model, workflow, by_fingerprint)
-        # A threat's rule supplies its own techniques (stride.techniques); only the others are stored.
-        by_rule = rule_techniques()
-        through = Threat.techniques.through
-        through.objects.bulk_create(
-            [
-                through(threat_id=threat.pk, technique_id=technique_pks[attack_id])
-                for threat, (_, attack_ids) in zip(created, threats, strict=True)
-                for attack_id in sorted(set(attack_ids) - set(by_rule.get(threat.rule_id, ())))
-            ],
-            batch_size=1000,
-        )
-        model.refresh_from_db()
-        audit(
-            actor=actor,
-            action="threat_model.import",
-            obj=model,
-            after={
-                "format": source_format,
-                "diagrams": len(plans),
-                "threats": len(threats),
-                "mitigations": len(workflow.mitigations),
-                "decisions": len(workflow.decisions),
-            },
-        )
-        return model, warnings
+    return notes
 
 
 def _remap(detail: ErrorDetail, paths: list[str]) -> ErrorDetail:

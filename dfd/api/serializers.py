@@ -93,7 +93,7 @@ VocabularyPropertySerializer = inline_serializer(
     "VocabularyProperty",
     {
         "name": serializers.CharField(),
-        "type": serializers.ChoiceField(choices=["bool", "enum", "text"]),
+        "type": serializers.ChoiceField(choices=["bool", "enum", "text", "map"]),
         "label": serializers.CharField(),
         "description": serializers.CharField(),
         "group": serializers.CharField(),

@@ -36,6 +36,10 @@ FormatsSerializer = inline_serializer(
                 "label": serializers.CharField(),
                 "extensions": serializers.ListField(child=serializers.CharField()),
                 "description": serializers.CharField(),
+                "media_types": serializers.ListField(
+                    child=serializers.CharField(), help_text="Content-Type values for sending the file itself as the body."
+                ),
+                "several_files": serializers.BooleanField(help_text="Whether one import may send several files of this format."),
             },
             many=True,
         ),

@@ -1,34 +1,34 @@
-"""One import entry point for every format: refuse what must not be parsed, detect, translate, write.
+"""One import entry point for every format: refuse what must not be parsed, parse, recognise, translate, write.
 
 ``import_model`` is what the import endpoint calls. The order matters for safety: the size has
-been bounded by the caller, archives are refused by their magic bytes, the parser for the format
-runs with safe settings, the translation collects every problem with its path, and only then does
-``native_import_data`` write — in one transaction, through the diagram write path.
+been bounded by the caller, archives are refused by their magic bytes, each file is parsed with
+safe settings by its syntax (XML, JSON or YAML, from its first significant byte), the format is
+the one named or the first of the registry that recognises the parsed document, its translator
+collects every problem with its path, and only then does ``native_import_data`` write — in one
+transaction, through the diagram write path. Nothing here knows a format by name: the registry
+(``registry.py``) carries each one's behaviour.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from common.errors import ValidationFailed
+from common.errors import ErrorDetail, ValidationFailed
 from stride.models import Technique
-from threatmodel.interop import otm, safe_parse, threat_dragon
-from threatmodel.interop.registry import IMPORTS
-from threatmodel.interop.tmt import tmt_translate
+from threatmodel.interop import limits, safe_parse
+from threatmodel.interop.registry import IMPORTS, ImportFormat, SourceDocument, SourceFile, Syntax
 from threatmodel.interop.translate import Summary, Translation
-from threatmodel.native import FORMAT as NATIVE_FORMAT
 from threatmodel.native import native_import_data
 
 if TYPE_CHECKING:
-    from xml.etree.ElementTree import Element  # noqa: TID251 - a type only
-
     from django.contrib.auth.models import User
 
     from threatmodel.models import Team, ThreatModel
 
 IMPORT_FORMATS = tuple(IMPORTS)
+_SYNTAX_NAMES: dict[Syntax, str] = {"json": "JSON", "yaml": "YAML", "xml": "XML"}
 
 
 @dataclass(frozen=True)
@@ -43,61 +43,98 @@ def _refuse(message: str, detail: str, path: str = "$") -> ValidationFailed:
     return ValidationFailed(message, details=[{"path": path, "message": detail}])
 
 
-def _detect_json(data: Any) -> str:
-    if isinstance(data, list):
-        raise _refuse("The file is a JSON list, not a threat model.", "must be an object (a model file is a JSON object)")
-    if not isinstance(data, dict):
-        raise _refuse("The file is not a threat model.", "must be an object (a model file is a JSON object)")
-    if data.get("format") == NATIVE_FORMAT or ("format" in data and not {"otmVersion", "summary", "detail"} & set(data)):
-        return "json"  # the native importer says what is wrong with its format field
-    if "otmVersion" in data:
-        return "otm"
-    if "summary" in data or "detail" in data or ("templateMetadata" in data and "model" in data):
-        return "threat-dragon"
-    if "ThreatModel" in data:
-        raise _refuse(
-            "This is a JSON rendering of a Microsoft Threat Modeling Tool model. Import the .tm7 file itself.",
-            "JSON dump of a .tm7 file",
-        )
-    if data.get("bomFormat") == "CycloneDX" or ("scope" in data and "data_flows" in data):
-        raise _refuse(
-            "TM-BOM and CycloneDX threat models are not an import format of this product "
-            "(supported: native JSON, OTM, Threat Dragon, Microsoft TMT).",
-            "TM-BOM / CycloneDX",
-        )
-    raise _refuse(
-        "The file's format was not recognised. Supported: native JSON, Open Threat Model (JSON or YAML), "
-        "Threat Dragon v1/v2 JSON, Microsoft TMT .tm7.",
-        "no otmVersion, summary/detail or format key",
-    )
+# Files that look like a model but are in no import format: how to tell, and what to tell the user.
+_NOT_IMPORT_FORMATS: tuple[tuple[Callable[[dict[str, Any]], bool], str, str], ...] = (
+    (
+        lambda data: "ThreatModel" in data,
+        "This is a JSON rendering of a Microsoft Threat Modeling Tool model. Import the .tm7 file itself.",
+        "JSON dump of a .tm7 file",
+    ),
+    (
+        lambda data: data.get("bomFormat") == "CycloneDX" or ("scope" in data and "data_flows" in data),
+        "TM-BOM and CycloneDX threat models are not an import format of this product "
+        "(supported: native JSON, OTM, Threat Dragon, Microsoft TMT).",
+        "TM-BOM / CycloneDX",
+    ),
+)
 
 
-def _translate(fmt: str, raw: bytes) -> tuple[str, Translation | Any]:
-    """``(format, translation)`` for another tool's format, or ``("json", parsed data)`` for ours."""
+def _chosen(fmt: str | None) -> ImportFormat | None:
+    wanted = (fmt or "").strip().lower()
+    if not wanted:
+        return None
+    if wanted not in IMPORTS:
+        raise _refuse("Unknown import format.", f"must be one of {', '.join(IMPORT_FORMATS)}", "format")
+    return IMPORTS[wanted]
+
+
+def _syntax(raw: bytes) -> Syntax:
     first = safe_parse.first_significant_byte(raw)
     if not first:
         raise _refuse("The file is empty.", "no content: expected a JSON, YAML or XML document")
     if first == b"<":
-        if fmt not in ("", "tmt"):
-            raise _refuse(f"The file is XML, not {fmt}.", "XML content", "format")
-        root: Element = safe_parse.load_xml(raw)
-        return "tmt", tmt_translate(root)
-    if fmt == "tmt":
-        raise _refuse("A .tm7 file is XML; this file is not.", "not XML")
-    if first in (b"{", b"["):
-        data = safe_parse.load_json(raw)
-    elif fmt in ("", "otm"):
-        data = safe_parse.load_yaml(raw)
-    else:
-        raise _refuse(f"The file is not JSON, so it cannot be {fmt}.", "not JSON")
-    detected = fmt or _detect_json(data)
-    translators: dict[str, Callable[[Any], Translation]] = {
-        "otm": otm.otm_translate,
-        "threat-dragon": threat_dragon.td_translate,
-    }
-    if detected == "json":
-        return "json", data
-    return detected, translators[detected](data)
+        return "xml"
+    return "json" if first in (b"{", b"[") else "yaml"
+
+
+def _syntax_refusal(syntax: Syntax, chosen: ImportFormat) -> ValidationFailed:
+    accepted = " or ".join(_SYNTAX_NAMES[name] for name in sorted(chosen.syntaxes))
+    if syntax == "xml":
+        return _refuse(f"The file is XML, not {chosen.name}.", "XML content", "format")
+    if chosen.syntaxes == {"xml"}:
+        return _refuse(f"A {chosen.label} file is XML; this file is not.", "not XML")
+    return _refuse(f"The file is not {accepted}, so it cannot be {chosen.name}.", f"not {accepted}")
+
+
+def _parse_file(source: SourceFile, chosen: ImportFormat | None) -> list[SourceDocument]:
+    safe_parse.refuse_archives(source.raw)
+    if chosen is not None and chosen.parse is not None:
+        return chosen.parse(source)
+    syntax = _syntax(source.raw)
+    if chosen is not None and syntax not in chosen.syntaxes:
+        raise _syntax_refusal(syntax, chosen)
+    if syntax == "xml":
+        return [SourceDocument("xml", safe_parse.load_xml(source.raw), source.name)]
+    value = safe_parse.load_json(source.raw) if syntax == "json" else safe_parse.load_yaml(source.raw)
+    return [SourceDocument(syntax, value, source.name)]
+
+
+def _refuse_bad_strings(documents: Sequence[SourceDocument]) -> None:
+    """NUL characters and lone surrogates anywhere in a JSON or YAML file (XML's parser refuses both itself)."""
+    several = len({document.file for document in documents}) > 1
+    problems: list[ErrorDetail] = []
+    for document in documents:
+        if document.syntax != "xml":
+            prefix = f"{document.file}: " if several else ""
+            problems += [{"path": prefix + p["path"], "message": p["message"]} for p in limits.string_problems(document.value)]
+    if problems:
+        raise ValidationFailed(
+            f"The file has {len(problems)} text(s) that cannot be stored (NUL characters or lone surrogates); nothing was imported.",
+            details=problems[: limits.MAX_PROBLEMS],
+        )
+
+
+def _unrecognised(value: Any) -> ValidationFailed:
+    if isinstance(value, list):
+        return _refuse("The file is a JSON list, not a threat model.", "must be an object (a model file is a JSON object)")
+    if not isinstance(value, dict):
+        return _refuse("The file is not a threat model.", "must be an object (a model file is a JSON object)")
+    for looks_like, message, detail in _NOT_IMPORT_FORMATS:
+        if looks_like(value):
+            return _refuse(message, detail)
+    names = ", ".join(fmt.label for fmt in IMPORTS.values())
+    return _refuse(f"The file's format was not recognised. Supported: {names}.", "no otmVersion, summary/detail or format key")
+
+
+def _recognise(documents: Sequence[SourceDocument]) -> ImportFormat:
+    """The first format of the registry that reads these documents' syntax and recognises every one."""
+    several = len(documents) > 1
+    for candidate in IMPORTS.values():
+        if several and not candidate.several_files:
+            continue
+        if all(doc.syntax in candidate.syntaxes and candidate.sniff(doc.value) for doc in documents):
+            return candidate
+    raise _unrecognised(documents[0].value)
 
 
 def _drop_unknown_techniques(translation: Translation) -> None:
@@ -114,34 +151,9 @@ def _drop_unknown_techniques(translation: Translation) -> None:
     translation.warnings.append(f"ATT&CK technique(s) {shown} are not in this server's catalogue and were dropped from their threats.")
 
 
-def _native_summary(data: Any) -> Summary:
-    summary = Summary()
-    for diagram in data.get("diagrams", []) if isinstance(data, dict) else []:
-        summary.diagrams += 1
-        for element in diagram.get("elements", []):
-            if element.get("kind") == "trust_boundary":
-                summary.boundaries += 1
-            else:
-                summary.elements += 1
-        summary.flows += len(diagram.get("flows", []))
-    for threat in data.get("threats", []) if isinstance(data, dict) else []:
-        summary.threats += 1
-        summary.threats_by_stride[str(threat.get("stride"))] += 1
-    return summary
-
-
-def import_model(*, actor: User, team: Team, raw: bytes, fmt: str | None = None, name: str | None = None) -> ImportOutcome:
-    """Create a model in ``team`` from a file in any import format (named, or detected when ``fmt`` is None)."""
-    wanted = (fmt or "").strip().lower()
-    if wanted and wanted not in IMPORT_FORMATS:
-        raise _refuse("Unknown import format.", f"must be one of {', '.join(IMPORT_FORMATS)}", "format")
-    safe_parse.refuse_archives(raw)
-    detected, result = _translate(wanted, raw)
-    if detected == "json":
-        model, warnings = native_import_data(actor=actor, team=team, data=result, name=name)
-        return ImportOutcome(model, "json", warnings, _native_summary(result))
-    translation: Translation = result
-    _drop_unknown_techniques(translation)
+def _write(*, actor: User, team: Team, name: str | None, fmt: ImportFormat, translation: Translation) -> ImportOutcome:
+    if translation.lenient:
+        _drop_unknown_techniques(translation)
     try:
         model, warnings = native_import_data(
             actor=actor, team=team, data=translation.document, name=name, source_format=translation.format
@@ -150,4 +162,27 @@ def import_model(*, actor: User, team: Team, raw: bytes, fmt: str | None = None,
         raise ValidationFailed(
             exc.message, details=[{"path": translation.locate(d["path"]), "message": d["message"]} for d in exc.details]
         ) from exc
-    return ImportOutcome(model, translation.format, [*translation.warnings, *warnings], translation.summary)
+    return ImportOutcome(model, fmt.name, [*translation.warnings, *warnings], translation.summary)
+
+
+def import_model(
+    *,
+    actor: User,
+    team: Team,
+    raw: bytes | None = None,
+    files: Sequence[SourceFile] = (),
+    fmt: str | None = None,
+    name: str | None = None,
+) -> ImportOutcome:
+    """Create a model in ``team`` from one file (``raw``) or several (``files``) in an import format.
+
+    The format is ``fmt`` when given, else the one the registry recognises in the parsed files.
+    """
+    chosen = _chosen(fmt)
+    sources = list(files) or [SourceFile("", raw or b"")]
+    if len(sources) > 1 and chosen is not None and not chosen.several_files:
+        raise _refuse(f"{chosen.label} is read one file at a time.", f"{len(sources)} files were sent", "file")
+    documents = [document for source in sources for document in _parse_file(source, chosen)]
+    _refuse_bad_strings(documents)
+    reader = chosen or _recognise(documents)
+    return _write(actor=actor, team=team, name=name, fmt=reader, translation=reader.translate(documents))

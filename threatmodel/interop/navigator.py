@@ -22,6 +22,7 @@ from threatmodel.reporting import data
 
 if TYPE_CHECKING:
     from threatmodel.models import ThreatModel
+    from threatmodel.workflow.risk import Policy
 
 LAYER_VERSION = "4.5"
 NAVIGATOR_VERSION = "5.2.0"
@@ -37,8 +38,20 @@ def technique_url(attack_id: str) -> str:
 
 
 def navigator_layer(model: ThreatModel) -> dict[str, Any]:
+    """The layer: live threats grouped by technique, one entry per technique and tactic, the policy's legend."""
     risks = data.threat_risks(model)
-    policy = data.policy(model)
+    by_technique, techniques = _threats_by_technique(model)
+    tactics = _tactics(techniques)
+    entries = [
+        entry
+        for attack_id in sorted(by_technique)
+        for entry in _entries(model, attack_id, by_technique[attack_id], techniques[attack_id], tactics, risks)
+    ]
+    return _layer(model, entries, data.policy(model))
+
+
+def _threats_by_technique(model: ThreatModel) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
+    """The model's live threats under each catalogue technique they map to, and those techniques."""
     threats: dict[int, dict[str, Any]] = {
         row["id"]: dict(row)
         for row in Threat.objects.filter(threat_model=model)
@@ -56,6 +69,10 @@ def navigator_layer(model: ThreatModel) -> dict[str, Any]:
             by_technique[attack_id].append(threats[threat_id])
             known = catalogue[attack_id]
             techniques[attack_id] = {"name": known["name"], "url": known["url"], "pk": known["id"]}
+    return by_technique, techniques
+
+
+def _tactics(techniques: dict[str, dict[str, Any]]) -> dict[int, list[str]]:
     tactics: dict[int, list[str]] = defaultdict(list)
     for technique_id, shortname in (
         Technique.tactics.through.objects.filter(technique_id__in=[t["pk"] for t in techniques.values()])
@@ -63,47 +80,61 @@ def navigator_layer(model: ThreatModel) -> dict[str, Any]:
         .values_list("technique_id", "tactic__shortname")
     ):
         tactics[technique_id].append(shortname)
+    return tactics
 
+
+def _comment(model: ThreatModel, rows: list[dict[str, Any]], risks: dict[str, data.Risk]) -> str:
+    lines = []
+    for row in rows:
+        risk = risks.get(row["fingerprint"])
+        rating = f"risk {risk.residual} ({data.BAND_LABELS.get(risk.band or '', '')})" if risk and risk.residual else "not rated"
+        lines.append(f"[{row['stride']}] {row['title']} — {rating}, {row['status'].replace('_', ' ')}")
+    comment = f"{len(rows)} threat(s) in {model.name}:\n" + "\n".join(lines)
+    if len(comment) > COMMENT_MAX:
+        comment = comment[: COMMENT_MAX - 20].rsplit("\n", 1)[0] + "\n… (more in the model)"
+    return comment
+
+
+def _entries(
+    model: ThreatModel,
+    attack_id: str,
+    threats: list[dict[str, Any]],
+    technique: dict[str, Any],
+    tactics: dict[int, list[str]],
+    risks: dict[str, data.Risk],
+) -> list[dict[str, Any]]:
+    """One entry per tactic of the technique: its threats riskiest first, scored by the highest residual risk."""
+    rows = sorted(
+        threats, key=lambda row: (risks[row["fingerprint"]].sort_key if row["fingerprint"] in risks else (0, 0), row["fingerprint"])
+    )
+    scored = [risks[row["fingerprint"]].residual for row in rows if row["fingerprint"] in risks]
+    score = max((value for value in scored if value is not None), default=None)
+    riskiest = risks.get(rows[0]["fingerprint"]) if rows else None
+    band = riskiest.band if riskiest is not None else None
+    common = {
+        "color": "",
+        "comment": _comment(model, rows, risks),
+        "enabled": True,
+        "metadata": [
+            {"name": "threats", "value": str(len(rows))},
+            {"name": "highest band", "value": data.BAND_LABELS.get(band or "", "not rated")},
+        ],
+        "links": [{"label": f"{attack_id} on attack.mitre.org", "url": technique["url"] or technique_url(attack_id)}],
+        "showSubtechniques": False,
+    }
     entries = []
-    for attack_id in sorted(by_technique):
-        rows = sorted(
-            by_technique[attack_id],
-            key=lambda row: (risks[row["fingerprint"]].sort_key if row["fingerprint"] in risks else (0, 0), row["fingerprint"]),
-        )
-        scored = [risks[row["fingerprint"]].residual for row in rows if row["fingerprint"] in risks]
-        score = max((value for value in scored if value is not None), default=None)
-        lines = []
-        for row in rows:
-            risk = risks.get(row["fingerprint"])
-            rating = f"risk {risk.residual} ({data.BAND_LABELS.get(risk.band or '', '')})" if risk and risk.residual else "not rated"
-            lines.append(f"[{row['stride']}] {row['title']} — {rating}, {row['status'].replace('_', ' ')}")
-        comment = f"{len(rows)} threat(s) in {model.name}:\n" + "\n".join(lines)
-        if len(comment) > COMMENT_MAX:
-            comment = comment[: COMMENT_MAX - 20].rsplit("\n", 1)[0] + "\n… (more in the model)"
-        riskiest = risks.get(rows[0]["fingerprint"]) if rows else None
-        band = riskiest.band if riskiest is not None else None
-        tactic_names: list[str | None] = list(tactics.get(techniques[attack_id]["pk"], [])) or [None]
-        for tactic in tactic_names:
-            entry: dict[str, Any] = {"techniqueID": attack_id}
-            if tactic:
-                entry["tactic"] = tactic
-            if score is not None:
-                entry["score"] = score
-            entry.update(
-                {
-                    "color": "",
-                    "comment": comment,
-                    "enabled": True,
-                    "metadata": [
-                        {"name": "threats", "value": str(len(rows))},
-                        {"name": "highest band", "value": data.BAND_LABELS.get(band or "", "not rated")},
-                    ],
-                    "links": [{"label": f"{attack_id} on attack.mitre.org", "url": techniques[attack_id]["url"] or technique_url(attack_id)}],
-                    "showSubtechniques": False,
-                }
-            )
-            entries.append(entry)
+    tactic_names: list[str | None] = list(tactics.get(technique["pk"], [])) or [None]
+    for tactic in tactic_names:
+        entry: dict[str, Any] = {"techniqueID": attack_id}
+        if tactic:
+            entry["tactic"] = tactic
+        if score is not None:
+            entry["score"] = score
+        entries.append({**entry, **json.loads(json.dumps(common))})
+    return entries
 
+
+def _layer(model: ThreatModel, entries: list[dict[str, Any]], policy: Policy) -> dict[str, Any]:
     release = AttackRelease.objects.filter(domain=DOMAIN).first()
     versions = {"navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION}
     if release is not None:
@@ -120,15 +151,7 @@ def navigator_layer(model: ThreatModel) -> dict[str, Any]:
         ),
         "filters": {"platforms": [PLATFORM]},
         "sorting": 3,
-        "layout": {
-            "layout": "side",
-            "aggregateFunction": "max",
-            "showID": True,
-            "showName": True,
-            "showAggregateScores": False,
-            "countUnscored": False,
-            "expandedSubtechniques": "annotated",
-        },
+        "layout": dict(_LAYOUT),
         "hideDisabled": False,
         "techniques": entries,
         "gradient": {
@@ -136,14 +159,7 @@ def navigator_layer(model: ThreatModel) -> dict[str, Any]:
             "minValue": 1,
             "maxValue": 25,
         },
-        "legendItems": [
-            {"label": f"Unacceptable (≥ {policy.unacceptable_at})", "color": BAND_COLORS["unacceptable"]},
-            {"label": f"Tolerable ({policy.acceptable_max + 1}–{policy.unacceptable_at - 1})", "color": BAND_COLORS["tolerable"]},
-            {
-                "label": f"Broadly acceptable (≤ {policy.acceptable_max}, impact below {policy.impact_floor})",
-                "color": BAND_COLORS["broadly_acceptable"],
-            },
-        ],
+        "legendItems": _legend(policy),
         "showTacticRowBackground": False,
         "tacticRowBackground": "#dddddd",
         "selectTechniquesAcrossTactics": True,
@@ -157,6 +173,28 @@ def navigator_layer(model: ThreatModel) -> dict[str, Any]:
         ],
         "links": [{"label": "ATT&CK terms of use and licence", "url": ATTACK_LICENSE_URL}],
     }
+
+
+_LAYOUT = {
+    "layout": "side",
+    "aggregateFunction": "max",
+    "showID": True,
+    "showName": True,
+    "showAggregateScores": False,
+    "countUnscored": False,
+    "expandedSubtechniques": "annotated",
+}
+
+
+def _legend(policy: Policy) -> list[dict[str, str]]:
+    return [
+        {"label": f"Unacceptable (≥ {policy.unacceptable_at})", "color": BAND_COLORS["unacceptable"]},
+        {"label": f"Tolerable ({policy.acceptable_max + 1}–{policy.unacceptable_at - 1})", "color": BAND_COLORS["tolerable"]},
+        {
+            "label": f"Broadly acceptable (≤ {policy.acceptable_max}, impact below {policy.impact_floor})",
+            "color": BAND_COLORS["broadly_acceptable"],
+        },
+    ]
 
 
 def navigator_export_bytes(model: ThreatModel) -> bytes:

@@ -1,22 +1,54 @@
-"""The formats a model can leave and arrive in: one table read by the export and import endpoints,
-the format list endpoint (for the browser's export menu and import dialog) and the OpenAPI schema.
+"""The formats a model can leave and arrive in, each with its behaviour: one table per direction.
+
+An export entry says how the format is listed (name, label, media type, file suffix) and how a
+model is written in it. An import entry says how it is listed (name, label, extensions, media
+types) and how a file in it is read: the syntaxes it is written in, how a parsed document is
+recognised as this format (``sniff``), and how the parsed document(s) become the native document
+(``translate``). The import service (``imports.py``), the export endpoint, the format list
+(``GET /api/v1/formats/``) and the OpenAPI schema read only these tables, so a new format is one
+entry here and nothing anywhere else branches on its name.
+
+A format whose input is several files (a folder of Kubernetes manifests, a compose file and its
+overrides) says ``several_files=True`` and gets every parsed document at once; one whose reader
+needs its own parsing (multi-document YAML) gives ``parse``. A translator returns a
+``Translation``: most build it with ``NativeBuilder``; one that computes a wanted diagram state
+(``dfd.ops.DiagramState``) hands it to ``NativeBuilder.add_state``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from threatmodel import native
+from threatmodel.interop import otm, otm_read, threat_dragon, tmt
 from threatmodel.interop.csv_register import csv_export_bytes
 from threatmodel.interop.navigator import navigator_export_bytes
-from threatmodel.interop.otm import otm_export_bytes
-from threatmodel.interop.threat_dragon import td_export_bytes
+from threatmodel.interop.translate import Summary, Translation, as_list, as_mapping
 
 if TYPE_CHECKING:
     from threatmodel.models import ThreatModel
+
+Syntax = Literal["json", "yaml", "xml"]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One uploaded file, as bytes (the size was bounded before it was read)."""
+
+    name: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """One parsed document of an upload: its syntax, the parsed value and the file it came from."""
+
+    syntax: Syntax
+    value: Any
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,13 +76,81 @@ class ImportFormat:
     label: str
     extensions: tuple[str, ...]
     description: str
+    media_types: tuple[str, ...]
+    syntaxes: frozenset[Syntax]
+    sniff: Callable[[Any], bool]  # is this parsed document (JSON/YAML value or XML root) in this format?
+    translate: Callable[[Sequence[SourceDocument]], Translation]
+    several_files: bool = False
+    # Reads one file into its documents; None means "one document, parsed by its syntax".
+    parse: Callable[[SourceFile], list[SourceDocument]] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "label": self.label, "extensions": list(self.extensions), "description": self.description}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "extensions": list(self.extensions),
+            "description": self.description,
+            "media_types": list(self.media_types),
+            "several_files": self.several_files,
+        }
 
 
-def _native(model: ThreatModel) -> bytes:
+def one_document(translate: Callable[[Any], Translation]) -> Callable[[Sequence[SourceDocument]], Translation]:
+    """Adapt a translator of one parsed document (the import service gives single-file formats one)."""
+
+    def translate_first(documents: Sequence[SourceDocument]) -> Translation:
+        return translate(documents[0].value)
+
+    return translate_first
+
+
+# --- the native format ------------------------------------------------------------------------------------
+
+
+def _native_bytes(model: ThreatModel) -> bytes:
     return json.dumps(native.native_export(model), indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def _is_native(data: Any) -> bool:
+    # A ``format`` key without another tool's marker keys is ours: the native importer then says
+    # what is wrong with its value, rather than "format not recognised".
+    if not isinstance(data, dict):
+        return False
+    return data.get("format") == native.FORMAT or ("format" in data and not {"otmVersion", "summary", "detail"} & set(data))
+
+
+def _native_summary(data: Any) -> Summary:
+    summary = Summary()
+    for diagram in as_list(as_mapping(data).get("diagrams")):
+        summary.diagrams += 1
+        for element in as_list(as_mapping(diagram).get("elements")):
+            if as_mapping(element).get("kind") == "trust_boundary":
+                summary.boundaries += 1
+            else:
+                summary.elements += 1
+        summary.flows += len(as_list(as_mapping(diagram).get("flows")))
+    for threat in as_list(as_mapping(data).get("threats")):
+        summary.threats += 1
+        summary.threats_by_stride[str(as_mapping(threat).get("stride"))] += 1
+    return summary
+
+
+def _native_translation(data: Any) -> Translation:
+    """Our own file is already the native document: paths are its own, and nothing is adapted."""
+    return Translation(native.FORMAT, data, {}, [], _native_summary(data), lenient=False)
+
+
+def _is_otm(data: Any) -> bool:
+    return isinstance(data, dict) and "otmVersion" in data
+
+
+def _is_threat_dragon(data: Any) -> bool:
+    return isinstance(data, dict) and ("summary" in data or "detail" in data or ("templateMetadata" in data and "model" in data))
+
+
+def _is_xml(root: Any) -> bool:
+    # Every XML file is read as a .tm7: the translator names the root element when it is not one.
+    return True
 
 
 EXPORTS: dict[str, ExportFormat] = {
@@ -62,7 +162,7 @@ EXPORTS: dict[str, ExportFormat] = {
             "application/json",
             ".json",
             "The whole model in this product's own format; imports back exactly.",
-            _native,
+            _native_bytes,
         ),
         ExportFormat(
             "otm",
@@ -71,7 +171,7 @@ EXPORTS: dict[str, ExportFormat] = {
             ".otm.json",
             "The vendor-neutral interchange format (IriusRisk, StartLeft, threatcl); our STRIDE codes, ATT&CK ids, "
             "ratings and layout travel in its attributes and representations.",
-            otm_export_bytes,
+            otm.otm_export_bytes,
         ),
         ExportFormat(
             "threat-dragon",
@@ -79,7 +179,7 @@ EXPORTS: dict[str, ExportFormat] = {
             "application/json",
             ".threat-dragon.json",
             "A Threat Dragon v2 model (diagrams, boundaries and threats) that Threat Dragon opens.",
-            td_export_bytes,
+            threat_dragon.td_export_bytes,
         ),
         ExportFormat(
             "navigator",
@@ -100,17 +200,49 @@ EXPORTS: dict[str, ExportFormat] = {
     )
 }
 
+# In the order formats are recognised in when the request does not name one.
 IMPORTS: dict[str, ImportFormat] = {
     item.name: item
     for item in (
-        ImportFormat("json", "Native JSON", (".json",), "A model exported by this product."),
-        ImportFormat("otm", "Open Threat Model (JSON or YAML)", (".otm", ".json", ".yaml", ".yml"), "OTM 0.1.0 and 0.2.0."),
-        ImportFormat("threat-dragon", "OWASP Threat Dragon v1 or v2", (".json",), "Diagrams, boundaries and threats."),
+        ImportFormat(
+            "json",
+            "Native JSON",
+            (".json",),
+            "A model exported by this product.",
+            ("application/json",),
+            frozenset({"json"}),
+            _is_native,
+            one_document(_native_translation),
+        ),
+        ImportFormat(
+            "otm",
+            "Open Threat Model (JSON or YAML)",
+            (".otm", ".json", ".yaml", ".yml"),
+            "OTM 0.1.0 and 0.2.0.",
+            ("application/json", "application/yaml"),
+            frozenset({"json", "yaml"}),
+            _is_otm,
+            one_document(otm_read.otm_translate),
+        ),
+        ImportFormat(
+            "threat-dragon",
+            "OWASP Threat Dragon v1 or v2",
+            (".json",),
+            "Diagrams, boundaries and threats.",
+            ("application/json",),
+            frozenset({"json"}),
+            _is_threat_dragon,
+            one_document(threat_dragon.td_translate),
+        ),
         ImportFormat(
             "tmt",
             "Microsoft Threat Modeling Tool (.tm7)",
             (".tm7",),
             "Diagrams, elements, flows, border and line boundaries, and the generated threats with their states.",
+            ("application/xml",),
+            frozenset({"xml"}),
+            _is_xml,
+            one_document(tmt.tmt_translate),
         ),
     )
 }

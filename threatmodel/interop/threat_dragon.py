@@ -9,6 +9,11 @@ likelihood and impact, triage — travels in a ``threatmodelWorkbench`` object i
 ``data`` and the threat, which Threat Dragon keeps and ignores. Cell and port ids are UUIDs
 derived from our keys, so the same model exports the same file.
 
+Both directions are named steps: the export builds each diagram's cells (boundaries, nodes with
+the property form Threat Dragon has for their type, flows) with the threats placed on them; the
+import reads the project, then each diagram with a ``_DiagramReader`` (geometry, boundaries,
+elements, threats on nodes, flows with theirs), then what only our own files carry.
+
 **Import.** Nesting is found from geometry the way Threat Dragon computes it (an element is in the
 smallest boundary box that contains its whole box); curve boundaries become empty boundaries (a
 line encloses nothing). A flow end attached to no element (Threat Dragon allows it) gets a
@@ -23,9 +28,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dfd.limits import DESCRIPTION_MAX
 from stride.choices import ThreatStatus
+from threatmodel.interop.facts import td_facts
 from threatmodel.interop.translate import (
     STRIDE_NAMES,
     Box,
@@ -38,6 +46,7 @@ from threatmodel.interop.translate import (
     stride_code,
     threat_meta_in,
     threat_meta_out,
+    threat_status,
 )
 from threatmodel.native import native_export
 from threatmodel.reporting import data
@@ -71,16 +80,6 @@ _TD_STATUS = {
     ThreatStatus.ELIMINATED: "Eliminated",
     ThreatStatus.NOT_APPLICABLE: "NotApplicable",
     ThreatStatus.OBSOLETE: "NotApplicable",
-}
-_STATUS_FROM_TD = {
-    "open": ThreatStatus.OPEN,
-    "mitigated": ThreatStatus.MITIGATED,
-    "accepted": ThreatStatus.ACCEPTED,
-    "transferred": ThreatStatus.TRANSFERRED,
-    "eliminated": ThreatStatus.ELIMINATED,
-    "avoided": ThreatStatus.ELIMINATED,
-    "notapplicable": ThreatStatus.NOT_APPLICABLE,
-    "na": ThreatStatus.NOT_APPLICABLE,
 }
 _TD_NAMES = {code: name for code, name in STRIDE_NAMES.items()}  # Threat Dragon's English type strings match ours
 
@@ -146,185 +145,25 @@ def _td_threat(threat: dict[str, Any], number: int, risk: data.Risk, mitigations
 
 
 def td_export(model: ThreatModel) -> dict[str, Any]:
+    """The model as Threat Dragon v2: one STRIDE diagram per diagram, threats on their cells, ours in META."""
     native = native_export(model)
-    risks = data.threat_risks(model)
-    mitigations = data.threat_mitigations(model)
-    by_target: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-    for number, threat in enumerate(native["threats"], start=1):
-        by_target[threat["flow"] or threat["element"] or ""].append((number, threat))
-    placed: set[str] = set()
-
-    def threats_on(key: str) -> list[dict[str, Any]]:
-        placed.update(threat["fingerprint"] for _, threat in by_target.get(key, []))
-        return [
-            _td_threat(threat, number, risks.get(threat["fingerprint"], data.UNRATED), mitigations.get(threat["fingerprint"], []))
-            for number, threat in by_target.get(key, [])
-        ]
-
-    diagrams = []
-    for index, diagram in enumerate(native["diagrams"]):
-        elements = {element["key"]: element for element in diagram["elements"]}
-        sizes: dict[str, tuple[float, float]] = {}
-        # Boundaries without a size are drawn around their children (deepest first).
-        for element in sorted(diagram["elements"], key=lambda e: -_depth(e["key"], elements)):
-            if element["width"] is not None and element["height"] is not None:
-                sizes[element["key"]] = (element["width"], element["height"])
-            elif element["kind"] != "trust_boundary":
-                sizes[element["key"]] = _DEFAULT_SIZE[element["kind"]]
-            else:
-                inner = [child for child in diagram["elements"] if child["parent"] == element["key"]]
-                width = max((child["x"] + sizes[child["key"]][0] for child in inner), default=460.0) + 40.0
-                height = max((child["y"] + sizes[child["key"]][1] for child in inner), default=360.0) + 40.0
-                sizes[element["key"]] = (max(width, 120.0), max(height, 80.0))
-        absolute: dict[str, tuple[float, float]] = {}
-        for element in diagram["elements"]:  # parents come first in the native order
-            base = absolute.get(element["parent"], (0.0, 0.0)) if element["parent"] else (0.0, 0.0)
-            absolute[element["key"]] = (base[0] + element["x"], base[1] + element["y"])
-        cells: list[dict[str, Any]] = []
-        for z_index, element in enumerate(diagram["elements"]):
-            x, y = absolute[element["key"]]
-            width, height = sizes[element["key"]]
-            meta = {
-                "key": element["key"],
-                "kind": element["kind"],
-                "parent": element["parent"],
-                "properties": element["properties"],
-                "width": element["width"],
-                "height": element["height"],
-            }
-            cell_id = _uuid("cell", element["key"])
-            if element["kind"] == "trust_boundary":
-                cells.append(
-                    {
-                        "position": {"x": x, "y": y},
-                        "size": {"width": width, "height": height},
-                        "attrs": {"label": {"text": element["name"]}},
-                        "visible": True,
-                        "shape": "trust-boundary-box",
-                        "id": cell_id,
-                        "zIndex": -1 - (len(diagram["elements"]) - z_index),
-                        "data": {
-                            "type": "tm.BoundaryBox",
-                            "name": element["name"],
-                            "description": element["description"],
-                            "isTrustBoundary": True,
-                            "hasOpenThreats": False,
-                            META: meta,
-                        },
-                    }
-                )
-                continue
-            shape, td_type = _SHAPES[element["kind"]]
-            properties = element["properties"]
-            threats = threats_on(element["key"])
-            cell_data: dict[str, Any] = {
-                "type": td_type,
-                "name": element["name"],
-                "description": element["description"],
-                "outOfScope": False,
-                "reasonOutOfScope": "",
-                "hasOpenThreats": any(t["status"] == "Open" for t in threats),
-            }
-            if element["kind"] == "external_entity":
-                cell_data["providesAuthentication"] = False
-            elif element["kind"] == "process":
-                cell_data.update(
-                    handlesCardPayment=False,
-                    handlesGoodsOrServices=False,
-                    isWebApplication=False,
-                    privilegeLevel=str(properties.get("privilege_level", "")) if properties.get("privilege_level") != "unknown" else "",
-                )
-            else:
-                cell_data.update(
-                    isALog=properties.get("is_log") is True,
-                    isEncrypted=properties.get("encrypted") is True,
-                    isSigned=False,
-                    storesCredentials=properties.get("stores_credentials") is True,
-                    storesInventory=False,
-                )
-            cell_data["threats"] = threats
-            cell_data[META] = meta
-            body_attrs: dict[str, Any] = (
-                {"topLine": {"strokeWidth": 1.5, "strokeDasharray": None}, "bottomLine": {"strokeWidth": 1.5, "strokeDasharray": None}}
-                if element["kind"] == "data_store"
-                else {"body": {"stroke": "#333333", "strokeWidth": 1.5, "strokeDasharray": None}}
-            )
-            cells.append(
-                {
-                    "position": {"x": x, "y": y},
-                    "size": {"width": width, "height": height},
-                    "attrs": {"text": {"text": element["name"]}, **body_attrs},
-                    "visible": True,
-                    "shape": shape,
-                    "ports": {
-                        "groups": _PORT_GROUPS,
-                        "items": [{"group": side, "id": _uuid("port", element["key"], side)} for side in _PORT_GROUPS],
-                    },
-                    "id": cell_id,
-                    "zIndex": z_index + 1,
-                    "data": cell_data,
-                }
-            )
-        for flow in diagram["flows"]:
-            properties = flow["properties"]
-            threats = threats_on(flow["key"])
-            cells.append(
-                {
-                    "shape": "flow",
-                    "attrs": {
-                        "line": {
-                            "stroke": "#333333",
-                            "targetMarker": {"name": "block"},
-                            "sourceMarker": {"name": "block" if flow["bidirectional"] else ""},
-                            "strokeDasharray": None,
-                        }
-                    },
-                    "width": 200,
-                    "height": 100,
-                    "zIndex": len(diagram["elements"]) + 10,
-                    "labels": _label(flow["label"]),
-                    "connector": "smooth",
-                    "data": {
-                        "type": "tm.Flow",
-                        "name": flow["label"],
-                        "description": flow["description"],
-                        "outOfScope": False,
-                        "reasonOutOfScope": "",
-                        "hasOpenThreats": any(t["status"] == "Open" for t in threats),
-                        "isBidirectional": flow["bidirectional"],
-                        "isEncrypted": properties.get("encrypted") is True,
-                        "isPublicNetwork": properties.get("public_network") is True,
-                        "protocol": flow["protocol"],
-                        "threats": threats,
-                        META: {"key": flow["key"], "properties": properties},
-                    },
-                    "id": _uuid("cell", flow["key"]),
-                    "source": {"cell": _uuid("cell", flow["source"])},
-                    "target": {"cell": _uuid("cell", flow["target"])},
-                    "vertices": [],
-                }
-            )
-        diagrams.append(
-            {
-                "id": index,
-                "title": diagram["name"],
-                "diagramType": "STRIDE",
-                "placeholder": "New STRIDE diagram description",
-                "thumbnail": "./public/content/images/thumbnail.stride.jpg",
-                "version": TD_VERSION,
-                "description": "",
-                "cells": cells,
-                META: {"level": diagram["level"]},
-            }
-        )
-    unplaced = [
-        _td_threat(threat, number, risks.get(threat["fingerprint"], data.UNRATED), mitigations.get(threat["fingerprint"], []))
-        for number, threat in enumerate(native["threats"], start=1)
-        if threat["fingerprint"] not in placed
-    ]
+    threats = _Threats(native, data.threat_risks(model), data.threat_mitigations(model))
+    diagrams = [_td_diagram(diagram, index, threats) for index, diagram in enumerate(native["diagrams"])]
     meta = native["threat_model"]
     contributors = sorted({threat["owner"] for threat in native["threats"] if threat["owner"]})
     author = model.created_by.get_username() if model.created_by else ""
+    ours = {
+        "format": OURS,
+        "formatVersion": 1,
+        "stage": meta["stage"],
+        "scope": meta["scope"],
+        "assumptions": meta["assumptions"],
+        "coverageNotes": native["coverage_notes"],
+        "unattachedThreats": threats.unplaced(),
+        "riskPolicy": native["risk_policy"],
+        "mitigations": native["mitigations"],
+        "decisions": native["decisions"],
+    }
     return {
         "version": TD_VERSION,
         "summary": {"title": meta["name"], "owner": author, "description": meta["description"], "id": model.pk},
@@ -334,19 +173,224 @@ def td_export(model: ThreatModel) -> dict[str, Any]:
             "diagramTop": len(diagrams),
             "reviewer": "",
             "threatTop": len(native["threats"]),
-            META: {
-                "format": OURS,
-                "formatVersion": 1,
-                "stage": meta["stage"],
-                "scope": meta["scope"],
-                "assumptions": meta["assumptions"],
-                "coverageNotes": native["coverage_notes"],
-                "unattachedThreats": unplaced,
-                "riskPolicy": native["risk_policy"],
-                "mitigations": native["mitigations"],
-                "decisions": native["decisions"],
-            },
+            META: ours,
         },
+    }
+
+
+class _Threats:
+    """The model's threats in Threat Dragon's shape, handed out by the key of the cell they sit on."""
+
+    def __init__(self, native: dict[str, Any], risks: dict[str, data.Risk], mitigations: dict[str, list[data.MitigationRef]]) -> None:
+        self.native = native
+        self.risks = risks
+        self.mitigations = mitigations
+        self.by_target: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+        for number, threat in enumerate(native["threats"], start=1):
+            self.by_target[threat["flow"] or threat["element"] or ""].append((number, threat))
+        self.placed: set[str] = set()
+
+    def _td(self, number: int, threat: dict[str, Any]) -> dict[str, Any]:
+        fingerprint = threat["fingerprint"]
+        return _td_threat(threat, number, self.risks.get(fingerprint, data.UNRATED), self.mitigations.get(fingerprint, []))
+
+    def on(self, key: str) -> list[dict[str, Any]]:
+        self.placed.update(threat["fingerprint"] for _, threat in self.by_target.get(key, []))
+        return [self._td(number, threat) for number, threat in self.by_target.get(key, [])]
+
+    def unplaced(self) -> list[dict[str, Any]]:
+        """Threats whose element or flow is gone: they travel beside the diagrams."""
+        return [
+            self._td(number, threat)
+            for number, threat in enumerate(self.native["threats"], start=1)
+            if threat["fingerprint"] not in self.placed
+        ]
+
+
+def _td_diagram(diagram: dict[str, Any], index: int, threats: _Threats) -> dict[str, Any]:
+    sizes = _sizes(diagram)
+    absolute: dict[str, tuple[float, float]] = {}
+    for element in diagram["elements"]:  # parents come first in the native order
+        base = absolute.get(element["parent"], (0.0, 0.0)) if element["parent"] else (0.0, 0.0)
+        absolute[element["key"]] = (base[0] + element["x"], base[1] + element["y"])
+    count = len(diagram["elements"])
+    cells: list[dict[str, Any]] = []
+    for z_index, element in enumerate(diagram["elements"]):
+        box = (*absolute[element["key"]], *sizes[element["key"]])
+        if element["kind"] == "trust_boundary":
+            cells.append(_boundary_cell(element, box, -1 - (count - z_index)))
+        else:
+            cells.append(_node_cell(element, box, z_index + 1, threats.on(element["key"])))
+    cells.extend(_flow_cell(flow, count + 10, threats.on(flow["key"])) for flow in diagram["flows"])
+    return {
+        "id": index,
+        "title": diagram["name"],
+        "diagramType": "STRIDE",
+        "placeholder": "New STRIDE diagram description",
+        "thumbnail": "./public/content/images/thumbnail.stride.jpg",
+        "version": TD_VERSION,
+        "description": "",
+        "cells": cells,
+        META: {"level": diagram["level"]},
+    }
+
+
+def _sizes(diagram: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """Each element's drawn size; boundaries without one are drawn around their children (deepest first)."""
+    elements = {element["key"]: element for element in diagram["elements"]}
+    sizes: dict[str, tuple[float, float]] = {}
+    for element in sorted(diagram["elements"], key=lambda e: -_depth(e["key"], elements)):
+        if element["width"] is not None and element["height"] is not None:
+            sizes[element["key"]] = (element["width"], element["height"])
+        elif element["kind"] != "trust_boundary":
+            sizes[element["key"]] = _DEFAULT_SIZE[element["kind"]]
+        else:
+            inner = [child for child in diagram["elements"] if child["parent"] == element["key"]]
+            width = max((child["x"] + sizes[child["key"]][0] for child in inner), default=460.0) + 40.0
+            height = max((child["y"] + sizes[child["key"]][1] for child in inner), default=360.0) + 40.0
+            sizes[element["key"]] = (max(width, 120.0), max(height, 80.0))
+    return sizes
+
+
+def _extra(properties: dict[str, Any]) -> dict[str, str]:
+    extra = properties.get("extra")
+    return extra if isinstance(extra, dict) else {}
+
+
+def _ticked(extra: dict[str, str], name: str) -> bool:
+    """A Threat Dragon check-box we keep among the extra facts (ticked in the file it came from)."""
+    return str(extra.get(name, "")).lower() == "true"
+
+
+def _scope(properties: dict[str, Any]) -> dict[str, Any]:
+    """Threat Dragon's out-of-scope pair: it draws the cell dashed and lets no new threat be added to it."""
+    out = properties.get("out_of_scope") is True
+    reason = properties.get("out_of_scope_reason")
+    return {"outOfScope": out, "reasonOutOfScope": reason if out and isinstance(reason, str) else ""}
+
+
+def _element_meta(element: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "key": element["key"],
+        "kind": element["kind"],
+        "parent": element["parent"],
+        "properties": element["properties"],
+        "width": element["width"],
+        "height": element["height"],
+    }
+
+
+def _boundary_cell(element: dict[str, Any], box: tuple[float, float, float, float], z_index: int) -> dict[str, Any]:
+    x, y, width, height = box
+    return {
+        "position": {"x": x, "y": y},
+        "size": {"width": width, "height": height},
+        "attrs": {"label": {"text": element["name"]}},
+        "visible": True,
+        "shape": "trust-boundary-box",
+        "id": _uuid("cell", element["key"]),
+        "zIndex": z_index,
+        "data": {
+            "type": "tm.BoundaryBox",
+            "name": element["name"],
+            "description": element["description"],
+            "isTrustBoundary": True,
+            "hasOpenThreats": False,
+            META: _element_meta(element),
+        },
+    }
+
+
+def _node_data(element: dict[str, Any], threats: list[dict[str, Any]]) -> dict[str, Any]:
+    """A node's ``data``: the keys Threat Dragon's property form has for its type, then its threats and ours."""
+    properties = element["properties"]
+    extra = _extra(properties)
+    cell_data: dict[str, Any] = {
+        "type": _SHAPES[element["kind"]][1],
+        "name": element["name"],
+        "description": element["description"],
+        **_scope(properties),
+        "hasOpenThreats": any(t["status"] == "Open" for t in threats),
+    }
+    if element["kind"] == "external_entity":
+        cell_data["providesAuthentication"] = properties.get("authenticated") is True
+    elif element["kind"] == "process":
+        privilege = properties.get("privilege_level")
+        cell_data.update(
+            handlesCardPayment=_ticked(extra, "handlesCardPayment"),
+            handlesGoodsOrServices=_ticked(extra, "handlesGoodsOrServices"),
+            isWebApplication=_ticked(extra, "isWebApplication"),
+            privilegeLevel=extra.get("privilegeLevel") or (str(privilege or "") if privilege != "unknown" else ""),
+        )
+    else:
+        cell_data.update(
+            isALog=properties.get("is_log") is True,
+            isEncrypted=properties.get("encrypted") is True,
+            isSigned=_ticked(extra, "isSigned"),
+            storesCredentials=properties.get("stores_credentials") is True,
+            storesInventory=_ticked(extra, "storesInventory"),
+        )
+    cell_data["threats"] = threats
+    cell_data[META] = _element_meta(element)
+    return cell_data
+
+
+_STORE_ATTRS = {"topLine": {"strokeWidth": 1.5, "strokeDasharray": None}, "bottomLine": {"strokeWidth": 1.5, "strokeDasharray": None}}
+_BODY_ATTRS = {"body": {"stroke": "#333333", "strokeWidth": 1.5, "strokeDasharray": None}}
+
+
+def _node_cell(element: dict[str, Any], box: tuple[float, float, float, float], z_index: int, threats: list[dict[str, Any]]) -> dict[str, Any]:
+    x, y, width, height = box
+    body_attrs = _STORE_ATTRS if element["kind"] == "data_store" else _BODY_ATTRS
+    return {
+        "position": {"x": x, "y": y},
+        "size": {"width": width, "height": height},
+        "attrs": {"text": {"text": element["name"]}, **json.loads(json.dumps(body_attrs))},
+        "visible": True,
+        "shape": _SHAPES[element["kind"]][0],
+        "ports": {
+            "groups": _PORT_GROUPS,
+            "items": [{"group": side, "id": _uuid("port", element["key"], side)} for side in _PORT_GROUPS],
+        },
+        "id": _uuid("cell", element["key"]),
+        "zIndex": z_index,
+        "data": _node_data(element, threats),
+    }
+
+
+def _flow_cell(flow: dict[str, Any], z_index: int, threats: list[dict[str, Any]]) -> dict[str, Any]:
+    properties = flow["properties"]
+    line = {
+        "stroke": "#333333",
+        "targetMarker": {"name": "block"},
+        "sourceMarker": {"name": "block" if flow["bidirectional"] else ""},
+        "strokeDasharray": None,
+    }
+    return {
+        "shape": "flow",
+        "attrs": {"line": line},
+        "width": 200,
+        "height": 100,
+        "zIndex": z_index,
+        "labels": _label(flow["label"]),
+        "connector": "smooth",
+        "data": {
+            "type": "tm.Flow",
+            "name": flow["label"],
+            "description": flow["description"],
+            **_scope(properties),
+            "hasOpenThreats": any(t["status"] == "Open" for t in threats),
+            "isBidirectional": flow["bidirectional"],
+            "isEncrypted": properties.get("encrypted") is True,
+            "isPublicNetwork": properties.get("public_network") is True,
+            "protocol": flow["protocol"],
+            "threats": threats,
+            META: {"key": flow["key"], "properties": properties},
+        },
+        "id": _uuid("cell", flow["key"]),
+        "source": {"cell": _uuid("cell", flow["source"])},
+        "target": {"cell": _uuid("cell", flow["target"])},
+        "vertices": [],
     }
 
 
@@ -395,8 +439,25 @@ def _end(cell: dict[str, Any], field_name: str) -> tuple[str | None, dict[str, A
 
 
 def td_translate(document: Any) -> Translation:
+    """Threat Dragon v1 or v2 (or its template wrapper) as the native document: project, diagrams, then ours."""
     build = NativeBuilder("threat-dragon")
-    root = as_mapping(document)
+    state = _State()
+    detail, ours_meta = _project(build, as_mapping(document))
+    ours = ours_meta.get("format") == OURS
+    diagrams = detail.get("diagrams", [])
+    if not isinstance(diagrams, list):
+        build.fail("detail.diagrams", "must be a list")
+        diagrams = []
+    for d_index, raw_diagram in enumerate(diagrams):
+        _DiagramReader(build, state, as_mapping(raw_diagram), f"detail.diagrams[{d_index}]", ours).read()
+    if ours:
+        _our_extras(build, state, ours_meta)
+    _warnings(build, state)
+    return build.translation()
+
+
+def _project(build: NativeBuilder, root: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The model's name and texts; returns the ``detail`` object and our metadata in it (empty for others' files)."""
     if "templateMetadata" in root and isinstance(root.get("model"), dict):
         root = root["model"]
         build.warn("The file is a Threat Dragon template; its model was imported.")
@@ -410,57 +471,54 @@ def td_translate(document: Any) -> Translation:
     if not isinstance(detail, dict):
         build.fail("detail", "is required (an object with the diagrams)")
         detail = {}
-    diagrams = detail.get("diagrams", [])
-    if not isinstance(diagrams, list):
-        build.fail("detail.diagrams", "must be a list")
-        diagrams = []
     ours_meta = as_mapping(detail.get(META))
     ours = ours_meta.get("format") == OURS
+    build.model_origin = "summary"
     build.model.update(
         name=build.name(summary.get("title"), "Imported Threat Dragon model"),
-        description=build.text(summary.get("description"), 20_000),
-        scope=build.text(ours_meta.get("scope", ""), 20_000) if ours else "",
-        assumptions=build.text(ours_meta.get("assumptions", ""), 20_000) if ours else "",
+        description=build.text(summary.get("description")),
+        scope=build.text(ours_meta.get("scope", "")) if ours else "",
+        assumptions=build.text(ours_meta.get("assumptions", "")) if ours else "",
     )
-    state = _State()
-    for d_index, raw_diagram in enumerate(diagrams):
-        _diagram(build, state, as_mapping(raw_diagram), f"detail.diagrams[{d_index}]", ours)
-    if ours:
-        for t_index, raw_threat in enumerate(as_list(ours_meta.get("unattachedThreats"))):
-            threat = as_mapping(raw_threat)
-            meta = as_mapping(threat.get(META))
-            _threat(build, state, threat, f"detail.{META}.unattachedThreats[{t_index}]", meta.get("element"), meta.get("flow"), "", ours)
-        build.coverage_notes = [
-            {key: as_mapping(note).get(key) for key in ("target", "stride", "reason", "author")}
-            for note in as_list(ours_meta.get("coverageNotes"))
-            if isinstance(note, dict)
-        ]
-        for name, key in (("riskPolicy", "risk_policy"), ("mitigations", "mitigations"), ("decisions", "decisions")):
-            if name in ours_meta:
-                build.workflow[key] = ours_meta[name]
-                build.workflow_origins[key] = f"detail.{META}.{name}"
+    return detail, ours_meta if ours else {}
+
+
+def _our_extras(build: NativeBuilder, state: _State, ours_meta: dict[str, Any]) -> None:
+    """Our own file: threats whose element is gone, coverage notes, risk policy, mitigations, decisions."""
+    for t_index, raw_threat in enumerate(as_list(ours_meta.get("unattachedThreats"))):
+        threat = as_mapping(raw_threat)
+        meta = as_mapping(threat.get(META))
+        path = f"detail.{META}.unattachedThreats[{t_index}]"
+        _threat(build, state, threat, path, _Subject(meta.get("element"), meta.get("flow"), ""), True)
+    build.coverage_notes = [
+        {key: as_mapping(note).get(key) for key in ("target", "stride", "reason", "author")}
+        for note in as_list(ours_meta.get("coverageNotes"))
+        if isinstance(note, dict)
+    ]
+    for name, key in (("riskPolicy", "risk_policy"), ("mitigations", "mitigations"), ("decisions", "decisions")):
+        if name in ours_meta:
+            build.workflow[key] = ours_meta[name]
+            build.workflow_origins[key] = f"detail.{META}.{name}"
+
+
+def _warnings(build: NativeBuilder, state: _State) -> None:
     for category in sorted(state.inexact):
         build.warn(f"Threat type {category[:40]!r} is not STRIDE; it was filed under its nearest STRIDE letter (see docs/interop.md).")
-    if state.uncategorised:
-        build.warn(
-            f"{state.uncategorised} threat(s) had a type this product does not know; they were filed under S (entities, "
-            "processes) or T (stores, flows). Review them."
-        )
-    if state.curves:
-        build.warn(f"{state.curves} curve trust boundary(ies) became empty boundary boxes: a line encloses no element.")
-    if state.texts:
-        build.warn(f"{state.texts} text block(s) were not imported: this product has no free-text shapes.")
-    if state.placeholders:
-        build.warn(
-            f"{state.placeholders} flow end(s) were attached to no element; each got a placeholder external entity named "
-            "'Unattached source/target of …'."
-        )
-    if state.out_of_scope:
-        build.warn(f"{state.out_of_scope} element(s) were out of scope in Threat Dragon; it is noted in their descriptions.")
-    return build.translation()
+    build.warn_counts([
+        (state.uncategorised, "{n} threat(s) had a type this product does not know; they were filed under S (entities, "
+                              "processes) or T (stores, flows). Review them."),
+        (state.curves, "{n} curve trust boundary(ies) became empty boundary boxes: a line encloses no element."),
+        (state.texts, "{n} text block(s) were not imported: this product has no free-text shapes."),
+        (state.placeholders, "{n} flow end(s) were attached to no element; each got a placeholder external entity named "
+                             "'Unattached source/target of …'."),
+        (state.out_of_scope, "{n} element(s) were out of scope in Threat Dragon: they are marked out_of_scope (not analysed, "
+                             "still exported), and it is noted in their descriptions."),
+    ])  # fmt: skip
 
 
 class _State:
+    """What the whole file's reading counts, for the warnings at the end."""
+
     def __init__(self) -> None:
         self.inexact: set[str] = set()
         self.uncategorised = 0
@@ -471,225 +529,226 @@ class _State:
         self.number = 0
 
 
-def _description(build: NativeBuilder, state: _State, props: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class _Subject:
+    """What a threat is on: an element or a flow key, and the kind it falls back to for its category."""
+
+    element: object
+    flow: object
+    kind: str
+
+
+def _description(state: _State, props: dict[str, Any], ours: bool) -> str:
+    """The cell's description; an out-of-scope cell of another tool's file gets a line saying so, where it fits.
+
+    The fact itself is the ``out_of_scope`` property (``facts.td_facts``); our own files carry it there already.
+    """
     text = clean_line(props.get("description")) and str(props.get("description"))
-    if props.get("outOfScope") is True:
+    if props.get("outOfScope") is True and not ours:
         state.out_of_scope += 1
         reason = clean_line(props.get("reasonOutOfScope"))
-        text = f"{text}\n\n[Out of scope in Threat Dragon{': ' + reason if reason else ''}]".strip()
+        noted = f"{text}\n\n[Out of scope in Threat Dragon{': ' + reason if reason else ''}]".strip()
+        text = noted if len(noted) <= DESCRIPTION_MAX else text
     return text or ""
 
 
-def _diagram(build: NativeBuilder, state: _State, diagram: dict[str, Any], path: str, ours: bool) -> None:
-    v1 = "diagramJson" in diagram and "cells" not in diagram
-    cells_raw = as_mapping(diagram.get("diagramJson")).get("cells") if v1 else diagram.get("cells", [])
-    if cells_raw is None:
-        cells_raw = []
-    if not isinstance(cells_raw, list):
-        build.fail(f"{path}.{'diagramJson.cells' if v1 else 'cells'}", "must be a list")
-        return
-    cells_path = f"{path}.diagramJson.cells" if v1 else f"{path}.cells"
-    level = str(as_mapping(diagram.get(META)).get("level", "level_0")) if ours else "level_0"
-    d_index = build.add_diagram(diagram.get("title"), path, level=level)
-    cells = [(index, as_mapping(cell)) for index, cell in enumerate(cells_raw)]
-    boxes: dict[str, Box] = {}
-    keys: dict[str, str] = {}
-    kinds: dict[str, str] = {}
-    box_order: list[tuple[str, Box]] = []
+_NODE_TYPES = ("tm.Actor", "tm.Process", "tm.Store", "tm.BoundaryBox", "tm.Flow", "tm.Boundary")
 
-    def geometry(cell: dict[str, Any], cell_path: str) -> Box:
+
+class _DiagramReader:
+    """One diagram's cells, read in named steps: geometry, boundaries, elements, threats on nodes, flows."""
+
+    def __init__(self, build: NativeBuilder, state: _State, diagram: dict[str, Any], path: str, ours: bool) -> None:
+        self.build = build
+        self.state = state
+        self.diagram = diagram
+        self.ours = ours
+        self.v1 = "diagramJson" in diagram and "cells" not in diagram
+        self.cells_path = f"{path}.diagramJson.cells" if self.v1 else f"{path}.cells"
+        self.path = path
+        self.cells: list[tuple[int, dict[str, Any]]] = []
+        self.d_index = 0
+        self.boxes: dict[str, Box] = {}  # node cell id -> its box
+        self.box_order: list[tuple[str, Box]] = []  # boundary boxes, largest first
+        self.keys: dict[str, str] = {}  # cell id -> our key
+        self.kinds: dict[str, str] = {}
+        self.built_key: dict[str, str] = {}  # our file's keys -> the keys built (they differ only on a clash)
+
+    def read(self) -> None:
+        cells_raw = as_mapping(self.diagram.get("diagramJson")).get("cells") if self.v1 else self.diagram.get("cells", [])
+        if cells_raw is None:
+            cells_raw = []
+        if not isinstance(cells_raw, list):
+            self.build.fail(self.cells_path, "must be a list")
+            return
+        level = str(as_mapping(self.diagram.get(META)).get("level", "level_0")) if self.ours else "level_0"
+        self.d_index = self.build.add_diagram(self.diagram.get("title"), self.path, level=level)
+        self.cells = [(index, as_mapping(cell)) for index, cell in enumerate(cells_raw)]
+        self.geometry()
+        self.boundaries()
+        self.elements()
+        self.node_threats()
+        self.flows()
+
+    def props(self, cell: dict[str, Any]) -> dict[str, Any]:
+        """Where a cell's Threat Dragon properties are: on the cell (v1) or in its ``data`` (v2)."""
+        return cell if self.v1 else as_mapping(cell.get("data"))
+
+    def meta_of(self, cell: dict[str, Any]) -> dict[str, Any]:
+        return as_mapping(as_mapping(cell.get("data")).get(META)) if self.ours else {}
+
+    def box_of(self, cell: dict[str, Any], cell_path: str) -> Box:
         position, size = as_mapping(cell.get("position")), as_mapping(cell.get("size"))
         return Box(
-            build.number(position.get("x"), f"{cell_path}.position.x") or 0.0,
-            build.number(position.get("y"), f"{cell_path}.position.y") or 0.0,
-            build.size(size.get("width"), f"{cell_path}.size.width") or 0.0,
-            build.size(size.get("height"), f"{cell_path}.size.height") or 0.0,
+            self.build.number(position.get("x"), f"{cell_path}.position.x") or 0.0,
+            self.build.number(position.get("y"), f"{cell_path}.position.y") or 0.0,
+            self.build.size(size.get("width"), f"{cell_path}.size.width") or 0.0,
+            self.build.size(size.get("height"), f"{cell_path}.size.height") or 0.0,
         )
 
-    # First pass: boundary boxes, curves and nodes (ids and geometry).
-    boundary_boxes: list[tuple[str, Box]] = []
-    for index, cell in cells:
-        cell_path = f"{cells_path}[{index}]"
-        if not cell:
-            build.fail(cell_path, "must be an object")
-            continue
-        cell_type = _cell_type(cell)
-        ident = cell.get("id")
-        if not isinstance(ident, str | int) or isinstance(ident, bool):
-            if cell_type in ("tm.Actor", "tm.Process", "tm.Store", "tm.BoundaryBox", "tm.Flow", "tm.Boundary"):
-                build.fail(f"{cell_path}.id", "is required")
-            continue
-        ident = str(ident)
-        if cell_type == "tm.BoundaryBox":
-            boundary_boxes.append((ident, geometry(cell, cell_path)))
-        elif cell_type in _KIND_OF_TYPE:
-            boxes[ident] = geometry(cell, cell_path)
-    box_order = sorted(boundary_boxes, key=lambda item: -item[1].area)
-    box_lookup = dict(boundary_boxes)
+    def geometry(self) -> None:
+        """First pass: every boundary box and node, by id, with its box."""
+        boundary_boxes: list[tuple[str, Box]] = []
+        for index, cell in self.cells:
+            cell_path = f"{self.cells_path}[{index}]"
+            if not cell:
+                self.build.fail(cell_path, "must be an object")
+                continue
+            cell_type = _cell_type(cell)
+            ident = cell.get("id")
+            if not isinstance(ident, str | int) or isinstance(ident, bool):
+                if cell_type in _NODE_TYPES:
+                    self.build.fail(f"{cell_path}.id", "is required")
+                continue
+            if cell_type == "tm.BoundaryBox":
+                boundary_boxes.append((str(ident), self.box_of(cell, cell_path)))
+            elif cell_type in _KIND_OF_TYPE:
+                self.boxes[str(ident)] = self.box_of(cell, cell_path)
+        self.box_order = sorted(boundary_boxes, key=lambda item: -item[1].area)
 
-    def meta_of(cell: dict[str, Any]) -> dict[str, Any]:
-        return as_mapping(as_mapping(cell.get("data")).get(META)) if ours else {}
+    def container(self, box: Box, *, exclude: str | None = None) -> str | None:
+        """Our key of the smallest boundary box that holds ``box`` (Threat Dragon's own rule)."""
+        found = smallest_container(box, self.box_order, exclude=exclude)
+        return self.keys.get(found) if found else None
 
-    # Boundaries, outermost first, so parents exist before children. Our own files name each
-    # element's parent by key; those are resolved once every boundary of the diagram has a key.
-    cell_at = {str(c.get("id")): (i, c) for i, c in cells}
-    named_parent: dict[str, str] = {}
-    for ident, box in box_order:
-        index, cell = cell_at[ident]
-        meta = meta_of(cell)
-        parent = None
-        if ours and isinstance(meta.get("parent"), str):
-            named_parent[ident] = meta["parent"]
-        elif not ours:
-            container = smallest_container(box, box_order, exclude=ident)
-            parent = keys.get(container) if container else None
-        props = as_mapping(cell.get("data"))
-        keys[ident] = build.add_element(
-            d_index,
-            hint=meta.get("key") or ident,
-            kind="trust_boundary",
-            name=_cell_name(cell, v1),
-            description=_description(build, state, props),
-            properties=dict(as_mapping(meta.get("properties"))),
-            parent=parent,
-            x=box.x,
-            y=box.y,
-            width=(meta.get("width") if "width" in meta else box.width) or None,
-            height=(meta.get("height") if "height" in meta else box.height) or None,
-            origin=f"{cells_path}[{index}]",
-        )
-        kinds[ident] = "trust_boundary"
-    # Our keys survive the trip unchanged unless two clashed; map the file's keys to the built ones.
-    built_key = {str(meta_of(cell_at[ident][1]).get("key", key)): key for ident, key in keys.items()}
-    for ident, wanted in named_parent.items():
-        build.elements[keys[ident]].parent = built_key.get(wanted)
+    def size_of(self, meta: dict[str, Any], box: Box) -> tuple[Any, Any]:
+        return (meta.get("width") if "width" in meta else box.width) or None, (meta.get("height") if "height" in meta else box.height) or None
 
-    for index, cell in cells:
-        cell_path = f"{cells_path}[{index}]"
-        cell_type = _cell_type(cell)
-        ident = str(cell.get("id", ""))
-        props = cell if v1 else as_mapping(cell.get("data"))
-        if cell_type in _KIND_OF_TYPE and ident in boxes:
-            kind = _KIND_OF_TYPE[cell_type]
-            box = boxes[ident]
-            meta = meta_of(cell)
-            if ours:
-                parent_key = built_key.get(str(meta.get("parent"))) if isinstance(meta.get("parent"), str) else None
-                properties = dict(as_mapping(meta.get("properties")))
-            else:
-                container = smallest_container(box, box_order)
-                parent_key = keys.get(container) if container else None
-                properties = _properties(kind, props)
-            keys[ident] = build.add_element(
-                d_index,
-                hint=meta.get("key") or ident,
-                kind=kind,
-                name=_cell_name(cell, v1),
-                description=_description(build, state, props),
-                properties=properties,
-                parent=parent_key,
-                x=box.x,
-                y=box.y,
-                width=(meta.get("width") if "width" in meta else box.width) or None,
-                height=(meta.get("height") if "height" in meta else box.height) or None,
-                origin=cell_path,
-            )
-            kinds[ident] = kind
-        elif cell_type == "tm.Boundary":
-            points = [as_mapping(cell.get("source")), as_mapping(cell.get("target")), *map(as_mapping, as_list(cell.get("vertices")))]
-            xs = [build.number(p.get("x"), f"{cell_path}.source.x") or 0.0 for p in points if "x" in p]
-            ys = [build.number(p.get("y"), f"{cell_path}.source.y") or 0.0 for p in points if "y" in p]
-            x0, y0 = (min(xs), min(ys)) if xs and ys else (0.0, 0.0)
-            curve = Box(x0, y0, max((max(xs) - x0) if xs else 0.0, 1.0), max((max(ys) - y0) if ys else 0.0, 1.0))
-            container = smallest_container(curve, box_order)
-            keys[ident] = build.add_element(
-                d_index,
-                hint=ident,
-                kind="trust_boundary",
-                name=_cell_name(cell, v1) or "Trust boundary",
-                description=_description(build, state, props),
-                parent=keys.get(container) if container else None,
-                x=curve.x,
-                y=curve.y,
-                width=curve.width,
-                height=curve.height,
-                origin=cell_path,
-            )
-            kinds[ident] = "trust_boundary"
-            state.curves += 1
-        elif cell_type == "tm.Text":
-            state.texts += 1
-            build.summary.skipped += 1
-        elif cell_type not in ("tm.Flow", "tm.BoundaryBox"):
-            build.summary.skipped += 1
-            build.warn(f"{cell_path}: a cell of type {cell_type[:40]!r} is not a data-flow diagram element; it was skipped.")
+    def boundaries(self) -> None:
+        """Boundaries, outermost first, so parents exist before children. Our own files name each
+        element's parent by key; those are resolved once every boundary of the diagram has a key."""
+        cell_at = {str(c.get("id")): (i, c) for i, c in self.cells}
+        named_parent: dict[str, str] = {}
+        for ident, box in self.box_order:
+            index, cell = cell_at[ident]
+            meta = self.meta_of(cell)
+            if self.ours and isinstance(meta.get("parent"), str):
+                named_parent[ident] = meta["parent"]
+            width, height = self.size_of(meta, box)
+            self.keys[ident] = self.build.add_element(
+                self.d_index, hint=meta.get("key") or ident, kind="trust_boundary", name=_cell_name(cell, self.v1),
+                description=_description(self.state, as_mapping(cell.get("data")), self.ours),
+                properties=dict(as_mapping(meta.get("properties"))), parent=None if self.ours else self.container(box, exclude=ident),
+                x=box.x, y=box.y, width=width, height=height, origin=f"{self.cells_path}[{index}]",
+            )  # fmt: skip
+            self.kinds[ident] = "trust_boundary"
+        self.built_key = {str(self.meta_of(cell_at[ident][1]).get("key", key)): key for ident, key in self.keys.items()}
+        for ident, wanted in named_parent.items():
+            self.build.elements[self.keys[ident]].parent = self.built_key.get(wanted)
 
-    # Threats on nodes, then flows with theirs.
-    for index, cell in cells:
-        cell_type = _cell_type(cell)
-        ident = str(cell.get("id", ""))
-        if cell_type in _KIND_OF_TYPE and ident in keys:
-            props = cell if v1 else as_mapping(cell.get("data"))
-            _threats_of(build, state, cell, props, f"{cells_path}[{index}]", keys[ident], None, kinds[ident], ours)
-    for index, cell in cells:
-        if _cell_type(cell) != "tm.Flow":
-            continue
-        cell_path = f"{cells_path}[{index}]"
-        props = cell if v1 else as_mapping(cell.get("data"))
-        name = clean_line(_cell_name(cell, v1)) or "a flow"
+    def elements(self) -> None:
+        for index, cell in self.cells:
+            cell_path = f"{self.cells_path}[{index}]"
+            cell_type = _cell_type(cell)
+            ident = str(cell.get("id", ""))
+            if cell_type in _KIND_OF_TYPE and ident in self.boxes:
+                self._node(cell, ident, _KIND_OF_TYPE[cell_type], cell_path)
+            elif cell_type == "tm.Boundary":
+                self._curve(cell, ident, cell_path)
+            elif cell_type == "tm.Text":
+                self.state.texts += 1
+                self.build.summary.skipped += 1
+            elif cell_type not in ("tm.Flow", "tm.BoundaryBox"):
+                self.build.summary.skipped += 1
+                self.build.warn(f"{cell_path}: a cell of type {cell_type[:40]!r} is not a data-flow diagram element; it was skipped.")
+
+    def _node(self, cell: dict[str, Any], ident: str, kind: str, cell_path: str) -> None:
+        box = self.boxes[ident]
+        meta = self.meta_of(cell)
+        if self.ours:
+            parent_key = self.built_key.get(str(meta.get("parent"))) if isinstance(meta.get("parent"), str) else None
+            properties = dict(as_mapping(meta.get("properties")))
+        else:
+            parent_key = self.container(box)
+            properties = td_facts(kind, self.props(cell), v1=self.v1)
+        width, height = self.size_of(meta, box)
+        self.keys[ident] = self.build.add_element(
+            self.d_index, hint=meta.get("key") or ident, kind=kind, name=_cell_name(cell, self.v1),
+            description=_description(self.state, self.props(cell), self.ours), properties=properties, parent=parent_key,
+            x=box.x, y=box.y, width=width, height=height, origin=cell_path,
+        )  # fmt: skip
+        self.kinds[ident] = kind
+
+    def _curve(self, cell: dict[str, Any], ident: str, cell_path: str) -> None:
+        """A curve boundary is a line: it becomes an empty boundary box around its points."""
+        points = [as_mapping(cell.get("source")), as_mapping(cell.get("target")), *map(as_mapping, as_list(cell.get("vertices")))]
+        xs = [self.build.number(p.get("x"), f"{cell_path}.source.x") or 0.0 for p in points if "x" in p]
+        ys = [self.build.number(p.get("y"), f"{cell_path}.source.y") or 0.0 for p in points if "y" in p]
+        x0, y0 = (min(xs), min(ys)) if xs and ys else (0.0, 0.0)
+        curve = Box(x0, y0, max((max(xs) - x0) if xs else 0.0, 1.0), max((max(ys) - y0) if ys else 0.0, 1.0))
+        self.keys[ident] = self.build.add_element(
+            self.d_index, hint=ident, kind="trust_boundary", name=_cell_name(cell, self.v1) or "Trust boundary",
+            description=_description(self.state, self.props(cell), self.ours), parent=self.container(curve), x=curve.x, y=curve.y,
+            width=curve.width, height=curve.height, origin=cell_path,
+        )  # fmt: skip
+        self.kinds[ident] = "trust_boundary"
+        self.state.curves += 1
+
+    def node_threats(self) -> None:
+        for index, cell in self.cells:
+            ident = str(cell.get("id", ""))
+            if _cell_type(cell) in _KIND_OF_TYPE and ident in self.keys:
+                subject = _Subject(self.keys[ident], None, self.kinds[ident])
+                _threats_of(self.build, self.state, cell, self.props(cell), f"{self.cells_path}[{index}]", subject, self.ours)
+
+    def flows(self) -> None:
+        for index, cell in self.cells:
+            if _cell_type(cell) == "tm.Flow":
+                self._flow(cell, f"{self.cells_path}[{index}]")
+
+    def _end(self, cell: dict[str, Any], field_name: str, name: str, ends: list[str], cell_path: str) -> str:
+        """Our key of one end of a flow: its element, or a placeholder where it is attached to none."""
+        ref, end = _end(cell, field_name)
+        if ref is not None and ref in self.keys and self.kinds.get(ref) in ("external_entity", "process", "data_store"):
+            if not ends or ends[0] != self.keys[ref]:
+                return self.keys[ref]
+            self.build.warn(f"{cell_path}: the flow {name!r} connects an element to itself; its target became a placeholder.")
+        x = self.build.number(end.get("x"), f"{cell_path}.{field_name}.x") or 0.0
+        y = self.build.number(end.get("y"), f"{cell_path}.{field_name}.y") or 0.0
+        near = self.boxes.get(ref or "") or dict(self.box_order).get(ref or "")
+        if near is not None:
+            x, y = near.x, near.y
+        self.state.placeholders += 1
+        return self.build.add_placeholder(self.d_index, flow_name=name, end=field_name, x=x, y=y, origin=f"{cell_path}.{field_name}")
+
+    def _flow(self, cell: dict[str, Any], cell_path: str) -> None:
+        props = self.props(cell)
+        name = clean_line(_cell_name(cell, self.v1)) or "a flow"
         ends: list[str] = []
         for field_name in ("source", "target"):
-            ref, end = _end(cell, field_name)
-            if ref is not None and ref in keys and kinds.get(ref) in ("external_entity", "process", "data_store"):
-                if ends and ends[0] == keys[ref]:
-                    build.warn(f"{cell_path}: the flow {name!r} connects an element to itself; its target became a placeholder.")
-                else:
-                    ends.append(keys[ref])
-                    continue
-            x = build.number(end.get("x"), f"{cell_path}.{field_name}.x") or 0.0
-            y = build.number(end.get("y"), f"{cell_path}.{field_name}.y") or 0.0
-            if ref is not None and ref in boxes:
-                x, y = boxes[ref].x, boxes[ref].y
-            elif ref is not None and ref in box_lookup:
-                x, y = box_lookup[ref].x, box_lookup[ref].y
-            ends.append(build.add_placeholder(d_index, flow_name=name, end=field_name, x=x, y=y, origin=f"{cell_path}.{field_name}"))
-            state.placeholders += 1
-        meta = as_mapping(props.get(META)) if ours else {}
-        properties = dict(as_mapping(meta.get("properties"))) if ours else _properties("flow", props)
-        flow_key = build.add_flow(
-            d_index,
-            hint=meta.get("key") or cell.get("id"),
-            source=ends[0],
-            target=ends[1],
-            label=_cell_name(cell, v1),
-            protocol=props.get("protocol", ""),
-            bidirectional=props.get("isBidirectional") is True,
-            description=_description(build, state, props),
-            properties=properties,
-            origin=cell_path,
-        )
-        _threats_of(build, state, cell, props, cell_path, None, flow_key, "flow", ours)
-
-
-def _properties(kind: str, props: dict[str, Any]) -> dict[str, Any]:
-    """Ticked Threat Dragon check-boxes that mean the same as one of our properties."""
-    mapping = {
-        "data_store": {"isALog": "is_log", "isEncrypted": "encrypted", "storesCredentials": "stores_credentials"},
-        "flow": {"isEncrypted": "encrypted", "isPublicNetwork": "public_network"},
-    }.get(kind, {})
-    return {ours: True for theirs, ours in mapping.items() if props.get(theirs) is True}
+            ends.append(self._end(cell, field_name, name, ends, cell_path))
+        meta = as_mapping(props.get(META)) if self.ours else {}
+        properties = dict(as_mapping(meta.get("properties"))) if self.ours else td_facts("flow", props, v1=self.v1)
+        flow_key = self.build.add_flow(
+            self.d_index, hint=meta.get("key") or cell.get("id"), source=ends[0], target=ends[1],
+            label=_cell_name(cell, self.v1), protocol=props.get("protocol", ""), bidirectional=props.get("isBidirectional") is True,
+            description=_description(self.state, props, self.ours), properties=properties, origin=cell_path,
+        )  # fmt: skip
+        _threats_of(self.build, self.state, cell, props, cell_path, _Subject(None, flow_key, "flow"), self.ours)
 
 
 def _threats_of(
-    build: NativeBuilder,
-    state: _State,
-    cell: dict[str, Any],
-    props: dict[str, Any],
-    path: str,
-    element: str | None,
-    flow: str | None,
-    kind: str,
-    ours: bool,
+    build: NativeBuilder, state: _State, cell: dict[str, Any], props: dict[str, Any], path: str, subject: _Subject, ours: bool
 ) -> None:
     field_path = f"{path}.data.threats" if "threats" in as_mapping(cell.get("data")) else f"{path}.threats"
     threats = as_mapping(cell.get("data")).get("threats", cell.get("threats", props.get("threats")))
@@ -703,65 +762,44 @@ def _threats_of(
         if not threat:
             build.fail(f"{field_path}[{t_index}]", "must be an object")
             continue
-        _threat(build, state, threat, f"{field_path}[{t_index}]", element, flow, kind, ours)
+        _threat(build, state, threat, f"{field_path}[{t_index}]", subject, ours)
 
 
-def _threat(
-    build: NativeBuilder,
-    state: _State,
-    threat: dict[str, Any],
-    path: str,
-    element: object,
-    flow: object,
-    kind: str,
-    ours: bool,
-) -> None:
+def _td_stride(state: _State, threat: dict[str, Any], meta: dict[str, Any], kind: str) -> str:
+    """Our STRIDE code, Threat Dragon's type word (STRIDE or the nearest letter of CIA/DIE/LINDDUN), or S/T by kind."""
+    if meta.get("stride") in STRIDE_NAMES:
+        return str(meta["stride"])
+    code, exact = stride_code(threat.get("type"))
+    if code is None:
+        state.uncategorised += 1
+        return "S" if kind in ("external_entity", "process") else "T"
+    if not exact:
+        state.inexact.add(str(threat.get("type")))
+    return code
+
+
+def _td_explanation(threat: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    if meta:
+        return dict(as_mapping(meta.get("explanation")))
+    keys = ("type", "modelType", "status", "severity", "score", "number")
+    return {"imported": {"format": "threat-dragon", **{key: threat.get(key) for key in keys}}}
+
+
+def _threat(build: NativeBuilder, state: _State, threat: dict[str, Any], path: str, subject: _Subject, ours: bool) -> None:
     meta = as_mapping(threat.get(META)) if ours else {}
     state.number += 1
-    stride = meta.get("stride") if meta.get("stride") in STRIDE_NAMES else None
-    if stride is None:
-        code, exact = stride_code(threat.get("type"))
-        if code is not None:
-            stride = code
-            if not exact:
-                state.inexact.add(str(threat.get("type")))
-        else:
-            stride = "S" if kind in ("external_entity", "process") else "T"
-            state.uncategorised += 1
     if meta:
         status = meta.get("status") if meta.get("status") in ThreatStatus.values else ThreatStatus.OPEN
+        notes = meta.get("notes", "")
     else:
-        word = "".join(ch for ch in str(threat.get("status", "")).lower() if ch.isalpha())
-        status = _STATUS_FROM_TD.get(word, ThreatStatus.OPEN)
-    mitigation = clean_line(threat.get("mitigation"))
-    notes = meta.get("notes", "") if meta else (f"Mitigation (from Threat Dragon): {threat.get('mitigation')}" if mitigation else "")
-    explanation = (
-        dict(as_mapping(meta.get("explanation")))
-        if meta
-        else {
-            "imported": {
-                "format": "threat-dragon",
-                "type": threat.get("type"),
-                "modelType": threat.get("modelType"),
-                "status": threat.get("status"),
-                "severity": threat.get("severity"),
-                "score": threat.get("score"),
-                "number": threat.get("number"),
-            }
-        }
-    )
+        status, _ = threat_status(threat.get("status", ""))
+        notes = f"Mitigation (from Threat Dragon): {threat.get('mitigation')}" if clean_line(threat.get("mitigation")) else ""
+    element = subject.element if isinstance(subject.element, str) else None
+    flow = subject.flow if isinstance(subject.flow, str) else None
     ident = threat.get("id") if isinstance(threat.get("id"), str) else f"{element or flow}#{state.number}"
     build.add_threat(
-        hint=ident,
-        fingerprint=str(meta["fingerprint"]) if meta.get("fingerprint") else None,
-        stride=str(stride),
-        title=threat.get("title"),
-        description=threat.get("description"),
-        element=element if isinstance(element, str) else None,
-        flow=flow if isinstance(flow, str) else None,
-        status=str(status),
-        notes=notes,
-        explanation=explanation,
-        **threat_meta_in(meta),
-        origin=path,
-    )
+        hint=ident, fingerprint=str(meta["fingerprint"]) if meta.get("fingerprint") else None,
+        stride=_td_stride(state, threat, meta, subject.kind), title=threat.get("title"), description=threat.get("description"),
+        element=element, flow=flow, status=str(status), notes=notes, explanation=_td_explanation(threat, meta),
+        **threat_meta_in(meta), origin=path,
+    )  # fmt: skip

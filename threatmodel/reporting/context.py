@@ -95,6 +95,8 @@ def _value(value: object) -> str:
         return "yes"
     if value is False:
         return "no"
+    if isinstance(value, dict):  # the facts kept from an imported file, by the source tool's names
+        return "; ".join(f"{name}: {text}" for name, text in value.items())
     return str(value).replace("_", " ")
 
 

@@ -7,6 +7,7 @@ when ``../shared`` is not there (a fresh clone without it still passes).
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-SHARED = (Path(settings.BASE_DIR) / ".." / "shared").resolve()
+# Beside the repository by default; THREATMODEL_SHARED_DIR points elsewhere (a git worktree one level deeper).
+SHARED = Path(os.environ.get("THREATMODEL_SHARED_DIR") or Path(settings.BASE_DIR) / ".." / "shared").resolve()
 DATA = SHARED / "data"
 MISSING = f"the shared data folder {DATA} is not here (it sits beside the repository in development and CI)"
 

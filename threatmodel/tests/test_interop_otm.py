@@ -131,7 +131,9 @@ def test_a_foreign_otm_file_is_read_leniently_and_says_what_it_adapted(world: Wo
     elements = {e.name: e for e in Element.objects.filter(threat_model=model).select_related("parent")}
     # Kinds guessed from type and name; keys made valid; components in components moved to the nearest zone.
     assert elements["Android app"].kind == "external_entity" and elements["Customer data"].kind == "data_store"
-    assert elements["Public API"].kind == "process" and elements["Internet"].properties == {"boundary_type": "internet"}
+    assert elements["Public API"].kind == "process"
+    # The zone's type says internet: it encloses a public network; its trust rating is kept as OTM wrote it.
+    assert elements["Internet"].properties == {"boundary_type": "internet", "public_network": True, "extra": {"trustRating": "10"}}
     assert elements["Worker"].parent == elements["VPC"] and elements["Customer data"].parent == elements["VPC"]
     assert elements["VPC"].key == "vpc-zone-1"
     assert elements["Android app"].properties["technology"] == "android-device-client"

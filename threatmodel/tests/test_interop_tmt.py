@@ -128,7 +128,9 @@ def test_a_tm7_model_is_imported_with_its_threats(world: World) -> None:
     assert elements["Web app"].parent == elements["Sandbox"] and elements["Sandbox"].parent == elements["Corporate"]
     assert elements["Orders"].parent == elements["Corporate"] and elements["Browser & user"].parent is None
     assert (elements["Web app"].x, elements["Web app"].y) == (50.0, 50.0)
-    assert elements["Web app"].properties == {"technology": "Web Application"}
+    assert elements["Web app"].properties == {
+        "technology": "Web Application", "out_of_scope": True, "out_of_scope_reason": "vendor runs it",
+    }  # fmt: skip
     assert "[Out of scope in TMT: vendor runs it]" in elements["Web app"].description
     assert elements["Internet boundary"].kind == "trust_boundary" and not elements["Internet boundary"].children.exists()
     assert elements["Unattached source of Feed"].kind == "external_entity"

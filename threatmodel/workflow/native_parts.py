@@ -151,47 +151,54 @@ def workflow_check(
     team_policy: Mapping[str, int],
     warnings: list[str],
 ) -> WorkflowPlan:
-    plan = WorkflowPlan()
+    """Check the risk policy, mitigations and decisions of a native document (errors go to ``check``)."""
     _check_policy(root, check, team_policy, warnings)
+    people = _People(check, members, warnings)
+    return WorkflowPlan(
+        mitigations=_check_mitigations(root, check, fingerprints, people),
+        decisions=_check_decisions(root, check, fingerprints, people),
+    )
 
-    def person(parent: Mapping[str, Any], name: str, path: str) -> int | None:
+
+@dataclass
+class _People:
+    """Usernames in a file: a team member becomes their id, anyone else is dropped with a warning."""
+
+    check: _Checker
+    members: Mapping[str, int]
+    warnings: list[str]
+
+    def of(self, parent: Mapping[str, Any], name: str, path: str) -> int | None:
         value = parent.get(name)
         if value is None:
             return None
         if not isinstance(value, str):
-            check.fail(f"{path}.{name}", "must be a username or null")
+            self.check.fail(f"{path}.{name}", "must be a username or null")
             return None
-        if value not in members:
-            warnings.append(f"{path}.{name}: {value[:150]!r} is not a member of this team; dropped")
+        if value not in self.members:
+            self.warnings.append(f"{path}.{name}: {value[:150]!r} is not a member of this team; dropped")
             return None
-        return members[value]
+        return self.members[value]
 
+
+def _check_mitigations(
+    root: Mapping[str, Any], check: _Checker, fingerprints: set[str], people: _People
+) -> list[tuple[dict[str, Any], list[str], list[str]]]:
     controls = dict(Control.objects.values_list("control_id", "id"))
     attack_ids = set(AttackMitigation.objects.values_list("attack_id", flat=True))
     refs: set[str] = set()
+    plans: list[tuple[dict[str, Any], list[str], list[str]]] = []
     for m_index, raw in enumerate(check.lst(root.get("mitigations", []), "mitigations", MAX_MITIGATIONS)):
         path = f"mitigations[{m_index}]"
         item = check.obj(raw, path)
         if item is None:
             continue
-        ref = item.get("ref")
-        if not isinstance(ref, str) or not REF_RE.match(ref):
-            check.fail(f"{path}.ref", "must be 1-16 letters, digits or _ . : -")
-        elif ref in refs:
-            check.fail(f"{path}.ref", f"{ref!r} appears twice")
-        else:
-            refs.add(ref)
+        ref = _mitigation_ref(check, item, path, refs)
         control = item.get("control")
         if control is not None and control not in controls:
             check.fail(f"{path}.control", f"{str(control)[:20]!r} is not a control of the catalogue")
-        attack = check.lst(item.get("attack_mitigations", []), f"{path}.attack_mitigations", 100)
-        for a_index, value in enumerate(attack):
-            if not isinstance(value, str) or value not in attack_ids:
-                check.fail(f"{path}.attack_mitigations[{a_index}]", f"{str(value)[:20]!r} is not in the ATT&CK catalogue")
-        linked = check.lst(item.get("threats", []), f"{path}.threats", 100_000)
-        for t_index, value in enumerate(linked):
-            if not isinstance(value, str) or value not in fingerprints:
-                check.fail(f"{path}.threats[{t_index}]", "must be the fingerprint of a threat in this file")
+        attack = _listed(check, item, "attack_mitigations", path, 100, attack_ids, "{value} is not in the ATT&CK catalogue")
+        linked = _listed(check, item, "threats", path, 100_000, fingerprints, "must be the fingerprint of a threat in this file")
         fields = {
             "ref": ref,
             "title": check.text(item, "title", path, 300, required=True),
@@ -200,17 +207,43 @@ def workflow_check(
             "status": check.choice(item, "status", path, list(MitigationStatus.values), default=MitigationStatus.PROPOSED),
             "likelihood_reduction": _small_int(check, item, "likelihood_reduction", path, 3),
             "impact_reduction": _small_int(check, item, "impact_reduction", path, 2),
-            "owner_id": person(item, "owner", path),
+            "owner_id": people.of(item, "owner", path),
             "evidence_url": check.text(item, "evidence_url", path, 1000),
             "evidence": check.text(item, "evidence", path, 20_000),
-            "implemented_by_id": person(item, "implemented_by", path),
-            "verified_by_id": person(item, "verified_by", path),
+            "implemented_by_id": people.of(item, "implemented_by", path),
+            "verified_by_id": people.of(item, "verified_by", path),
         }
-        plan.mitigations.append(
-            (fields, [v for v in attack if isinstance(v, str)], [v for v in linked if isinstance(v, str)])
-        )
+        plans.append((fields, attack, linked))
+    return plans
 
+
+def _mitigation_ref(check: _Checker, item: Mapping[str, Any], path: str, refs: set[str]) -> Any:
+    ref = item.get("ref")
+    if not isinstance(ref, str) or not REF_RE.match(ref):
+        check.fail(f"{path}.ref", "must be 1-16 letters, digits or _ . : -")
+    elif ref in refs:
+        check.fail(f"{path}.ref", f"{ref!r} appears twice")
+    else:
+        refs.add(ref)
+    return ref
+
+
+def _listed(
+    check: _Checker, item: Mapping[str, Any], name: str, path: str, most: int, known: set[str], message: str
+) -> list[str]:
+    """A list of ids that must each be one of ``known`` (``message`` may show the id as ``{value}``); its strings."""
+    values = check.lst(item.get(name, []), f"{path}.{name}", most)
+    for index, value in enumerate(values):
+        if not isinstance(value, str) or value not in known:
+            check.fail(f"{path}.{name}[{index}]", message.format(value=repr(str(value)[:20])))
+    return [value for value in values if isinstance(value, str)]
+
+
+def _check_decisions(
+    root: Mapping[str, Any], check: _Checker, fingerprints: set[str], people: _People
+) -> list[tuple[str, dict[str, Any]]]:
     live: dict[tuple[str, str], str] = {}
+    plans: list[tuple[str, dict[str, Any]]] = []
     for d_index, raw in enumerate(check.lst(root.get("decisions", []), "decisions", MAX_DECISIONS)):
         path = f"decisions[{d_index}]"
         item = check.obj(raw, path)
@@ -225,40 +258,48 @@ def workflow_check(
             if (threat, status) in live:
                 check.fail(path, f"a second {status} decision for {threat[:60]!r} (see {live[(threat, status)]})")
             live[(threat, status)] = path
-        expires_on = item.get("expires_on")
-        parsed: date | None = None
-        if expires_on is not None:
-            try:
-                parsed = date.fromisoformat(expires_on) if isinstance(expires_on, str) else None
-            except ValueError:
-                parsed = None
-            if parsed is None:
-                check.fail(f"{path}.expires_on", "must be a date (YYYY-MM-DD) or null")
-        score = item.get("score")
-        if score is not None and (isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 25):
-            check.fail(f"{path}.score", "must be an integer from 1 to 25, or null")
-            score = None
-        policy_version = item.get("policy_version")
-        if policy_version is not None and (isinstance(policy_version, bool) or not isinstance(policy_version, int) or policy_version < 1):
-            check.fail(f"{path}.policy_version", "must be a positive integer, or null")
-            policy_version = None
         fields = {
             "kind": check.choice(item, "kind", path, list(DecisionKind.values)),
             "status": status,
             "justification": check.text(item, "justification", path, 20_000),
-            "owner_id": person(item, "owner", path),
-            "expires_on": parsed,
+            "owner_id": people.of(item, "owner", path),
+            "expires_on": _date(check, item, "expires_on", path),
             "compensating_controls": check.text(item, "compensating_controls", path, 20_000),
             "recipient": check.text(item, "recipient", path, 200),
             "evidence": check.text(item, "evidence", path, 20_000),
             "band": check.choice(item, "band", path, ["", "unacceptable", "tolerable", "broadly_acceptable"], default=""),
-            "score": score,
-            "policy_version": policy_version,
-            "approved_by_id": person(item, "approved_by", path),
-            "created_by_id": person(item, "decided_by", path),
+            "score": _bounded_int(check, item, "score", path, 1, 25, "must be an integer from 1 to 25, or null"),
+            "policy_version": _bounded_int(check, item, "policy_version", path, 1, None, "must be a positive integer, or null"),
+            "approved_by_id": people.of(item, "approved_by", path),
+            "created_by_id": people.of(item, "decided_by", path),
         }
-        plan.decisions.append((threat, fields))
-    return plan
+        plans.append((threat, fields))
+    return plans
+
+
+def _date(check: _Checker, item: Mapping[str, Any], name: str, path: str) -> date | None:
+    value = item.get(name)
+    if value is None:
+        return None
+    try:
+        parsed = date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        check.fail(f"{path}.{name}", "must be a date (YYYY-MM-DD) or null")
+    return parsed
+
+
+def _bounded_int(
+    check: _Checker, item: Mapping[str, Any], name: str, path: str, lowest: int, highest: int | None, message: str
+) -> int | None:
+    value = item.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < lowest or (highest is not None and value > highest):
+        check.fail(f"{path}.{name}", message)
+        return None
+    return value
 
 
 def _small_int(check: _Checker, parent: Mapping[str, Any], name: str, path: str, maximum: int) -> int:

@@ -1958,6 +1958,10 @@ export interface components {
             label: string;
             extensions: string[];
             description: string;
+            /** @description Content-Type values for sending the file itself as the body. */
+            media_types: string[];
+            /** @description Whether one import may send several files of this format. */
+            several_files: boolean;
         };
         ImportRequest: {
             /** @description Id of the team that will own the imported model. */
@@ -2984,9 +2988,10 @@ export interface components {
          * @description * `bool` - bool
          *     * `enum` - enum
          *     * `text` - text
+         *     * `map` - map
          * @enum {string}
          */
-        TypeEnum: "bool" | "enum" | "text";
+        TypeEnum: "bool" | "enum" | "text" | "map";
         Vocabulary: {
             version: number;
             unknown: string;

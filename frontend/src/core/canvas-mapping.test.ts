@@ -16,7 +16,7 @@ describe('document → canvas', () => {
         elements: [
           { key: 'tb', kind: 'trust_boundary', name: 'App', description: '', properties: { boundary_type: 'namespace' }, parent: null, x: 300, y: 0, width: 400, height: 300 },
           { key: 'web', kind: 'process', name: 'Web', description: '', properties: { privileged: false, weird: 3 }, parent: 'tb', x: 20, y: 30, width: null, height: null },
-          { key: 'user', kind: 'external_entity', name: 'User', description: '', properties: {}, parent: null, x: 0, y: 0, width: null, height: null },
+          { key: 'user', kind: 'external_entity', name: 'User', description: '', properties: { extra: { 'Authenticates Itself': 'Yes', bad: 3 } }, parent: null, x: 0, y: 0, width: null, height: null },
         ],
         flows: [{ key: 'f1', source: 'user', target: 'web', label: 'HTTPS', protocol: 'https', bidirectional: true, description: '', properties: {} }],
       },
@@ -30,6 +30,13 @@ describe('document → canvas', () => {
     expect(state.elements.get('web')?.properties).toEqual({ privileged: false })
     expect(state.flows.get('f1')?.bidirectional).toBe(true)
     expect(state.keysElsewhere.has('other')).toBe(true)
+  })
+
+  it('keeps the facts of an imported file apart from the editable properties, text entries only', () => {
+    const state = diagramState(doc, 10)
+    expect(state.elements.get('user')?.extra).toEqual({ 'Authenticates Itself': 'Yes' })
+    expect(state.elements.get('user')?.properties).toEqual({})
+    expect(state.elements.get('web')?.extra).toBeUndefined()
   })
 
   it('gives React Flow child nodes relative to their boundary, parents first, with sizes', () => {

@@ -3,7 +3,7 @@
  * holds one diagram's elements and flows by key, plus the keys of the other diagrams (keys are
  * unique across the model, so a new key must avoid them too).
  */
-import type { DiagramState, DocumentDiagram, DocumentModel, Element, Flow, PropValue } from './types'
+import type { DiagramState, DocumentDiagram, DocumentModel, Element, ExtraFacts, Flow, PropValue } from './types'
 
 export function diagramState(model: DocumentModel, diagramId: number): DiagramState {
   const elements = new Map<string, Element>()
@@ -32,6 +32,7 @@ function elementFrom(row: DocumentDiagram['elements'][number]): Element {
     name: row.name,
     description: row.description,
     properties: propertiesFrom(row.properties),
+    ...extraFrom(row.properties),
     parent: row.parent ?? null,
     x: row.x,
     y: row.y,
@@ -50,7 +51,16 @@ function flowFrom(row: DocumentDiagram['flows'][number]): Flow {
     bidirectional: row.bidirectional,
     description: row.description,
     properties: propertiesFrom(row.properties),
+    ...extraFrom(row.properties),
   }
+}
+
+/** The `extra` map of facts kept from an imported file, when it has any text entries. */
+function extraFrom(raw: Record<string, unknown>): { extra?: ExtraFacts } {
+  const value = raw['extra']
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {}
+  const entries = Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+  return entries.length ? { extra: Object.fromEntries(entries) } : {}
 }
 
 /** Only booleans and strings are property values; anything else in a document is ignored. */

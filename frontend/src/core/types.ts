@@ -20,6 +20,8 @@ export const ELEMENT_KINDS: readonly ElementKind[] = ['external_entity', 'proces
 /** A property value: true/false, an enum value or text, or the explicit "unknown". */
 export type PropValue = boolean | string
 export type Properties = Readonly<Record<string, PropValue>>
+/** Facts an imported file recorded that have no property of their own (the vocabulary's `extra` map), by the tool's name. */
+export type ExtraFacts = Readonly<Record<string, string>>
 
 export interface Element {
   readonly key: string
@@ -27,6 +29,8 @@ export interface Element {
   readonly name: string
   readonly description: string
   readonly properties: Properties
+  /** Read-only here: shown, exported, never edited in the panel (absent when there are none). */
+  readonly extra?: ExtraFacts
   /** Key of the enclosing trust boundary; geometry is relative to it. */
   readonly parent: string | null
   readonly x: number
@@ -44,6 +48,7 @@ export interface Flow {
   readonly bidirectional: boolean
   readonly description: string
   readonly properties: Properties
+  readonly extra?: ExtraFacts
 }
 
 export interface DiagramState {

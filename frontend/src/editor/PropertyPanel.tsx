@@ -9,7 +9,7 @@ import { describeKeys, nameOf } from '../core/actions'
 import type { FieldError } from '../core/error-paths'
 import type { Op } from '../core/ops'
 import { KIND_LABEL } from '../core/stencils'
-import type { DiagramState, Element, Flow, PropValue, VocabularyProperty } from '../core/types'
+import type { DiagramState, Element, ExtraFacts, Flow, PropValue, VocabularyProperty } from '../core/types'
 import type { VocabularyIndex } from '../core/validation'
 
 interface Props {
@@ -84,6 +84,7 @@ function ElementProperties({ element, vocab, errors, readOnly, onEdit, state }: 
         readOnly={readOnly}
         onChange={(name, value, specLabel) => update(`Set ${specLabel} of “${element.name}”`, { properties: { [name]: value } })}
       />
+      <ImportedFacts facts={element.extra} />
       <p className="muted small-text key-line">Key: {element.key}</p>
     </div>
   )
@@ -118,6 +119,7 @@ function FlowProperties({ flow, vocab, errors, readOnly, onEdit, state }: Sectio
         readOnly={readOnly}
         onChange={(name, value, specLabel) => update(`Set ${specLabel} of “${title}”`, { properties: { [name]: value } })}
       />
+      <ImportedFacts facts={flow.extra} />
       <p className="muted small-text key-line">Key: {flow.key}</p>
     </div>
   )
@@ -140,7 +142,8 @@ function PropertyFields({
   onChange: (name: string, value: PropValue | null, label: string) => void
 }) {
   const groups = new Map<string, VocabularyProperty[]>()
-  for (const spec of specs) groups.set(spec.group, [...(groups.get(spec.group) ?? []), spec])
+  // A map property (the facts kept from an imported file) is shown read-only by ImportedFacts.
+  for (const spec of specs) if (spec.type !== 'map') groups.set(spec.group, [...(groups.get(spec.group) ?? []), spec])
   return (
     <>
       {[...groups].map(([group, list]) => (
@@ -221,6 +224,25 @@ function PropertyField({
         ))}
       </select>
     </Field>
+  )
+}
+
+/** What the source tool recorded that has no property here: kept, exported again, not editable in the panel. */
+function ImportedFacts({ facts }: { facts: ExtraFacts | undefined }) {
+  const entries = Object.entries(facts ?? {})
+  if (entries.length === 0) return null
+  return (
+    <fieldset className="prop-group imported-facts">
+      <legend>From the imported file</legend>
+      <dl>
+        {entries.map(([name, value]) => (
+          <div key={name}>
+            <dt>{name}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </fieldset>
   )
 }
 

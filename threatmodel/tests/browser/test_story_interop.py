@@ -130,3 +130,31 @@ def test_request_the_report_and_download_it(
     assert (report.status, report.paper) == ("done", "letter")
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+
+
+def test_a_tmt_models_facts_are_in_the_property_panel(page: Page, demo: dict[str, Any], shot: Any) -> None:
+    """Import Microsoft's sample .tm7 from the model list; its flow says what TMT knew, mapped and kept."""
+    from threatmodel.tests.shared_data import DATA, MISSING
+
+    sample = DATA / "tmt" / "Sample_Threat_Model.tm7"
+    if not sample.is_file():
+        pytest.skip(MISSING)
+    sign_in(page, demo["url"], "demo", PASSWORD)
+    page.get_by_role("button", name="Import from a file…").click()
+    dialog = page.get_by_role("dialog", name="Import a threat model")
+    dialog.get_by_label("File").set_input_files(sample)
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    expect(dialog.locator(".import-result")).to_contain_text("was imported as Microsoft Threat Modeling Tool")
+    dialog.get_by_role("button", name="Open the model").click()
+    store = page.locator(".react-flow__node").filter(has=page.locator('.dfd-name:text-is("Generic Data Store")'))
+    store.click()
+    page.get_by_role("tab", name="Properties").click()
+    panel = page.locator(".ws-right")
+    # Mapped into the vocabulary: TMT's "Encrypted: No" is a no, not an unknown.
+    expect(panel.get_by_role("combobox", name=re.compile(r"^Encrypted"))).to_have_value("false")
+    facts = panel.locator(".imported-facts")
+    expect(facts).to_contain_text("From the imported file")
+    expect(facts).to_contain_text("Write Access")
+    expect(facts).to_contain_text("Store Type")
+    facts.scroll_into_view_if_needed()
+    shot(page, "interop-5-tmt-facts")
