@@ -6,13 +6,13 @@ import csv
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from threatmodel.models import Control
+from threatmodel.tests.shared_data import SHARED as SHARED_DIR
 from threatmodel.workflow.controls import CATALOGUE_FILE, CatalogueError, catalogue, controls_sync, read_catalogue
 
-SHARED = Path(settings.BASE_DIR).parent / "shared" / "data" / "controls" / "controls-catalogue.csv"
+SHARED = SHARED_DIR / "data" / "controls" / "controls-catalogue.csv"
 
 
 def test_the_shipped_catalogue_has_78_controls_in_four_phases() -> None:
