@@ -92,6 +92,19 @@ def run() -> None:
         doc_times.append(time.perf_counter() - started)
         assert response.status_code == 200
     size = len(response.content)
+    zipped_times = []
+    for _ in range(7):
+        started = time.perf_counter()
+        zipped = client.get(f"/api/v1/threat-models/{model.pk}/document/", HTTP_ACCEPT_ENCODING="gzip")
+        zipped_times.append(time.perf_counter() - started)
+        assert zipped.status_code == 200 and zipped["Content-Encoding"] == "gzip"
+    revalidate_times = []
+    for _ in range(7):
+        started = time.perf_counter()
+        unchanged = client.get(f"/api/v1/threat-models/{model.pk}/document/", HTTP_ACCEPT_ENCODING="gzip",
+                               HTTP_IF_NONE_MATCH=zipped["ETag"])
+        revalidate_times.append(time.perf_counter() - started)
+        assert unchanged.status_code == 304
     batch_times = []
     for round_no in range(7):
         diagram.refresh_from_db()
@@ -113,6 +126,8 @@ def run() -> None:
     threats = Threat.objects.filter(threat_model=model).count()
     print(f"model: 1,000 elements, 2,000 flows, {threats:,} threats; document {size / 1024:.0f} KiB")
     print(f"GET document/      median {statistics.median(doc_times) * 1000:.0f} ms  (min {min(doc_times) * 1000:.0f}, max {max(doc_times) * 1000:.0f}; 7 runs)")
+    print(f"GET document/ gzip median {statistics.median(zipped_times) * 1000:.0f} ms  (min {min(zipped_times) * 1000:.0f}, max {max(zipped_times) * 1000:.0f}; 7 runs); {len(zipped.content) / 1024:.0f} KiB on the wire")
+    print(f"GET document/ revalidated (304) median {statistics.median(revalidate_times) * 1000:.0f} ms  (min {min(revalidate_times) * 1000:.0f}, max {max(revalidate_times) * 1000:.0f}; 7 runs); 0 bytes of body")
     print(f"POST ops/ (10 ops) median {statistics.median(batch_times) * 1000:.0f} ms  (min {min(batch_times) * 1000:.0f}, max {max(batch_times) * 1000:.0f}; 7 runs; includes the analysis that follows)")
     print(f"apply_ops (10 moves, write path only) median {statistics.median(service_times) * 1000:.0f} ms  (min {min(service_times) * 1000:.0f}, max {max(service_times) * 1000:.0f}; 7 runs)")
     print(f"settings.DEBUG={settings.DEBUG}")

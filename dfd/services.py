@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from common.errors import NotFound, StaleVersion, ValidationFailed
+from dfd.bulk import copy_available, ids_by_key, insert_rows, set_parents
 from dfd.models import Diagram, DiagramOp, Element, Flow
 from dfd.ops import DiagramState, OpRecord, simulate
 from dfd.selectors import model_diagrams
@@ -104,24 +106,7 @@ def apply_ops(*, diagram_id: int, base_version: int, ops: object, actor: User | 
             current = Diagram.objects.values_list("version", flat=True).get(pk=diagram.pk)
             raise StaleVersion("The diagram changed while this batch was applied.", current_version=current)
         new_version = base_version + 1
-        batch = uuid.uuid4()
-        DiagramOp.objects.bulk_create(
-            [
-                DiagramOp(
-                    diagram=diagram,
-                    actor=actor,
-                    batch=batch,
-                    seq=record.seq,
-                    op=record.op,
-                    target_key=record.key,
-                    version=new_version,
-                    before=record.before,
-                    after=record.after,
-                )
-                for record in outcome.records
-            ],
-            batch_size=1000,
-        )
+        _log(diagram, actor, new_version, outcome.records)
         return OpsResult(
             diagram_id=diagram.pk,
             threat_model_id=diagram.threat_model_id,
@@ -139,7 +124,6 @@ def _write(diagram: Diagram, original: DiagramState, final: DiagramState) -> Dia
     """Write the difference between two states with bulk statements, in an order the foreign keys allow.
 
     Returns ``final`` with the row id of every element and flow (new rows included)."""
-    model_id = diagram.threat_model_id
     # An element or flow whose key was deleted and added again in the batch is a new row.
     kept_elements = {
         key: el for key, el in final.elements.items() if key in original.elements and el.pk == original.elements[key].pk
@@ -157,27 +141,8 @@ def _write(diagram: Diagram, original: DiagramState, final: DiagramState) -> Dia
         Element.objects.filter(pk__in=gone_elements).delete()
 
     new_elements = {key: el for key, el in final.elements.items() if key not in kept_elements}
-    created = Element.objects.bulk_create(
-        [
-            Element(
-                threat_model_id=model_id,
-                diagram=diagram,
-                key=el.key,
-                kind=el.kind,
-                name=el.name,
-                description=el.description,
-                properties=dict(el.properties),
-                x=el.x,
-                y=el.y,
-                width=el.width,
-                height=el.height,
-            )
-            for el in new_elements.values()
-        ],
-        batch_size=1000,
-    )
     ids: dict[str, int] = {key: el.pk for key, el in kept_elements.items() if el.pk is not None}
-    ids.update({row.key: row.pk for row in created})
+    ids.update(_create_elements(diagram, list(new_elements.values())))
 
     # Parents are set once every row exists; the simulation already refused cycles.
     parent_changes: list[Element] = []
@@ -212,7 +177,9 @@ def _write(diagram: Diagram, original: DiagramState, final: DiagramState) -> Dia
                     height=el.height,
                 )
             )
-    if parent_changes:
+    if parent_changes and copy_available():
+        set_parents([(row.pk, row.parent_id) for row in parent_changes])
+    elif parent_changes:
         Element.objects.bulk_update(parent_changes, ["parent"], batch_size=1000)
     if field_changes:
         Element.objects.bulk_update(
@@ -220,24 +187,7 @@ def _write(diagram: Diagram, original: DiagramState, final: DiagramState) -> Dia
         )
 
     new_flows = [fl for key, fl in final.flows.items() if key not in kept_flows]
-    created_flows = Flow.objects.bulk_create(
-        [
-            Flow(
-                threat_model_id=model_id,
-                diagram=diagram,
-                key=fl.key,
-                source_id=ids[fl.source],
-                target_id=ids[fl.target],
-                label=fl.label,
-                protocol=fl.protocol,
-                bidirectional=fl.bidirectional,
-                description=fl.description,
-                properties=dict(fl.properties),
-            )
-            for fl in new_flows
-        ],
-        batch_size=1000,
-    )
+    created_flow_ids = _create_flows(diagram, new_flows, ids)
     flow_changes = []
     for key, fl in kept_flows.items():
         before_flow = original.flows[key]
@@ -261,9 +211,64 @@ def _write(diagram: Diagram, original: DiagramState, final: DiagramState) -> Dia
             batch_size=1000,
         )
     flow_ids = {key: fl.pk for key, fl in kept_flows.items()}
-    flow_ids.update({row.key: row.pk for row in created_flows})
+    flow_ids.update(created_flow_ids)
     return DiagramState(
         {key: el if el.pk == ids[key] else replace(el, pk=ids[key]) for key, el in final.elements.items()},
         {key: fl if fl.pk == flow_ids[key] else replace(fl, pk=flow_ids[key]) for key, fl in final.flows.items()},
         set(final.keys_elsewhere),
     )
+
+
+_ELEMENT_FIELDS = ("threat_model_id", "diagram_id", "key", "kind", "name", "description", "properties", "x", "y", "width", "height")
+_FLOW_FIELDS = (
+    "threat_model_id", "diagram_id", "key", "source_id", "target_id", "label", "protocol", "bidirectional", "description",
+    "properties",
+)
+_LOG_FIELDS = ("diagram_id", "actor_id", "batch", "seq", "op", "target_key", "version", "before", "after", "created_at")
+
+
+def _create_elements(diagram: Diagram, elements: list[Any]) -> dict[str, int]:
+    """Insert new elements without parents (set once every row exists); their ids by key."""
+    if not elements:
+        return {}
+    model_id = diagram.threat_model_id
+    rows = [
+        (model_id, diagram.pk, el.key, el.kind, el.name, el.description, dict(el.properties), el.x, el.y, el.width, el.height)
+        for el in elements
+    ]
+    if copy_available():
+        insert_rows(Element, _ELEMENT_FIELDS, rows)
+        return ids_by_key(Element, model_id, [el.key for el in elements])
+    created = Element.objects.bulk_create([Element(**dict(zip(_ELEMENT_FIELDS, row, strict=True))) for row in rows], batch_size=1000)
+    return {row.key: row.pk for row in created}
+
+
+def _create_flows(diagram: Diagram, flows: list[Any], ids: dict[str, int]) -> dict[str, int]:
+    """Insert new flows between the elements' rows ``ids``; their ids by key."""
+    if not flows:
+        return {}
+    model_id = diagram.threat_model_id
+    rows = [
+        (model_id, diagram.pk, fl.key, ids[fl.source], ids[fl.target], fl.label, fl.protocol, fl.bidirectional, fl.description,
+         dict(fl.properties))
+        for fl in flows
+    ]
+    if copy_available():
+        insert_rows(Flow, _FLOW_FIELDS, rows)
+        return ids_by_key(Flow, model_id, [fl.key for fl in flows])
+    created = Flow.objects.bulk_create([Flow(**dict(zip(_FLOW_FIELDS, row, strict=True))) for row in rows], batch_size=1000)
+    return {row.key: row.pk for row in created}
+
+
+def _log(diagram: Diagram, actor: User | None, version: int, records: list[OpRecord]) -> None:
+    """One log row per applied operation, all of the batch under one batch id."""
+    batch = uuid.uuid4()
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None else None
+    rows = [
+        (diagram.pk, actor_id, batch, r.seq, r.op, r.key, version, r.before, r.after, now) for r in records
+    ]
+    if copy_available():
+        insert_rows(DiagramOp, _LOG_FIELDS, rows)
+        return
+    DiagramOp.objects.bulk_create([DiagramOp(**dict(zip(_LOG_FIELDS, row, strict=True))) for row in rows], batch_size=1000)

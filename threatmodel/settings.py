@@ -58,6 +58,10 @@ MIDDLEWARE = [
     "threatmodel.middleware.DatabaseBusyMiddleware",
     "threatmodel.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Gzip outside the conditional GET, so the ETag is computed on the JSON itself (and made weak).
+    "threatmodel.compression.ApiGZipMiddleware",
+    "threatmodel.compression.PrivateRevalidateMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
