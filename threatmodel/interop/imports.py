@@ -106,7 +106,9 @@ def _refuse_bad_strings(documents: Sequence[SourceDocument]) -> None:
     for document in documents:
         if document.syntax != "xml":
             prefix = f"{document.file}: " if several else ""
-            problems += [{"path": prefix + p["path"], "message": p["message"]} for p in limits.string_problems(document.value)]
+            problems += [
+                {"path": prefix + p["path"], "message": p["message"]} for p in limits.string_problems(document.value)
+            ]
     if problems:
         raise ValidationFailed(
             f"The file has {len(problems)} text(s) that cannot be stored (NUL characters or lone surrogates); nothing was imported.",
@@ -116,14 +118,18 @@ def _refuse_bad_strings(documents: Sequence[SourceDocument]) -> None:
 
 def _unrecognised(value: Any) -> ValidationFailed:
     if isinstance(value, list):
-        return _refuse("The file is a JSON list, not a threat model.", "must be an object (a model file is a JSON object)")
+        return _refuse(
+            "The file is a JSON list, not a threat model.", "must be an object (a model file is a JSON object)"
+        )
     if not isinstance(value, dict):
         return _refuse("The file is not a threat model.", "must be an object (a model file is a JSON object)")
     for looks_like, message, detail in _NOT_IMPORT_FORMATS:
         if looks_like(value):
             return _refuse(message, detail)
     names = ", ".join(fmt.label for fmt in IMPORTS.values())
-    return _refuse(f"The file's format was not recognised. Supported: {names}.", "no otmVersion, summary/detail or format key")
+    return _refuse(
+        f"The file's format was not recognised. Supported: {names}.", "no otmVersion, summary/detail or format key"
+    )
 
 
 def _recognise(documents: Sequence[SourceDocument]) -> ImportFormat:
@@ -148,7 +154,9 @@ def _drop_unknown_techniques(translation: Translation) -> None:
     for threat in translation.document["threats"]:
         threat["techniques"] = [t for t in threat["techniques"] if t in known]
     shown = ", ".join(missing[:10]) + ("…" if len(missing) > 10 else "")
-    translation.warnings.append(f"ATT&CK technique(s) {shown} are not in this server's catalogue and were dropped from their threats.")
+    translation.warnings.append(
+        f"ATT&CK technique(s) {shown} are not in this server's catalogue and were dropped from their threats."
+    )
 
 
 def _write(*, actor: User, team: Team, name: str | None, fmt: ImportFormat, translation: Translation) -> ImportOutcome:
@@ -178,11 +186,17 @@ def import_model(
 
     The format is ``fmt`` when given, else the one the registry recognises in the parsed files.
     """
+    reader, translation = translate_files(files=list(files) or [SourceFile("", raw or b"")], fmt=fmt)
+    return _write(actor=actor, team=team, name=name, fmt=reader, translation=translation)
+
+
+def translate_files(*, files: Sequence[SourceFile], fmt: str | None = None) -> tuple[ImportFormat, Translation]:
+    """Parse, check and translate files into the native document, writing nothing (the import and the gate)."""
     chosen = _chosen(fmt)
-    sources = list(files) or [SourceFile("", raw or b"")]
+    sources = list(files)
     if len(sources) > 1 and chosen is not None and not chosen.several_files:
         raise _refuse(f"{chosen.label} is read one file at a time.", f"{len(sources)} files were sent", "file")
     documents = [document for source in sources for document in _parse_file(source, chosen)]
     _refuse_bad_strings(documents)
     reader = chosen or _recognise(documents)
-    return _write(actor=actor, team=team, name=name, fmt=reader, translation=reader.translate(documents))
+    return reader, reader.translate(documents)
