@@ -22,9 +22,10 @@ import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:  # networkx costs a fresh process ~0.15 s: imported only where it is used
+    import networkx as nx
 
 UNKNOWN = "unknown"
 SENSITIVE_CLASSES = frozenset({"confidential", "restricted"})
@@ -93,6 +94,8 @@ class DfdGraph:
     def graph(self) -> nx.MultiDiGraph:
         """Elements as nodes, flows as keyed edges (a bidirectional flow as two edges)."""
         if self._nx is None:
+            import networkx as nx
+
             graph = nx.MultiDiGraph()
             graph.add_nodes_from(sorted(self.nodes))
             for key, edge in sorted(self.edges.items()):
@@ -225,6 +228,8 @@ class DfdGraph:
         return None
 
     def _alternatives(self, sources: list[str], target: str, best: AttackPath, count: int) -> list[AttackPath]:
+        import networkx as nx
+
         simple = nx.DiGraph()
         start = "\x00entry"  # a virtual source joined to every entry point at no cost
         for key in sources:

@@ -31,7 +31,6 @@ from stride.models import CoverageNote, Technique, Threat
 from stride.techniques import rule_techniques, techniques_by_threat
 from threatmodel.audit import audit
 from threatmodel.choices import Stage
-from threatmodel.diagrams import diagram_change
 from threatmodel.interop import limits
 from threatmodel.models import Membership, Team, ThreatModel
 from threatmodel.services import threat_model_create
@@ -425,6 +424,8 @@ def _create_diagrams(model: ThreatModel, plans: list[tuple[dict[str, Any], list[
     for spec, ops, paths in plans:
         created_diagram = Diagram.objects.create(threat_model=model, **spec)
         try:
+            from threatmodel.diagrams import diagram_change  # the write path: reading a file does not load it
+
             diagram_change(analyse=False, diagram_id=created_diagram.pk, actor=actor, base_version=created_diagram.version, ops=ops)
         except ValidationFailed as exc:
             raise ValidationFailed(

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from threatmodel.env import env_bool, env_int, env_list, env_str
@@ -133,10 +132,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    # Expire lapsed acceptances and exceptions, reopen their threats and tell the risk owners.
-    "decisions-expire": {"task": "threatmodel.decisions_expire", "schedule": crontab(hour=2, minute=30)},
-}
+# The beat schedule lives with the Celery app (threatmodel/celery.py): building a crontab here would
+# load Celery into every process that reads the settings, the offline gate included.
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -37,7 +37,7 @@ def analyse_threat_model_task(model_id: int) -> dict[str, Any]:
 
 @shared_task(name="threatmodel.decisions_expire")
 def decisions_expire_task() -> dict[str, list[int]]:
-    """The daily job (CELERY_BEAT_SCHEDULE): expire lapsed acceptances and exceptions, notify owners."""
+    """The daily job (the beat schedule in threatmodel/celery.py): expire lapsed acceptances and exceptions, notify owners."""
     return decisions_expire().as_dict()
 
 

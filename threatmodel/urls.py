@@ -7,6 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from threatmodel import views
 
+# The OpenAPI extension for token authentication registers itself on import; loaded with the routes that
+# serve the schema, so a process that serves nothing (the offline gate, a worker) skips drf-spectacular.
+from threatmodel.api import schema_extensions  # noqa: F401
+
 urlpatterns = [
     path("api/v1/", include("threatmodel.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from conftest import World
 from stride.models import Threat
+from threatmodel.celery import app as celery_app
 from threatmodel.models import AuditEvent, Decision
 from threatmodel.tasks import decisions_expire_task
 
@@ -33,7 +33,7 @@ def worker_mail_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: py
 
 
 def test_the_beat_schedule_runs_the_job_daily() -> None:
-    entry: Any = settings.CELERY_BEAT_SCHEDULE["decisions-expire"]
+    entry: Any = celery_app.conf.beat_schedule["decisions-expire"]
     assert entry["task"] == decisions_expire_task.name
     schedule = entry["schedule"]
     assert schedule.hour == {2} and schedule.minute == {30} and len(schedule.day_of_week) == 7
