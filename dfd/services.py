@@ -72,11 +72,14 @@ def stale(diagram_id: int, current: int, base_version: int) -> StaleVersion:
     )
 
 
-def apply_ops(*, diagram_id: int, base_version: int, ops: object, actor: User | None = None) -> OpsResult:
+def apply_ops(
+    *, diagram_id: int, base_version: int, ops: object, actor: User | None = None, batch: uuid.UUID | None = None
+) -> OpsResult:
     """Write a batch of operations to a diagram, all or none, against ``base_version``.
 
     The caller holds the transaction and the threat model's row lock (``threatmodel.diagrams``);
-    ``actor`` is recorded in the log (``None`` is the system: imports, templates, commands).
+    ``actor`` is recorded in the log (``None`` is the system: imports, templates, commands); ``batch``
+    is the log's batch id when the client chose one (a live client re-sending an unacknowledged batch).
     """
     with transaction.atomic():
         diagram = Diagram.objects.select_for_update().filter(pk=diagram_id).first()
@@ -106,7 +109,7 @@ def apply_ops(*, diagram_id: int, base_version: int, ops: object, actor: User | 
             current = Diagram.objects.values_list("version", flat=True).get(pk=diagram.pk)
             raise StaleVersion("The diagram changed while this batch was applied.", current_version=current)
         new_version = base_version + 1
-        _log(diagram, actor, new_version, outcome.records)
+        _log(diagram, actor, new_version, outcome.records, batch)
         return OpsResult(
             diagram_id=diagram.pk,
             threat_model_id=diagram.threat_model_id,
@@ -260,9 +263,9 @@ def _create_flows(diagram: Diagram, flows: list[Any], ids: dict[str, int]) -> di
     return {row.key: row.pk for row in created}
 
 
-def _log(diagram: Diagram, actor: User | None, version: int, records: list[OpRecord]) -> None:
+def _log(diagram: Diagram, actor: User | None, version: int, records: list[OpRecord], batch: uuid.UUID | None) -> None:
     """One log row per applied operation, all of the batch under one batch id."""
-    batch = uuid.uuid4()
+    batch = batch or uuid.uuid4()
     now = timezone.now()
     actor_id = actor.pk if actor is not None else None
     rows = [

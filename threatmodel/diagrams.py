@@ -11,15 +11,17 @@ the write produced, so nothing is read twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
 
-from common.errors import NotFound
-from dfd.models import Diagram
+from common.errors import Conflict, NotFound
+from dfd.models import Diagram, DiagramOp
 from dfd.ops import OpRecord
+from dfd.rebase import rebase
 from dfd.services import OpsResult, apply_ops, stale
 from threatmodel.analysis import analysis_after_change, analysis_unchanged
 from threatmodel.models import ThreatModel
@@ -36,6 +38,9 @@ class DiagramChange:
     ops: OpsResult
     threat_model_version: int
     analysis: dict[str, Any] | None = None
+    # Set when the batch was made on an older version and rebased onto the current one (live edits).
+    rebased_from: int | None = None
+    dropped: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def diagram_id(self) -> int:
@@ -63,6 +68,9 @@ class DiagramChange:
 
     def as_dict(self) -> dict[str, Any]:
         body = {**self.ops.as_dict(), "threat_model_version": self.threat_model_version}
+        if self.rebased_from is not None:
+            body["rebased_from"] = self.rebased_from
+            body["dropped"] = self.dropped
         if self.analysis is not None:
             body["analysis"] = self.analysis
         return body
@@ -85,14 +93,28 @@ def _bump(model_id: int, *, keep_analysis: bool = False) -> int:
     return ThreatModel.objects.values_list("version", flat=True).get(pk=model_id)
 
 
+# How far behind a live batch may be and still be rebased; further behind, the client reloads.
+MAX_REBASE_VERSIONS = 200
+
+
 def diagram_change(
-    *, actor: User | None, diagram_id: int, base_version: int, ops: object, analyse: bool = True
+    *,
+    actor: User | None,
+    diagram_id: int,
+    base_version: int,
+    ops: object,
+    analyse: bool = True,
+    allow_rebase: bool = False,
+    batch: uuid.UUID | None = None,
 ) -> DiagramChange:
     """Apply an operation batch (the single write path), then bring the threats up to date.
 
     ``actor`` must be an editor or owner of the model's team; ``None`` is the system itself
     (imports, templates, management commands) and is only passed by code, never from a request.
     ``analyse=False`` leaves the analysis to the caller (an import that writes several batches).
+    ``allow_rebase`` (the live workshop channel) rebases a batch made on an older version onto the
+    current one instead of refusing it (``dfd.rebase``); the REST API refuses stale batches (409).
+    ``batch`` is the log's batch id, chosen by a live client so that a re-sent batch is recognised.
     """
     with transaction.atomic():
         row = Diagram.objects.filter(pk=diagram_id).values("threat_model_id", "threat_model__team_id", "version").first()
@@ -100,11 +122,17 @@ def diagram_change(
             raise NotFound("No such diagram.")
         if actor is not None:
             require_role(actor, row["threat_model__team_id"], "write", what="diagram")
-        if row["version"] != base_version:
+        if row["version"] != base_version and not (allow_rebase and 0 < base_version < row["version"]):
             raise stale(diagram_id, row["version"], base_version)
         model_id = row["threat_model_id"]
         locked = ThreatModel.objects.select_for_update().only("id", "version", "analysed_version").get(pk=model_id)
-        result = apply_ops(diagram_id=diagram_id, base_version=base_version, ops=ops, actor=actor)
+        rebased_from: int | None = None
+        dropped: list[dict[str, Any]] = []
+        current = Diagram.objects.values_list("version", flat=True).get(pk=diagram_id)
+        if current != base_version and allow_rebase:
+            ops, dropped = _rebased(diagram_id, base_version, current, ops)
+            rebased_from, base_version = base_version, current
+        result = apply_ops(diagram_id=diagram_id, base_version=base_version, ops=ops, actor=actor, batch=batch)
         geometry_only = bool(result.records) and all(record.op in GEOMETRY_OPS for record in result.records)
         was_current = locked.analysed_version == locked.version
         model_version = _bump(model_id, keep_analysis=geometry_only and was_current)
@@ -115,7 +143,24 @@ def diagram_change(
             analysis = analysis_unchanged(version=model_version)
         elif analyse:
             analysis = analysis_after_change(model_id=model_id, states=result.model_states)
-        return DiagramChange(ops=result, threat_model_version=model_version, analysis=analysis)
+        return DiagramChange(
+            ops=result, threat_model_version=model_version, analysis=analysis, rebased_from=rebased_from, dropped=dropped
+        )
+
+
+def _rebased(diagram_id: int, base_version: int, current: int, ops: object) -> tuple[object, list[dict[str, Any]]]:
+    """``ops`` rebased from ``base_version`` onto ``current`` by the log, or a Conflict with the reasons."""
+    if current - base_version > MAX_REBASE_VERSIONS:
+        raise stale(diagram_id, current, base_version)
+    since = DiagramOp.objects.filter(diagram_id=diagram_id, version__gt=base_version).order_by("id").values_list("op", "target_key")
+    rebased = rebase(ops, since, base_version=base_version)
+    if rebased.conflicts:
+        raise Conflict(
+            f"The batch conflicts with changes made after version {base_version}; nothing was applied.",
+            details=rebased.conflicts,  # type: ignore[arg-type]
+            current_version=current,
+        )
+    return rebased.ops, rebased.dropped
 
 
 def diagram_create(

@@ -140,6 +140,22 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Live workshops (WebSockets through Channels) -------------------------------------------------
+# One room per open model. In memory by default (`make run` needs no service); on Redis when
+# REDIS_URL is set, so that several web processes share the rooms.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Bounds per connection: the largest message, and a token bucket of messages (burst, then per second).
+THREATMODEL_LIVE_MAX_MESSAGE_BYTES = env_int("THREATMODEL_LIVE_MAX_MESSAGE_BYTES", 1024 * 1024)
+THREATMODEL_LIVE_BURST = env_int("THREATMODEL_LIVE_BURST", 60)
+THREATMODEL_LIVE_PER_SECOND = env_int("THREATMODEL_LIVE_PER_SECOND", 20)
+# A client further behind than this many operations gets the document instead of the operations.
+THREATMODEL_LIVE_CATCH_UP_MAX_OPS = env_int("THREATMODEL_LIVE_CATCH_UP_MAX_OPS", 2_000)
+
 # --- Auth, sessions, security headers -----------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

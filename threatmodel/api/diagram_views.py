@@ -29,6 +29,7 @@ from dfd.api.serializers import (
 from dfd.models import Diagram
 from threatmodel import diagrams
 from threatmodel.api.serializers import OpsResultSerializer
+from threatmodel.live import room
 from threatmodel.models import ThreatModel
 
 
@@ -80,4 +81,6 @@ class DiagramViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.De
                 "base_version is required.", details=[{"path": "base_version", "message": "must be a positive integer"}]
             )
         change = diagrams.diagram_change(actor=acting(request), diagram_id=diagram.pk, base_version=base_version, ops=body.get("ops"))
-        return Response(change.as_dict())
+        answer = change.as_dict()
+        room.publish_applied(model_id=diagram.threat_model_id, diagram_id=diagram.pk, author=acting(request), change=answer)
+        return Response(answer)
