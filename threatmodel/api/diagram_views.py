@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api.requests import acting
+from common.api.requests import acting, payload
 from common.api.schema import errors
 from common.errors import NotFound, ValidationFailed
 from dfd.api import views as diagram_views
@@ -28,7 +29,9 @@ from dfd.api.serializers import (
 )
 from dfd.models import Diagram
 from threatmodel import diagrams
-from threatmodel.api.serializers import OpsResultSerializer
+from threatmodel.api.serializers import ManifestSyncRequestSerializer, ManifestSyncResultSerializer, OpsResultSerializer
+from threatmodel.api.uploads import uploaded_files
+from threatmodel.interop.manifests.sync import diagram_sync_from_manifests
 from threatmodel.live import room
 from threatmodel.models import ThreatModel
 
@@ -84,3 +87,38 @@ class DiagramViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.De
         answer = change.as_dict()
         room.publish_applied(model_id=diagram.threat_model_id, diagram_id=diagram.pk, author=acting(request), change=answer)
         return Response(answer)
+
+    @extend_schema(
+        summary="Re-import manifests into the diagram: preview or apply the drift",
+        description=(
+            "Multipart: one or more `file`s (Kubernetes manifests or compose files), `format` (`kubernetes` or "
+            "`compose`), `dry_run` (default true) and, to apply, `base_version`. The answer lists the elements and "
+            "flows the files add, change (with each property's before and after) and remove, and the operations. "
+            "Elements and flows people drew, properties the files do not speak about and positions are kept. "
+            "Applying goes through the operations write path: a stale `base_version` is refused with 409. "
+            "Editor role required."
+        ),
+        request={"multipart/form-data": ManifestSyncRequestSerializer},
+        responses={200: OpenApiResponse(ManifestSyncResultSerializer), **errors(400, 403, 404, 409, 413)},
+    )
+    @action(detail=True, methods=["post"], url_path="sync-from-manifests", parser_classes=[MultiPartParser, FormParser])
+    def sync_from_manifests(self, request: Request, pk: str | None = None) -> Response:
+        diagram = self.get_object()
+        data = payload(request)
+        form = ManifestSyncRequestSerializer(data={key: data.get(key) for key in ("format", "dry_run", "base_version") if key in data})
+        form.is_valid(raise_exception=True)
+        options = form.validated_data
+        dry_run = options.get("dry_run", True)
+        outcome = diagram_sync_from_manifests(
+            actor=acting(request),
+            diagram=diagram,
+            files=uploaded_files(request),
+            fmt=options["format"],
+            base_version=options.get("base_version"),
+            dry_run=dry_run,
+        )
+        if outcome.applied is not None:
+            room.publish_applied(
+                model_id=diagram.threat_model_id, diagram_id=diagram.pk, author=acting(request), change=outcome.applied
+            )
+        return Response(outcome.as_dict(dry_run=dry_run))

@@ -124,7 +124,7 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
 class ImportSerializer(serializers.Serializer[Any]):
     team = serializers.IntegerField(help_text="Id of the team that will own the imported model.")
-    file = serializers.FileField(required=False, help_text="The file (multipart upload).")
+    file = serializers.FileField(required=False, help_text="The file (multipart upload); repeat the field for several files (kubernetes, compose).")
     name = serializers.CharField(max_length=200, required=False, help_text="Override the model's name.")
     format = serializers.CharField(max_length=20, required=False, help_text="Import format; detected when omitted.")
 
@@ -196,3 +196,74 @@ class OpsResultSerializer(serializers.Serializer[Any]):
     deleted_flows = serializers.ListField(child=serializers.CharField())
     reparented = serializers.ListField(child=serializers.CharField())
     analysis = AnalysisOutcomeSerializer(required=False, help_text="What the threat analysis that follows the batch did.")
+
+
+class ManifestSyncRequestSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField(required=False, help_text="A manifest or compose file; repeat the field for several.")
+    format = serializers.ChoiceField(choices=["kubernetes", "compose"], help_text="What the files are.")
+    dry_run = serializers.BooleanField(default=True, help_text="Only list the changes (the default).")
+    base_version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The diagram version the changes apply to."
+    )
+
+
+def _sync_item_fields(*, changed: bool, flow: bool) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+    """The fields of one added, changed or removed element or flow (built here: ``source`` and ``label`` are
+    attribute names of a serializer field itself, so they cannot be declared on the class)."""
+    names = ("key", "source", "target", "label") if flow else ("key", "kind", "name")
+    fields: dict[str, serializers.Field[Any, Any, Any, Any]] = {name: serializers.CharField() for name in names}
+    if changed:
+        fields["field_changes"] = serializers.DictField(
+            child=serializers.DictField(), help_text="Changed fields: {name: {before, after}}."
+        )
+        fields["properties"] = serializers.DictField(
+            child=serializers.DictField(), help_text="Changed properties: {name: {before, after}}."
+        )
+    return fields
+
+
+class _SyncElementSerializer(serializers.Serializer[Any]):
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return _sync_item_fields(changed=False, flow=False)
+
+
+class _SyncElementChangeSerializer(serializers.Serializer[Any]):
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return _sync_item_fields(changed=True, flow=False)
+
+
+class _SyncFlowSerializer(serializers.Serializer[Any]):
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return _sync_item_fields(changed=False, flow=True)
+
+
+class _SyncFlowChangeSerializer(serializers.Serializer[Any]):
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return _sync_item_fields(changed=True, flow=True)
+
+
+class _SyncElementsSerializer(serializers.Serializer[Any]):
+    added = _SyncElementSerializer(many=True)
+    changed = _SyncElementChangeSerializer(many=True)
+    removed = _SyncElementSerializer(many=True)
+
+
+class _SyncFlowsSerializer(serializers.Serializer[Any]):
+    added = _SyncFlowSerializer(many=True)
+    changed = _SyncFlowChangeSerializer(many=True)
+    removed = _SyncFlowSerializer(many=True)
+
+
+class _SyncChangesSerializer(serializers.Serializer[Any]):
+    elements = _SyncElementsSerializer()
+    flows = _SyncFlowsSerializer()
+
+
+class ManifestSyncResultSerializer(serializers.Serializer[Any]):
+    dry_run = serializers.BooleanField()
+    base_version = serializers.IntegerField(help_text="The diagram version compared against.")
+    operations = serializers.IntegerField(help_text="How many operations the change takes (0: no drift).")
+    changes = _SyncChangesSerializer()
+    warnings = serializers.ListField(child=serializers.CharField())
+    ops = serializers.ListField(child=serializers.DictField(), help_text="The operations, as POST .../ops/ takes them.")
+    result = OpsResultSerializer(required=False, help_text="The applied batch (not on a dry run).")

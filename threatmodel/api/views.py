@@ -49,9 +49,11 @@ from threatmodel.api.serializers import (
     ThreatModelSerializer,
     ThreatModelUpdateSerializer,
 )
+from threatmodel.api.uploads import uploaded_files
 from threatmodel.choices import Role
 from threatmodel.interop.imports import import_model
 from threatmodel.interop.registry import EXPORTS, IMPORTS
+from threatmodel.interop.sources import SourceFile
 from threatmodel.models import ApiToken, Membership, Team, ThreatModel
 from threatmodel.permissions import require_role
 
@@ -266,7 +268,8 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
     @extend_schema(
         summary="Import a whole model (all or nothing)",
         description=(
-            "Send the file as multipart (`file`, `team`, optional `format` and `name`) or the file itself as the "
+            "Send the file as multipart (`file`, `team`, optional `format` and `name`; repeat `file` to send several files "
+            "of a format that reads several, such as `kubernetes` or `compose`) or the file itself as the "
             "body (JSON, YAML or XML) with `?team=<id>` and optional `?format=`. Formats (also listed by "
             "`GET /api/v1/formats/`): "
             + ", ".join(f"`{fmt.name}` ({fmt.label})" for fmt in IMPORTS.values())
@@ -297,6 +300,7 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
         # the size of what was actually read is checked again below.
         content_type = request.content_type.split(";")[0].strip().lower()
         fmt: object
+        sources: list[SourceFile] = []
         if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
             raw = request.body
             team_raw: object = request.query_params.get("team")
@@ -304,10 +308,8 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
             fmt = request.query_params.get("format")
         else:
             form = payload(request)
-            upload = form.get("file")
-            if upload is None:
-                raise ValidationFailed("Attach the file as 'file'.", details=[{"path": "file", "message": "is required"}])
-            raw = upload.read(settings.THREATMODEL_IMPORT_MAX_BYTES + 1)
+            sources = uploaded_files(request)
+            raw = b""  # the files' sizes were bounded as they were read
             team_raw = form.get("team")
             name = form.get("name")
             fmt = form.get("format") or request.query_params.get("format")
@@ -323,6 +325,7 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
             actor=acting(request),
             team=team,
             raw=raw,
+            files=sources,
             fmt=fmt if isinstance(fmt, str) and fmt else None,
             name=str(name)[:200] if isinstance(name, str) and name.strip() else None,
         )

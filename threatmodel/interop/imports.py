@@ -95,20 +95,34 @@ def _parse_file(source: SourceFile, chosen: ImportFormat | None) -> list[SourceD
         raise _syntax_refusal(syntax, chosen)
     if syntax == "xml":
         return [SourceDocument("xml", safe_parse.load_xml(source.raw), source.name)]
-    value = safe_parse.load_json(source.raw) if syntax == "json" else safe_parse.load_yaml(source.raw)
-    return [SourceDocument(syntax, value, source.name)]
+    if syntax == "json":
+        return [SourceDocument(syntax, safe_parse.load_json(source.raw), source.name)]
+    try:
+        return [SourceDocument(syntax, safe_parse.load_yaml(source.raw), source.name)]
+    except ValidationFailed as exc:
+        if "another document" not in exc.message:
+            raise
+    # A YAML stream of several documents (Kubernetes manifests): each is recognised on its own.
+    return [SourceDocument(syntax, value, source.name, index) for index, value in safe_parse.load_yaml_documents(source.raw)]
+
+
+def parse_upload(source: SourceFile, chosen: ImportFormat) -> list[SourceDocument]:
+    """One file of a named format as its documents, every string checked (for re-imports that do not create a model)."""
+    documents = _parse_file(source, chosen)
+    _refuse_bad_strings(documents)
+    return documents
 
 
 def _refuse_bad_strings(documents: Sequence[SourceDocument]) -> None:
     """NUL characters and lone surrogates anywhere in a JSON or YAML file (XML's parser refuses both itself)."""
     several = len({document.file for document in documents}) > 1
+    streams = len(documents) > len({document.file for document in documents})  # a file of several YAML documents
     problems: list[ErrorDetail] = []
     for document in documents:
         if document.syntax != "xml":
-            prefix = f"{document.file}: " if several else ""
-            problems += [
-                {"path": prefix + p["path"], "message": p["message"]} for p in limits.string_problems(document.value)
-            ]
+            name = document.file or "the file"
+            prefix = f"{name}, document {document.index}: " if streams else f"{document.file}: " if several else ""
+            problems += [{"path": prefix + p["path"], "message": p["message"]} for p in limits.string_problems(document.value)]
     if problems:
         raise ValidationFailed(
             f"The file has {len(problems)} text(s) that cannot be stored (NUL characters or lone surrogates); nothing was imported.",

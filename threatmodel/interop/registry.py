@@ -20,36 +20,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from threatmodel import native
 from threatmodel.interop import otm, otm_read, threat_dragon, tmt
 from threatmodel.interop.csv_register import csv_export_bytes
+from threatmodel.interop.manifests import formats as manifests
 from threatmodel.interop.navigator import navigator_export_bytes
+from threatmodel.interop.sources import SourceDocument, SourceFile, Syntax
 from threatmodel.interop.translate import Summary, Translation, as_list, as_mapping
 
 if TYPE_CHECKING:
     from threatmodel.models import ThreatModel
 
-Syntax = Literal["json", "yaml", "xml"]
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """One uploaded file, as bytes (the size was bounded before it was read)."""
-
-    name: str
-    raw: bytes
-
-
-@dataclass(frozen=True)
-class SourceDocument:
-    """One parsed document of an upload: its syntax, the parsed value and the file it came from."""
-
-    syntax: Syntax
-    value: Any
-    file: str = ""
-
+# SourceFile, SourceDocument and Syntax live in ``sources`` (a format's reader builds documents
+# without importing this table) and are re-exported here for the importers that read them from it.
+__all__ = ["EXPORTS", "IMPORTS", "ExportFormat", "ImportFormat", "SourceDocument", "SourceFile", "Syntax", "one_document"]
 
 @dataclass(frozen=True)
 class ExportFormat:
@@ -243,6 +229,31 @@ IMPORTS: dict[str, ImportFormat] = {
             frozenset({"xml"}),
             _is_xml,
             one_document(tmt.tmt_translate),
+        ),
+        ImportFormat(
+            "kubernetes",
+            "Kubernetes manifests (YAML or JSON; helm template and kustomize build output)",
+            (".yaml", ".yml", ".json"),
+            "Workloads, Services, Ingresses, Gateways, NetworkPolicies, RBAC and Namespaces, from one or several files; "
+            "multi-document YAML and List kinds. A kind it does not know (a CRD's) is listed in the warnings.",
+            ("application/yaml", "application/json"),
+            frozenset({"json", "yaml"}),
+            manifests.is_kubernetes,
+            manifests.kubernetes_translate,
+            several_files=True,
+            parse=manifests.parse_manifests,
+        ),
+        ImportFormat(
+            "compose",
+            "Docker Compose",
+            (".yaml", ".yml"),
+            "Services, their ports, volumes, privileges and dependencies; several files merge like docker compose -f.",
+            ("application/yaml",),
+            frozenset({"json", "yaml"}),
+            manifests.is_compose,
+            manifests.compose_translate,
+            several_files=True,
+            parse=manifests.parse_compose,
         ),
     )
 }

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 MAX_YAML_NODES = 500_000  # nodes after alias expansion; real OTM files have a few thousand
 MAX_YAML_ALIASES = 1_000
+MAX_YAML_DEPTH = 200  # levels of nesting; a Kubernetes manifest has about 12
 
 _MAGIC = (
     (b"PK\x03\x04", "a zip archive"),
@@ -97,6 +98,17 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
+# Manifest streams can be megabytes: libyaml's parser (safe constructor, same checks; it refuses
+# more than 1,000 levels of nesting itself) is several times faster than the pure-Python one.
+_StreamLoader: type[yaml.SafeLoader] = _Loader
+if yaml.__with_libyaml__:
+
+    class _CStreamLoader(yaml.CSafeLoader):
+        """libyaml's safe loader with timestamps kept as text, like ``_Loader``."""
+
+    _CStreamLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+    _StreamLoader = _CStreamLoader  # type: ignore[assignment]
+
 
 def _yaml_error(message: str, node_or_mark: Any) -> ValidationFailed:
     mark = getattr(node_or_mark, "start_mark", node_or_mark)
@@ -104,15 +116,19 @@ def _yaml_error(message: str, node_or_mark: Any) -> ValidationFailed:
     return ValidationFailed(message, details=[{"path": where, "message": message}])
 
 
-def _check_yaml_graph(root: yaml.Node) -> None:
-    """Refuse tags outside the core schema, recursive aliases and oversized alias expansions."""
+def _check_yaml_graph(root: yaml.Node, *, aliases_before: int = 0) -> tuple[int, int]:
+    """Refuse tags outside the core schema, recursive aliases and oversized alias expansions.
+
+    Returns the document's size with aliases expanded and the aliases counted so far (from
+    ``aliases_before``), so a stream of documents can hold its whole to the same bounds.
+    """
     sizes: dict[int, int] = {}
-    aliases = 0
+    aliases = aliases_before
     # Iterative post-order walk: a deep document must not hit Python's recursion limit.
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    stack: list[tuple[yaml.Node, bool, int]] = [(root, False, 1)]
     on_path: set[int] = set()
     while stack:
-        node, children_done = stack.pop()
+        node, children_done, depth = stack.pop()
         ident = id(node)
         if children_done:
             on_path.discard(ident)
@@ -136,10 +152,13 @@ def _check_yaml_graph(root: yaml.Node) -> None:
             raise _yaml_error("The YAML document has an alias that refers to itself (a recursive structure).", node)
         if node.tag not in _CORE_TAGS:
             raise _yaml_error(f"The YAML tag {node.tag[:60]!r} is not allowed: only plain values, lists and maps.", node)
+        if depth > MAX_YAML_DEPTH:
+            raise _yaml_error(f"The YAML document is nested more than {MAX_YAML_DEPTH} levels deep; it is refused.", node)
         on_path.add(ident)
-        stack.append((node, True))
+        stack.append((node, True, depth))
         for child in _children(node):
-            stack.append((child, False))
+            stack.append((child, False, depth + 1))
+    return sizes[id(root)], aliases
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -178,6 +197,70 @@ def load_yaml(raw: bytes) -> Any:
             ) from exc
     finally:
         loader.dispose()
+
+
+MAX_YAML_DOCUMENTS = 5_000  # a stream of manifests; 2,000 workloads with their Services fit
+
+
+def load_yaml_documents(raw: bytes, *, max_documents: int = MAX_YAML_DOCUMENTS) -> list[tuple[int, Any]]:
+    """Parse a multi-document YAML stream (``---``-separated manifests) safely, every document checked.
+
+    The bounds hold over the whole stream: at most ``max_documents`` documents, ``MAX_YAML_ALIASES``
+    aliases and ``MAX_YAML_NODES`` values with aliases expanded, so many small alias bombs are
+    refused like one large one. Each document comes with its position in the stream (counted from
+    1); empty documents (a trailing ``---``) are dropped. An error names the document, line and column.
+    """
+    text = decode_text(raw)
+    loader = _StreamLoader(text)
+    documents: list[tuple[int, Any]] = []
+    total = aliases = 0
+    index = 0
+    try:
+        while True:
+            index += 1
+            try:
+                if not loader.check_node():
+                    break
+                node = loader.get_node()
+            except yaml.MarkedYAMLError as exc:
+                raise _stream_error(
+                    index, f"is not valid YAML: {exc.problem or exc.context}", exc.problem_mark
+                ) from exc
+            except yaml.YAMLError as exc:
+                raise _stream_error(index, f"is not valid YAML: {str(exc)[:200]}", None) from exc
+            except RecursionError as exc:
+                raise _stream_error(index, "is nested too deeply", None) from exc
+            if index > max_documents:
+                raise _stream_error(index, f"is one too many: a file holds at most {max_documents} documents", node)
+            if node is None:
+                continue
+            try:
+                size, aliases = _check_yaml_graph(node, aliases_before=aliases)
+            except ValidationFailed as exc:
+                raise ValidationFailed(
+                    f"Document {index}: {exc.message}",
+                    details=[{"path": f"document {index}, {d['path']}", "message": d["message"]} for d in exc.details],
+                ) from exc
+            total += size
+            if total > MAX_YAML_NODES:
+                raise _stream_error(index, f"takes the file over {MAX_YAML_NODES} values (aliases expanded)", node)
+            try:
+                documents.append((index, loader.construct_document(node)))
+            except yaml.YAMLError as exc:
+                raise _stream_error(index, f"is not valid YAML: {str(exc)[:200]}", node) from exc
+            except RecursionError as exc:
+                raise _stream_error(index, "is nested too deeply", node) from exc
+    finally:
+        loader.dispose()
+    return [(position, document) for position, document in documents if document is not None]
+
+
+def _stream_error(index: int, problem: str, node_or_mark: Any) -> ValidationFailed:
+    mark = getattr(node_or_mark, "start_mark", node_or_mark)
+    where = f"document {index}" + (f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "")
+    return ValidationFailed(
+        f"Document {index} of the YAML stream {problem}.", details=[{"path": where, "message": problem}]
+    )
 
 
 # --- XML ---------------------------------------------------------------------------------------------------

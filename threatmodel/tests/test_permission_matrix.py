@@ -7,6 +7,7 @@ sees the team's objects in a list; an anonymous caller gets 401; a viewer reads 
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -173,6 +174,10 @@ MATRIX: dict[tuple[str, str], Row] = {
             diagram_url("ops/"),
             lambda w, p: {"base_version": w.diagram.version, "ops": [{"op": "move_element", "key": "web", "x": 1, "y": 1}]},
         ),
+        WRITE,
+    ),
+    ("diagram", "sync_from_manifests"): Row(
+        Call("post", diagram_url("sync-from-manifests/"), lambda w, p: {"file": _manifest(), "format": "kubernetes"}, fmt="multipart"),
         WRITE,
     ),
     ("diagram", "render"): Row(Call("get", diagram_url("render/?format=svg")), READ_MEMBERS),
@@ -408,11 +413,19 @@ def prepare(world: World) -> None:
         api_token_create(actor=user, name="matrix")
 
 
+def _manifest() -> io.BytesIO:
+    part = io.BytesIO(b"apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: web, image: nginx}]}\n")
+    part.name = "pod.yaml"
+    return part
+
+
 def send(client: APIClient, call: Call, world: World, persona: str) -> Any:
     url = call.url(world, persona)
     body = call.body(world, persona) if call.body else None
     if call.fmt == "raw-json":
         return getattr(client, call.method)(url, data=body, content_type="application/json")
+    if call.fmt == "multipart":
+        return getattr(client, call.method)(url, data=body, format="multipart")
     return getattr(client, call.method)(url, data=body, format="json")
 
 

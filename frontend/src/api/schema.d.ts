@@ -371,6 +371,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/diagrams/{id}/sync-from-manifests/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-import manifests into the diagram: preview or apply the drift
+         * @description Multipart: one or more `file`s (Kubernetes manifests or compose files), `format` (`kubernetes` or `compose`), `dry_run` (default true) and, to apply, `base_version`. The answer lists the elements and flows the files add, change (with each property's before and after) and remove, and the operations. Elements and flows people drew, properties the files do not speak about and positions are kept. Applying goes through the operations write path: a stale `base_version` is refused with 409. Editor role required.
+         */
+        post: operations["diagrams_sync_from_manifests_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/elements/": {
         parameters: {
             query?: never;
@@ -1164,7 +1184,7 @@ export interface paths {
         put?: never;
         /**
          * Import a whole model (all or nothing)
-         * @description Send the file as multipart (`file`, `team`, optional `format` and `name`) or the file itself as the body (JSON, YAML or XML) with `?team=<id>` and optional `?format=`. Formats (also listed by `GET /api/v1/formats/`): `json` (Native JSON), `otm` (Open Threat Model (JSON or YAML)), `threat-dragon` (OWASP Threat Dragon v1 or v2), `tmt` (Microsoft Threat Modeling Tool (.tm7)); when `format` is omitted it is detected from the content. Files over the configured limit are refused from their Content-Length; archives and compressed files are refused; errors name the place in the file (JSON path, or line and column). The answer lists what was created (`summary`) and what was adapted (`warnings`).
+         * @description Send the file as multipart (`file`, `team`, optional `format` and `name`; repeat `file` to send several files of a format that reads several, such as `kubernetes` or `compose`) or the file itself as the body (JSON, YAML or XML) with `?team=<id>` and optional `?format=`. Formats (also listed by `GET /api/v1/formats/`): `json` (Native JSON), `otm` (Open Threat Model (JSON or YAML)), `threat-dragon` (OWASP Threat Dragon v1 or v2), `tmt` (Microsoft Threat Modeling Tool (.tm7)), `kubernetes` (Kubernetes manifests (YAML or JSON; helm template and kustomize build output)), `compose` (Docker Compose); when `format` is omitted it is detected from the content. Files over the configured limit are refused from their Content-Length; archives and compressed files are refused; errors name the place in the file (JSON path, or line and column). The answer lists what was created (`summary`) and what was adapted (`warnings`).
          */
         post: operations["threat_models_import_create"];
         delete?: never;
@@ -1872,6 +1892,12 @@ export interface components {
             readonly description: string;
             readonly properties: unknown;
         };
+        /**
+         * @description * `kubernetes` - kubernetes
+         *     * `compose` - compose
+         * @enum {string}
+         */
+        FormatEnum: "kubernetes" | "compose";
         Formats: {
             export: components["schemas"]["ExportFormat"][];
             import: components["schemas"]["ImportFormat"][];
@@ -1968,7 +1994,7 @@ export interface components {
             team: number;
             /**
              * Format: binary
-             * @description The file (multipart upload).
+             * @description The file (multipart upload); repeat the field for several files (kubernetes, compose).
              */
             file?: string;
             /** @description Override the model's name. */
@@ -2020,6 +2046,42 @@ export interface components {
         LoginRequest: {
             username: string;
             password: string;
+        };
+        ManifestSyncRequestRequest: {
+            /**
+             * Format: binary
+             * @description A manifest or compose file; repeat the field for several.
+             */
+            file?: string;
+            /**
+             * @description What the files are.
+             *
+             *     * `kubernetes` - kubernetes
+             *     * `compose` - compose
+             */
+            format: components["schemas"]["FormatEnum"];
+            /**
+             * @description Only list the changes (the default).
+             * @default true
+             */
+            dry_run: boolean;
+            /** @description The diagram version the changes apply to. */
+            base_version?: number;
+        };
+        ManifestSyncResult: {
+            dry_run: boolean;
+            /** @description The diagram version compared against. */
+            base_version: number;
+            /** @description How many operations the change takes (0: no drift). */
+            operations: number;
+            changes: components["schemas"]["_SyncChanges"];
+            warnings: string[];
+            /** @description The operations, as POST .../ops/ takes them. */
+            ops: {
+                [key: string]: unknown;
+            }[];
+            /** @description The applied batch (not on a dry run). */
+            result?: components["schemas"]["OpsResult"];
         };
         Me: {
             id: number;
@@ -3012,6 +3074,66 @@ export interface components {
             required: boolean;
             default: string;
             max_length?: number;
+        };
+        _SyncChanges: {
+            elements: components["schemas"]["_SyncElements"];
+            flows: components["schemas"]["_SyncFlows"];
+        };
+        _SyncElement: {
+            key: string;
+            kind: string;
+            name: string;
+        };
+        _SyncElementChange: {
+            key: string;
+            kind: string;
+            name: string;
+            /** @description Changed fields: {name: {before, after}}. */
+            field_changes: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description Changed properties: {name: {before, after}}. */
+            properties: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        _SyncElements: {
+            added: components["schemas"]["_SyncElement"][];
+            changed: components["schemas"]["_SyncElementChange"][];
+            removed: components["schemas"]["_SyncElement"][];
+        };
+        _SyncFlow: {
+            key: string;
+            source: string;
+            target: string;
+            label: string;
+        };
+        _SyncFlowChange: {
+            key: string;
+            source: string;
+            target: string;
+            label: string;
+            /** @description Changed fields: {name: {before, after}}. */
+            field_changes: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description Changed properties: {name: {before, after}}. */
+            properties: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        _SyncFlows: {
+            added: components["schemas"]["_SyncFlow"][];
+            changed: components["schemas"]["_SyncFlowChange"][];
+            removed: components["schemas"]["_SyncFlow"][];
         };
     };
     responses: never;
@@ -4161,6 +4283,77 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                     "*/*": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    diagrams_sync_from_manifests_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this diagram. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ManifestSyncRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManifestSyncResult"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The upload is larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -6606,7 +6799,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Import format (detected if omitted). */
-                format?: "json" | "otm" | "threat-dragon" | "tmt";
+                format?: "compose" | "json" | "kubernetes" | "otm" | "threat-dragon" | "tmt";
                 name?: string;
                 team?: number;
             };
