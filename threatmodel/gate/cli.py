@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="threatmodel gate", description="Check a threat model file against a risk policy, offline."
     )
     parser.add_argument(
-        "files", nargs="+", type=Path, help="the model file(s): native JSON, OTM, Threat Dragon or .tm7"
+        "files", nargs="+", type=Path, help="the model file(s) (native JSON, OTM, Threat Dragon, .tm7) or Kubernetes manifests / compose files"
     )
     parser.add_argument("--format", choices=sorted(IMPORTS), help="the files' format (recognised when not given)")
     parser.add_argument("--policy", type=Path, help="policy file (YAML or JSON): bands, fail_on, accepted")

@@ -17,6 +17,7 @@ from typing import Any
 from dfd.graph import build
 from stride.engine import Finding, analyse
 from stride.ruleset import RuleSet, default_rules
+from threatmodel.gate.locations import Locator
 from threatmodel.gate.policy import Acceptance, GatePolicy
 from threatmodel.interop.imports import translate_files
 from threatmodel.interop.registry import SourceFile
@@ -32,6 +33,7 @@ class Checked:
     band: str
     source: str  # where in the input files the subject came from (a file and a path in it)
     file: str
+    line: int | None = None  # the line its document starts on, for a YAML stream
     acceptance: Acceptance | None = None
     new: bool = False
     reasons: tuple[str, ...] = ()
@@ -106,18 +108,22 @@ def gate_check(
     findings = analyse(build(elements, flows), ruleset or default_rules(), suppressed=suppressed)
     known = set(baseline) if baseline is not None else None
     names = tuple(f.name for f in files)
+    locator = Locator(files)
     checked = []
     for finding in findings:
         band = policy.bands.band(finding.likelihood, finding.impact).value
         acceptance = policy.accepted.get(finding.fingerprint)
         new = known is not None and finding.fingerprint not in known
         subject = finding.flow_key or finding.element_key
+        source = translation.locate(paths[subject]) if subject in paths else ""
+        place = locator.place(source)
         checked.append(
             Checked(
                 finding=finding,
                 band=band,
-                source=translation.locate(paths.get(subject, "")) if subject in paths else "",
-                file=names[0] if len(names) == 1 else "",
+                source=source,
+                file=place.file if place else "",
+                line=place.line if place else None,
                 acceptance=acceptance,
                 new=new,
                 reasons=_reasons(finding, band, policy, acceptance, new, today),

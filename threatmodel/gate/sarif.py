@@ -71,6 +71,8 @@ def _result(item: Checked, rule_index: int) -> dict[str, Any]:
     }
     if item.file:
         location["physicalLocation"] = {"artifactLocation": {"uri": item.file}}
+        if item.line is not None:
+            location["physicalLocation"]["region"] = {"startLine": item.line}
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,

@@ -23,6 +23,7 @@ from django.conf import settings
 
 from stride.ruleset import default_rules
 from threatmodel.gate.cli import main
+from threatmodel.gate.locations import document_lines
 from threatmodel.gate.policy import parse_policy
 from threatmodel.gate.run import gate_check
 from threatmodel.gate.sarif import FINGERPRINT_KEY, sarif_log
@@ -336,3 +337,34 @@ def test_the_command_runs_without_a_database(tmp_path: Path) -> None:
     )
     assert passing.returncode == 0, passing.stderr
     assert "gate PASSED" in passing.stdout
+
+
+def test_the_gate_reads_manifests_and_points_at_the_document_of_each_finding() -> None:
+    if not DATA.is_dir():
+        pytest.skip(MISSING)
+    path = DATA / "manifests" / "online-boutique" / "release" / "kubernetes-manifests.yaml"
+    raw = path.read_bytes()
+    result = gate_check(files=[SourceFile(str(path), raw)], policy=parse_policy(None))
+    assert result.format == "kubernetes" and result.checked
+    lines = raw.decode().splitlines()
+    placed = [c for c in result.checked if c.line is not None and ", document " in c.source]
+    assert placed, "findings on workloads carry the line of their document"
+    for item in placed:
+        document = int(item.source.split(", document ")[1].split()[0])
+        assert item.line == document_lines(raw)[document - 1]
+        following = "\n".join(lines[item.line - 1 : item.line + 40])
+        assert "kind:" in following
+    log = sarif_log(result, default_rules())
+    jsonschema.validate(log, SARIF_SHAPE)
+    regions = [r["locations"][0]["physicalLocation"].get("region") for r in log["runs"][0]["results"]]
+    assert any(region and region["startLine"] > 1 for region in regions)
+
+
+def test_a_privileged_pod_in_a_manifest_fails_the_gate(tmp_path: Path) -> None:
+    if not DATA.is_dir():
+        pytest.skip(MISSING)
+    pods = sorted((DATA / "manifests" / "badpods").rglob("*everything-allowed*pod*.yaml"))
+    assert pods, "badPods holds the everything-allowed pod"
+    code, stdout, _ = run_cli(str(pods[0]), "--sarif", str(tmp_path / "out.sarif"))
+    assert code == 1
+    assert "FAIL K8S-001@k8s:pod:" in stdout
