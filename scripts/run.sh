@@ -21,7 +21,17 @@ export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py load_controls
 .venv/bin/python manage.py seed_demo
-.venv/bin/python manage.py collectstatic --noinput -v0
+# Collecting compresses every static file (about 40 MB, most of a minute): only when its inputs
+# changed — the frontend bundle, the installed packages' own static files, the storage settings.
+. scripts/stamp.sh
+STATIC_DIR=${STATIC_ROOT:-${THREATMODEL_VAR_DIR:-var}/static}
+STATIC_HASH=$(inputs_hash frontend/dist requirements.txt threatmodel/settings.py)
+if stamp_fresh "$STATIC_DIR" .collected "$STATIC_HASH" && [ -f "$STATIC_DIR/staticfiles.json" ]; then
+  echo "Static files are up to date."
+else
+  .venv/bin/python manage.py collectstatic --noinput -v0
+  stamp_set "$STATIC_DIR" .collected "$STATIC_HASH"
+fi
 
 cat <<TEXT
 

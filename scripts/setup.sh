@@ -88,8 +88,10 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import sys; sys.exit(0 if
 fi
 REQ=requirements.txt
 [ "$DEV" = 1 ] && REQ=requirements-dev.txt
-STAMP=".venv/.installed-$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)-$DEV"
-if [ ! -f "$STAMP" ]; then
+STAMP_BASE=".venv/.installed-$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)"
+STAMP="$STAMP_BASE-$DEV"
+# The dev set includes the runtime set: after `setup.sh --dev`, a plain run (make run) has nothing to install.
+if [ ! -f "$STAMP" ] && [ ! -f "$STAMP_BASE-1" ]; then
   say "Installing Python packages from $REQ"
   .venv/bin/python -m pip install -q --disable-pip-version-check -r "$REQ" || die "pip install -r $REQ failed (see above)."
   rm -f .venv/.installed-*
@@ -105,7 +107,16 @@ if [ -f frontend/package.json ]; then
     (cd frontend && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed (see above)."
     touch "$LOCK_STAMP"
   fi
-  say "Building the frontend"
-  (cd frontend && npm run --silent build) || die "the frontend build failed (see above)."
+  # The bundle is rebuilt only when what the build reads changed (a warm start skips it).
+  . scripts/stamp.sh
+  BUILD_HASH=$(inputs_hash frontend/src frontend/index.html frontend/package.json frontend/package-lock.json \
+    frontend/tsconfig.json frontend/vite.config.ts frontend/public)
+  if stamp_fresh frontend/dist .built "$BUILD_HASH" && [ -f frontend/dist/manifest.json ]; then
+    say "Frontend bundle is up to date"
+  else
+    say "Building the frontend"
+    (cd frontend && npm run --silent build) || die "the frontend build failed (see above)."
+    stamp_set frontend/dist .built "$BUILD_HASH"
+  fi
 fi
 say "Setup done"

@@ -468,8 +468,32 @@ class ControlSerializer(serializers.ModelSerializer[Control]):
         read_only_fields = fields
 
 
+class NamedRefSerializer(serializers.Serializer[Any]):
+    id = serializers.CharField()
+    name = serializers.CharField(help_text="Empty when the catalogue does not know the id.")
+    url = serializers.CharField(help_text="A link to its page (ATT&CK, CWE, CAPEC), or empty.")
+
+
+class ThreatExplainedSerializer(serializers.Serializer[Any]):
+    """The threat explained (``stride.explained``): the same words as the CSV, the exports and the PDF."""
+
+    subject = serializers.CharField(help_text="The element's or flow's name.")
+    summary = serializers.CharField(help_text="One line: the subject, the threat and why it fired there.")
+    what = serializers.CharField(help_text="What the threat is: a person's own description, else the rule's.")
+    why = serializers.ListField(child=serializers.CharField(), help_text="The parts of the rule's condition that matched.")
+    path = serializers.ListField(child=serializers.CharField(), help_text="Names along the path, for graph rules.")
+    path_in_why = serializers.BooleanField(help_text="A matched part already names the path.")
+    fix = serializers.CharField(help_text="What to do: the rule's fix.")
+    techniques = NamedRefSerializer(many=True)
+    controls = NamedRefSerializer(many=True, help_text="The rule's suggested controls.")
+    attack_mitigations = NamedRefSerializer(many=True, help_text="ATT&CK mitigations of the techniques, the broadest first.")
+    references = NamedRefSerializer(many=True, help_text="CWE and CAPEC entries.")
+
+
 class ThreatAssessmentSerializer(serializers.Serializer[Any]):
     """Everything the threat drawer shows, in one response."""
+
+    explained = ThreatExplainedSerializer()
 
     threat = serializers.DictField(help_text="The threat as GET /threats/{id}/ returns it.")
     rating = ThreatRatingSerializer()

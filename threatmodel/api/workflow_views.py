@@ -61,6 +61,7 @@ from threatmodel.api.workflow_serializers import (
     ThreatRiskSerializer,
     ThreatStatusSerializer,
 )
+from threatmodel.explanations import threat_explained
 from threatmodel.models import (
     AuditEvent,
     BandChange,
@@ -184,7 +185,7 @@ class ThreatModelWorkflowViewSet(viewsets.GenericViewSet[ThreatModel]):
         summary="Advance to the next stage (verify → approved is the reviewer's sign-off and freezes a snapshot)",
         description=(
             "409 with `error.blocking` (the gate items) when the gate is not clear; 403 when your role "
-            "cannot take the step, or you are the only author of the model and try to approve it."
+            "cannot take the step, or you try to approve a model whose diagram, ratings, threats or responses you changed."
         ),
         request=AdvanceSerializer,
         responses={200: StageChangeSerializer, **errors(400, 403, 404, 409)},
@@ -293,6 +294,7 @@ class ThreatWorkflowViewSet(viewsets.GenericViewSet[Threat]):
         return Response(
             {
                 "threat": ThreatSerializer(Threat.objects.prefetch_related("techniques").get(pk=threat.pk)).data,
+                "explained": threat_explained(threat).as_dict(),
                 "rating": {
                     "likelihood": threat.likelihood,
                     "impact": threat.impact,

@@ -44,6 +44,11 @@ COLUMNS = [
     "Origin",
     "Rule",
     "Description",
+    "Why it applies",
+    "What to do",
+    "Suggested controls",
+    "ATT&CK mitigations",
+    "ATT&CK technique links",
     "Notes",
 ]
 
@@ -82,7 +87,12 @@ def csv_register(model: ThreatModel) -> str:
             row.owner,
             row.origin,
             row.rule_id,
-            row.description,
+            row.description_text,
+            "; ".join(row.explained.why),
+            row.explained.fix,
+            "; ".join(c.label() for c in row.explained.controls),
+            "; ".join(m.label() for m in row.explained.attack_mitigations),
+            " ".join(t.url for t in row.explained.techniques if t.url),
             row.notes,
         ]
         writer.writerow([neutralise(cell) for cell in cells])

@@ -25,6 +25,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from dfd import vocabulary
+from threatmodel.explanations import explanation_texts
 from threatmodel.interop.translate import STRIDE_NAMES, threat_meta_out
 from threatmodel.native import native_export
 from threatmodel.reporting import data
@@ -105,7 +106,7 @@ def otm_export(model: ThreatModel) -> dict[str, Any]:
         "trustZones": zones,
         "components": components,
         "dataflows": dataflows,
-        "threats": _threat_catalogue(native, data.threat_risks(model), unattached),
+        "threats": _threat_catalogue(native, data.threat_risks(model), unattached, explanation_texts(model)),
         "mitigations": mitigations,
     }
 
@@ -276,7 +277,9 @@ def _root_zone() -> dict[str, Any]:
     }
 
 
-def _threat_catalogue(native: dict[str, Any], risks: dict[str, data.Risk], unattached: set[str]) -> list[dict[str, Any]]:
+def _threat_catalogue(
+    native: dict[str, Any], risks: dict[str, data.Risk], unattached: set[str], described: dict[str, str]
+) -> list[dict[str, Any]]:
     catalogue = []
     for threat in native["threats"]:
         risk = risks.get(threat["fingerprint"], data.UNRATED)
@@ -291,7 +294,7 @@ def _threat_catalogue(native: dict[str, Any], risks: dict[str, data.Risk], unatt
         entry: dict[str, Any] = {
             "id": threat["fingerprint"],
             "name": threat["title"],
-            "description": threat["description"],
+            "description": described.get(threat["fingerprint"]) or threat["description"],
             "categories": [STRIDE_NAMES[threat["stride"]]],
             "risk": {
                 "likelihood": threat["likelihood"] * 20 if threat["likelihood"] is not None else None,

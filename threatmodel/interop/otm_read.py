@@ -32,6 +32,7 @@ from threatmodel.interop.translate import (
     clean_line,
     level_from_percent,
     stride_code,
+    threat_description_in,
     threat_meta_in,
     threat_status,
 )
@@ -549,7 +550,7 @@ class _OtmThreats:
         }
         fingerprint = self.build.add_threat(
             hint=f"{threat_id}@{flow or element}", fingerprint=str(attrs["fingerprint"]) if attrs.get("fingerprint") else None,
-            stride=stride, title=entry.get("name"), description=entry.get("description"), element=element, flow=flow,
+            stride=stride, title=entry.get("name"), description=threat_description_in(attrs, entry.get("description")), element=element, flow=flow,
             status=status, notes=attrs.get("notes", "") if attrs else "", explanation=explanation, **fields,
             origin=f"threats[{index}]" if attrs else path,
         )  # fmt: skip

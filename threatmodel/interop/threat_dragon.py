@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from dfd.limits import DESCRIPTION_MAX
 from stride.choices import ThreatStatus
+from threatmodel.explanations import explanation_texts
 from threatmodel.interop.facts import td_facts
 from threatmodel.interop.translate import (
     STRIDE_NAMES,
@@ -44,6 +45,7 @@ from threatmodel.interop.translate import (
     clean_line,
     smallest_container,
     stride_code,
+    threat_description_in,
     threat_meta_in,
     threat_meta_out,
     threat_status,
@@ -126,7 +128,9 @@ def _label(text: str) -> list[dict[str, Any]]:
     ]
 
 
-def _td_threat(threat: dict[str, Any], number: int, risk: data.Risk, mitigations: list[data.MitigationRef]) -> dict[str, Any]:
+def _td_threat(
+    threat: dict[str, Any], number: int, risk: data.Risk, mitigations: list[data.MitigationRef], described: str
+) -> dict[str, Any]:
     return {
         "id": _uuid("threat", threat["fingerprint"]),
         "number": number,
@@ -136,7 +140,7 @@ def _td_threat(threat: dict[str, Any], number: int, risk: data.Risk, mitigations
         "status": _TD_STATUS.get(threat["status"], "Open"),
         "severity": severity_of(risk.residual),
         "score": "" if risk.residual is None else str(risk.residual),
-        "description": threat["description"],
+        "description": described or threat["description"],
         "mitigation": "\n".join(f"{ref.name} ({ref.status})" for ref in mitigations),
         "new": False,
         **({"ruleId": threat["rule_id"]} if len(threat["rule_id"]) >= 2 else {}),
@@ -147,7 +151,7 @@ def _td_threat(threat: dict[str, Any], number: int, risk: data.Risk, mitigations
 def td_export(model: ThreatModel) -> dict[str, Any]:
     """The model as Threat Dragon v2: one STRIDE diagram per diagram, threats on their cells, ours in META."""
     native = native_export(model)
-    threats = _Threats(native, data.threat_risks(model), data.threat_mitigations(model))
+    threats = _Threats(native, data.threat_risks(model), data.threat_mitigations(model), explanation_texts(model))
     diagrams = [_td_diagram(diagram, index, threats) for index, diagram in enumerate(native["diagrams"])]
     meta = native["threat_model"]
     contributors = sorted({threat["owner"] for threat in native["threats"] if threat["owner"]})
@@ -181,8 +185,15 @@ def td_export(model: ThreatModel) -> dict[str, Any]:
 class _Threats:
     """The model's threats in Threat Dragon's shape, handed out by the key of the cell they sit on."""
 
-    def __init__(self, native: dict[str, Any], risks: dict[str, data.Risk], mitigations: dict[str, list[data.MitigationRef]]) -> None:
+    def __init__(
+        self,
+        native: dict[str, Any],
+        risks: dict[str, data.Risk],
+        mitigations: dict[str, list[data.MitigationRef]],
+        described: dict[str, str],
+    ) -> None:
         self.native = native
+        self.described = described
         self.risks = risks
         self.mitigations = mitigations
         self.by_target: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
@@ -192,7 +203,13 @@ class _Threats:
 
     def _td(self, number: int, threat: dict[str, Any]) -> dict[str, Any]:
         fingerprint = threat["fingerprint"]
-        return _td_threat(threat, number, self.risks.get(fingerprint, data.UNRATED), self.mitigations.get(fingerprint, []))
+        return _td_threat(
+            threat,
+            number,
+            self.risks.get(fingerprint, data.UNRATED),
+            self.mitigations.get(fingerprint, []),
+            self.described.get(fingerprint, ""),
+        )
 
     def on(self, key: str) -> list[dict[str, Any]]:
         self.placed.update(threat["fingerprint"] for _, threat in self.by_target.get(key, []))
@@ -799,7 +816,8 @@ def _threat(build: NativeBuilder, state: _State, threat: dict[str, Any], path: s
     ident = threat.get("id") if isinstance(threat.get("id"), str) else f"{element or flow}#{state.number}"
     build.add_threat(
         hint=ident, fingerprint=str(meta["fingerprint"]) if meta.get("fingerprint") else None,
-        stride=_td_stride(state, threat, meta, subject.kind), title=threat.get("title"), description=threat.get("description"),
+        stride=_td_stride(state, threat, meta, subject.kind), title=threat.get("title"),
+        description=threat_description_in(meta, threat.get("description")),
         element=element, flow=flow, status=str(status), notes=notes, explanation=_td_explanation(threat, meta),
         **threat_meta_in(meta), origin=path,
     )  # fmt: skip

@@ -668,7 +668,15 @@ def threat_meta_out(threat: Mapping[str, Any]) -> dict[str, Any]:
         "suggestedLikelihood": threat["suggested_likelihood"],
         "suggestedImpact": threat["suggested_impact"],
         "statusBeforeObsolete": threat["status_before_obsolete"],
+        # The description field carries the threat explained; the person's own text rides here.
+        "ownDescription": threat["description"],
     }
+
+
+def threat_description_in(meta: Mapping[str, Any], shown: object) -> object:
+    """A threat's description on import: ours from the block when the file is ours, else the file's."""
+    own = meta.get("ownDescription")
+    return own if isinstance(own, str) else shown
 
 
 def threat_meta_in(meta: Mapping[str, Any]) -> dict[str, Any]:

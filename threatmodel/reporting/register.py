@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 from dfd.models import Element, Flow
 from stride.choices import Stride, ThreatStatus
+from stride.explained import Explained
 from stride.models import Technique, Threat
 from stride.techniques import techniques_by_threat
+from threatmodel.explanations import model_explanations
 from threatmodel.reporting import data
 
 if TYPE_CHECKING:
@@ -43,6 +45,12 @@ class RegisterRow:
     origin: str
     rule_id: str
     notes: str
+    explained: Explained
+
+    @property
+    def description_text(self) -> str:
+        """What a description field prints: the threat explained (a person's own text leads it)."""
+        return self.explained.as_text()
 
 
 def threat_register(model: ThreatModel, *, include_obsolete: bool = False) -> list[RegisterRow]:
@@ -70,6 +78,7 @@ def threat_register(model: ThreatModel, *, include_obsolete: bool = False) -> li
             "origin", "rule_id", "notes", "likelihood", "impact",
         )
     )  # fmt: skip
+    explained = model_explanations(model, include_obsolete=include_obsolete)
     rows.sort(key=lambda row: (risks.get(row["fingerprint"], data.UNRATED).sort_key, row["stride"], row["fingerprint"]))
     register = []
     for rank, row in enumerate(rows, start=1):
@@ -102,6 +111,7 @@ def threat_register(model: ThreatModel, *, include_obsolete: bool = False) -> li
                 origin=row["origin"],
                 rule_id=row["rule_id"],
                 notes=row["notes"],
+                explained=explained[row["id"]],
             )
         )
     return register

@@ -329,13 +329,15 @@ def test_warnings_flag_drift_in_fix_and_open_band_changes() -> None:
     ("role", "actor", "authors", "expected"),
     [
         ("reviewer", 2, frozenset({1}), []),
-        ("reviewer", 2, frozenset({1, 2}), []),
-        ("owner", 1, frozenset({1, 2}), []),
-        ("reviewer", 2, frozenset({2}), ["sole_author"]),
+        ("owner", 1, frozenset({2}), []),
+        ("reviewer", 2, frozenset({1, 2}), ["own_work"]),
+        ("owner", 1, frozenset({1, 2}), ["own_work"]),
+        ("reviewer", 2, frozenset({2}), ["own_work"]),
         ("editor", 3, frozenset({1}), ["signoff_role"]),
         ("viewer", 4, frozenset({1}), ["signoff_role"]),
-        ("owner", 1, frozenset({1}), ["sole_author"]),
+        ("editor", 3, frozenset({3}), ["signoff_role", "own_work"]),
+        ("owner", 1, frozenset({1}), ["own_work"]),
     ],
 )
-def test_signoff_needs_a_reviewer_who_is_not_the_only_author(role: str, actor: int, authors: frozenset[int], expected: list[str]) -> None:
+def test_signoff_needs_a_reviewer_who_authored_nothing(role: str, actor: int, authors: frozenset[int], expected: list[str]) -> None:
     assert codes(signoff_blockers(model_id=99, role=role, actor_id=actor, author_ids=authors)) == expected

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
-from conftest import World
+from conftest import World, make_user
 from stride.models import Threat
+from threatmodel.choices import Role
 from threatmodel.diagrams import diagram_change
-from threatmodel.models import AuditEvent, Snapshot
+from threatmodel.models import AuditEvent, Membership, Snapshot, ThreatModel
 from threatmodel.native import native_export
 from threatmodel.tests.helpers import complete_design, cover_everything, mark_analysed, rated_threat, set_stage
 
@@ -168,7 +170,7 @@ def test_an_editor_cannot_approve(world: World) -> None:
     assert stage(world) == "verify" and not Snapshot.objects.exists()
 
 
-def test_the_sole_author_cannot_approve_but_another_reviewer_can(world: World) -> None:
+def test_the_author_alone_cannot_approve_but_an_independent_reviewer_can(world: World) -> None:
     at_verify(world)
     owner = world.client("owner")
     threat = rated_threat(world, "X@web")
@@ -177,11 +179,50 @@ def test_the_sole_author_cannot_approve_but_another_reviewer_can(world: World) -
                                       "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat()}, format="json")
     gates = owner.get(f"/api/v1/threat-models/{world.model.pk}/gates/").json()
     assert gates["blocking"] == [] and gates["authors"] == ["owner"] and gates["can_advance"] is False
-    assert [item["code"] for item in gates["your_blocking"]] == ["sole_author"]
+    assert [item["code"] for item in gates["your_blocking"]] == ["own_work"]
     response = advance(world, "owner")
-    assert response.status_code == 403 and "only author" in response.json()["error"]["message"]
+    assert response.status_code == 403 and "a reviewer who did not must sign it off" in response.json()["error"]["message"]
+    assert stage(world) == "verify" and not Snapshot.objects.exists()
     assert world.client("reviewer").get(f"/api/v1/threat-models/{world.model.pk}/gates/").json()["can_advance"] is True
     assert advance(world, "reviewer").status_code == 200
+
+
+def test_a_reviewer_verifying_does_not_make_the_model_approvable_by_its_author(world: World) -> None:
+    at_verify(world)
+    owner, reviewer = world.client("owner"), world.client("reviewer")
+    threat = rated_threat(world, "X@web", likelihood=2, impact=2)
+    created = owner.post("/api/v1/mitigations/", {"threat_model": world.model.pk, "title": "Drop root", "status": "implemented",
+                                                  "threats": [threat.pk]}, format="json").json()
+    assert owner.post(f"/api/v1/threats/{threat.pk}/status/", {"status": "mitigated"}, format="json").status_code == 200
+    assert reviewer.post(f"/api/v1/mitigations/{created['id']}/verify/", {"evidence": "pod spec reviewed"},
+                         format="json").status_code == 200
+    # The loophole of issue 13: the verifier used to count as a second author, and the author was offered Approve.
+    gates = owner.get(f"/api/v1/threat-models/{world.model.pk}/gates/").json()
+    assert gates["blocking"] == [] and gates["authors"] == ["owner"]
+    assert gates["can_advance"] is False and [item["code"] for item in gates["your_blocking"]] == ["own_work"]
+    assert advance(world, "owner").status_code == 403 and stage(world) == "verify"
+    # Verifying is a reviewer's check, not authorship: the verifier may still sign off.
+    assert reviewer.get(f"/api/v1/threat-models/{world.model.pk}/gates/").json()["can_advance"] is True
+    assert advance(world, "reviewer").status_code == 200 and stage(world) == "approved"
+
+
+def test_whoever_edited_the_diagram_is_an_author_whatever_their_role(world: World) -> None:
+    ThreatModel.objects.filter(pk=world.model.pk).update(created_by=world.users["editor"])
+    at_verify(world)
+    world.diagram.refresh_from_db()
+    diagram_change(analyse=False, diagram_id=world.diagram.pk, actor=world.users["owner"], base_version=world.diagram.version,
+                   ops=[{"op": "update_element", "key": "db", "name": "Orders DB"}])
+    mark_analysed(world.model)
+    gates = world.client("owner").get(f"/api/v1/threat-models/{world.model.pk}/gates/").json()
+    assert gates["authors"] == ["editor", "owner"] and [item["code"] for item in gates["your_blocking"]] == ["own_work"]
+    assert "with 1 other author" in gates["your_blocking"][0]["message"]
+    assert advance(world, "owner").status_code == 403 and stage(world) == "verify"
+    second = make_user("second-reviewer")
+    Membership.objects.create(team=world.team, user=second, role=Role.REVIEWER)
+    client = APIClient()
+    client.force_authenticate(second)
+    response = client.post(f"/api/v1/threat-models/{world.model.pk}/advance/", {}, format="json")
+    assert response.status_code == 200 and stage(world) == "approved"
 
 
 def test_reopening_an_approved_model_needs_a_reason_and_keeps_its_snapshot(world: World) -> None:

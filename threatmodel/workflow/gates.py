@@ -18,7 +18,7 @@ The conditions (DESIGN.md "Risk model and workflow", research note §5.3):
 - verify → approved: as fix, but on the verified residual; every mitigation of a mitigated threat
   verified; every verified mitigation has evidence and a verifier who is not its implementer; the
   diagram has not changed since break, or was re-analysed; coverage still complete. The sign-off
-  itself (a reviewer who is not the only author) is checked by ``signoff_blockers``.
+  itself (a reviewer who is not one of the model's authors) is checked by ``signoff_blockers``.
 """
 
 from __future__ import annotations
@@ -683,7 +683,12 @@ def gate_warnings(f: ModelFacts) -> list[Blocker]:
 
 
 def signoff_blockers(*, model_id: int, role: str, actor_id: int, author_ids: frozenset[int]) -> list[Blocker]:
-    """Who may approve: a reviewer (or the team owner) who is not the model's only author."""
+    """Who may approve: a reviewer (or the team owner) who changed none of the model's content.
+
+    Being one of several authors is not independence: a reviewer who verified a mitigation does not
+    turn the model into something its author may sign off (issue 13). Verifying is not authoring
+    (``selectors.NOT_AUTHORING``), so the verifier stays free to approve.
+    """
     items: list[Blocker] = []
     if role not in SIGNOFF_ROLES:
         items.append(
@@ -694,11 +699,14 @@ def signoff_blockers(*, model_id: int, role: str, actor_id: int, author_ids: fro
                 model_id,
             )
         )
-    if author_ids == frozenset({actor_id}):
+    if actor_id in author_ids:
+        others = len(author_ids - {actor_id})
         items.append(
             Blocker(
-                "sole_author",
-                "You are the only author of this model; another reviewer must sign it off.",
+                "own_work",
+                "You changed this model's diagram, ratings, threats or responses"
+                + (f" (with {others} other author{'s' if others != 1 else ''})" if others else "")
+                + "; a reviewer who did not must sign it off.",
                 "threat_model",
                 model_id,
             )

@@ -35,8 +35,18 @@ from threatmodel.workflow.risk import DEFAULT_POLICY, LEVELS, Band, Policy, Risk
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-# Audit actions that are workflow steps, not authorship: they do not make someone an author.
-NOT_AUTHORING = ("threat_model.advance", "threat_model.reopen", "threat_model.approve", "snapshot.create")
+# Audit actions that are workflow steps or a reviewer's checks, not authorship: they do not make
+# someone an author. Every other action on a model does, so a new action counts until listed here.
+NOT_AUTHORING = (
+    "threat_model.advance",
+    "threat_model.reopen",
+    "threat_model.approve",
+    "snapshot.create",
+    "mitigation.verify",
+    "decision.approve",
+    "decision.expire",
+    "band_change.acknowledge",
+)
 
 
 # --- policy ----------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Stage transitions: advance one stage when the gate is clear, reopen to an earlier stage.
 
 design → break → fix → verify need an editor (or owner) and a clear gate. verify → approved is the
-sign-off: a reviewer (or the team owner) who is not the model's only author; it freezes a snapshot
+sign-off: a reviewer (or the team owner) who is none of the model's authors; it freezes a snapshot
 of the model. Leaving break records the model version, so that later diagram changes are flagged
 until they are re-analysed. Reopening needs a reason and is recorded like every other step.
 """

@@ -938,7 +938,7 @@ export interface paths {
         put?: never;
         /**
          * Advance to the next stage (verify → approved is the reviewer's sign-off and freezes a snapshot)
-         * @description 409 with `error.blocking` (the gate items) when the gate is not clear; 403 when your role cannot take the step, or you are the only author of the model and try to approve it.
+         * @description 409 with `error.blocking` (the gate items) when the gate is not clear; 403 when your role cannot take the step, or you try to approve a model whose diagram, ratings, threats or responses you changed.
          */
         post: operations["threat_models_advance_create"];
         delete?: never;
@@ -2181,6 +2181,13 @@ export interface components {
             evidence_url?: string;
             evidence?: string;
         };
+        NamedRef: {
+            id: string;
+            /** @description Empty when the catalogue does not know the id. */
+            name: string;
+            /** @description A link to its page (ATT&CK, CWE, CAPEC), or empty. */
+            url: string;
+        };
         OpsRequestRequest: {
             /** @description The diagram version the operations were made on. */
             base_version: number;
@@ -2919,6 +2926,7 @@ export interface components {
         };
         /** @description Everything the threat drawer shows, in one response. */
         ThreatAssessment: {
+            explained: components["schemas"]["ThreatExplained"];
             /** @description The threat as GET /threats/{id}/ returns it. */
             threat: {
                 [key: string]: unknown;
@@ -2959,6 +2967,30 @@ export interface components {
             techniques?: string[];
             likelihood?: number | null;
             impact?: number | null;
+        };
+        /** @description The threat explained (``stride.explained``): the same words as the CSV, the exports and the PDF. */
+        ThreatExplained: {
+            /** @description The element's or flow's name. */
+            subject: string;
+            /** @description One line: the subject, the threat and why it fired there. */
+            summary: string;
+            /** @description What the threat is: a person's own description, else the rule's. */
+            what: string;
+            /** @description The parts of the rule's condition that matched. */
+            why: string[];
+            /** @description Names along the path, for graph rules. */
+            path: string[];
+            /** @description A matched part already names the path. */
+            path_in_why: boolean;
+            /** @description What to do: the rule's fix. */
+            fix: string;
+            techniques: components["schemas"]["NamedRef"][];
+            /** @description The rule's suggested controls. */
+            controls: components["schemas"]["NamedRef"][];
+            /** @description ATT&CK mitigations of the techniques, the broadest first. */
+            attack_mitigations: components["schemas"]["NamedRef"][];
+            /** @description CWE and CAPEC entries. */
+            references: components["schemas"]["NamedRef"][];
         };
         ThreatIdsRequest: {
             /** @description Threat ids of the same model. */

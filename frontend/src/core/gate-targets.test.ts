@@ -36,7 +36,7 @@ describe('gate item targets', () => {
     expect(gateTarget(item('analysis_not_current', 'threat_model', 1), index)).toEqual({ kind: 'analyse' })
     expect(gateTarget(item('diagram_changed_since_break', 'threat_model', 1), index)).toEqual({ kind: 'analyse' })
     expect(gateTarget(item('no_trust_boundary', 'threat_model', 1), index)).toEqual({ kind: 'draw-boundary' })
-    expect(gateTarget(item('sole_author', 'threat_model', 1), index)).toEqual({ kind: 'none' })
+    expect(gateTarget(item('own_work', 'threat_model', 1), index)).toEqual({ kind: 'none' })
     expect(targetVerb({ kind: 'analyse' })).toBe('Run the analysis')
     expect(targetVerb({ kind: 'none' })).toBe('')
   })

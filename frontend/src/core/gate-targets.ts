@@ -139,7 +139,7 @@ export const GATE_GROUPS: readonly [string, string][] = [
   ['verifier_missing', 'Verified without a verifier'],
   ['verifier_is_implementer', 'Verified by the implementer'],
   ['signoff_role', 'Your role cannot sign off'],
-  ['sole_author', 'You are the only author'],
+  ['own_work', 'You authored this model'],
   ['band_changes', 'Band changes to review'],
 ]
 

@@ -2,10 +2,12 @@
  * The Export menu: this diagram as drawn here (SVG, PNG, made in the browser) or laid out by the
  * server's Graphviz (SVG, PNG, DOT), and the whole model in every format the server exports
  * (native JSON, OTM, Threat Dragon, ATT&CK Navigator, CSV). Server files are plain links: the
- * browser downloads them with the session, under the name the server gives.
+ * browser downloads them with the session, under the name the server gives. The menu closes on a
+ * press outside it, on Escape and when a dialog takes the focus (`useDismissableMenu`).
  */
 import { useEffect, useState } from 'react'
 import { interopApi, type ExportFormat } from '../api/interop'
+import { useDismissableMenu } from '../components/useDismissableMenu'
 
 interface Props {
   modelId: number
@@ -36,9 +38,10 @@ export function ExportMenu({ modelId, diagramId, onBrowserSvg, onBrowserPng, lab
       cancelled = true
     }
   }, [])
+  const menu = useDismissableMenu()
   const close = (target: EventTarget) => (target as HTMLElement).closest('details')?.removeAttribute('open')
   return (
-    <details className="menu export-menu" onKeyDown={(event) => event.key === 'Escape' && event.currentTarget.removeAttribute('open')}>
+    <details className="menu export-menu" ref={menu}>
       <summary>{label}</summary>
       <div className="menu-items" role="menu" onClick={(event) => close(event.target)}>
         {diagramId !== null && (

@@ -1,7 +1,10 @@
 """Create the demo team, its users and the demo threat model, once (running it again changes nothing).
 
 The model comes from ``fixtures/demo/online-shop.json`` through the native import, so the demo goes
-through the same write path as everything else.
+through the same write path as everything else. It arrives as a first workshop leaves it — rated,
+with a few mitigations and one accepted risk (``threatmodel.demo_workshop``) — so the heat map and the
+report show something on the first open; ``--unrated`` leaves it as the analysis does, for a story
+that starts from scratch.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from django.db import transaction
 
 from threatmodel.analysis import threat_model_analyse
 from threatmodel.choices import Role
+from threatmodel.demo_workshop import demo_workshop
 from threatmodel.models import Membership, Team, ThreatModel
 from threatmodel.native import native_import
 
@@ -31,6 +35,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--password", default="demo-workshop", help="Password for the demo users.")
+        parser.add_argument("--unrated", action="store_true", help="Leave the threats as the analysis makes them.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         user_model = get_user_model()
@@ -53,6 +58,8 @@ class Command(BaseCommand):
             if not ThreatModel.objects.filter(team=team).exists():
                 model, _ = native_import(actor=users["demo"], team=team, raw=DEMO_FILE.read_bytes())
                 result = threat_model_analyse(model_id=model.pk, actor=users["demo"])
+                if not options["unrated"]:
+                    demo_workshop(actor=users["demo"], model=model, verifier=users["reviewer"])
                 self.stdout.write(f"Created the demo model {model.name!r} (id {model.pk}) with {result.new} threats.")
             else:
                 self.stdout.write("The demo team already has models; nothing to do.")

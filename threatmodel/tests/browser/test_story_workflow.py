@@ -47,7 +47,7 @@ def demo_values() -> tuple[Any, Any]:
 @pytest.fixture
 def demo(live_server: Any, transactional_db: None) -> dict[str, Any]:
     call_command("load_controls", verbosity=0)
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--unrated", verbosity=0)
     model = ThreatModel.objects.get(team__slug="demo")
     author = Membership.objects.get(team=model.team, user__username="demo").user
     diagram = Diagram.objects.get(threat_model=model)
@@ -267,7 +267,7 @@ def test_the_demo_model_goes_from_design_to_approved_in_the_browser(
     approve = page.get_by_role("button", name="Approve (sign off)")
     expect(approve).to_be_disabled()
     expect(page.locator(".signoff-refusal")).to_have_text(
-        "Sign-off: You are the only author of this model; another reviewer must sign it off."
+        "Sign-off: You changed this model's diagram, ratings, threats or responses; a reviewer who did not must sign it off."
     )
     shot(page, "workflow-4-author-may-not-sign-off")
 

@@ -1,5 +1,5 @@
 /**
- * The threat drawer: everything about one threat in one place — what it is and where, its three
+ * The threat drawer: everything about one threat in one place — what it is, where and why, its three
  * risk numbers with their bands, triage, rating, mitigations, status, decision and history. It
  * loads the threat's assessment (one request) and reloads it after every change it makes, telling
  * the workspace so that the gates and the heat map follow, and handing it the threat's fresh row
@@ -25,6 +25,7 @@ import type { Capabilities } from '../../core/workflow'
 import { BandChip } from '../BandChip'
 import { DrawerContext, useDrawer, type DrawerContextValue } from './context'
 import { DecisionSection } from './DecisionSection'
+import { ExplanationSection } from './ExplanationSection'
 import { HistorySection } from './HistorySection'
 import { MitigationsSection } from './MitigationsSection'
 import { RatingSection } from './RatingSection'
@@ -173,16 +174,7 @@ function DrawerBody({
           </p>
         </div>
       </header>
-      {threat.description && <p className="small-text">{threat.description}</p>}
-      {threat.techniques.length > 0 && (
-        <p className="threat-meta">
-          {threat.techniques.map((technique) => (
-            <span key={technique} className="technique">
-              {technique}
-            </span>
-          ))}
-        </p>
-      )}
+      <ExplanationSection explained={assessment.explained} />
       <section className="drawer-section risk-numbers" aria-label="Risk">
         <RiskLine label="Inherent" rating={risk.inherent} />
         <RiskLine label="Projected" rating={risk.projected} />
