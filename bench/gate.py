@@ -3,6 +3,7 @@
     .venv/bin/python bench/gate.py                    # demo model, generated 200 and 2,000 elements
     .venv/bin/python bench/gate.py --runs 9 --sizes 200
     .venv/bin/python bench/gate.py --manifests DIR    # also a folder of Kubernetes manifests
+    .venv/bin/python bench/gate.py --workloads 200 2000   # generated manifest sets (bench/import_manifests.py)
 
 Rows: the engine's rule loading alone (a process that imports the rule module and loads the
 library), then `bin/threatmodel gate` on the demo model and on generated native models of N
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from analyse import generate  # noqa: E402 - the bench folder's own generator
+from import_manifests import generated as generated_manifests  # noqa: E402
 
 GATE = ROOT / "bin" / "threatmodel"
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -77,6 +79,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--sizes", type=int, nargs="*", default=[200, 2000])
     parser.add_argument("--manifests", type=Path, action="append", default=[], help="a folder of manifests")
+    parser.add_argument("--workloads", type=int, nargs="*", default=[200, 2000], help="generated manifest sets")
     args = parser.parse_args()
     # A pipeline has no database: the gate must not need one, so the bench points it nowhere.
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
@@ -87,6 +90,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         inputs: list[tuple[str, list[str]]] = [("gate: demo model (fixtures/demo)", [str(ROOT / "fixtures/demo/online-shop.json")])]
         inputs += [(f"gate: generated, {n:,} elements", [str(native_file(n, Path(scratch)))]) for n in args.sizes]
+        for count in args.workloads:
+            manifest = Path(scratch) / f"workloads-{count}.yaml"
+            manifest.write_bytes(generated_manifests(count))
+            inputs.append((f"gate: generated manifests, {count:,} workloads", [str(manifest)]))
         for folder in args.manifests:
             files = sorted(str(p) for p in folder.rglob("*") if p.suffix in {".yaml", ".yml"})
             inputs.append((f"gate: manifests {folder.name} ({len(files)} files)", files))

@@ -224,10 +224,11 @@ class Translation:
 
     def locate(self, path: str) -> str:
         """The source-file path of a native path (``diagrams[0].elements[3].name``)."""
-        best = ""
-        for native in self.origins:
-            if path == native or path.startswith((native + ".", native + "[")):
-                best = max(best, native, key=len)
+        # The longest native path that is ``path`` itself or ends where a field or an index of it
+        # begins: one dictionary lookup per step of the path, not a scan of every origin (a
+        # 2,000-workload import has thousands of origins and tens of thousands of findings).
+        cuts = [len(path)] + [i for i in range(len(path) - 1, 0, -1) if path[i] in ".["]
+        best = next((path[:cut] for cut in cuts if path[:cut] in self.origins), "")
         if not best:
             return path
         rest = path[len(best) :].lstrip(".")
