@@ -20,4 +20,6 @@ RUN mkdir -p /var/lib/threatmodel && chown threatmodel /var/lib/threatmodel \
     && SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
 USER threatmodel
 EXPOSE 8000
-CMD ["uvicorn", "threatmodel.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+# --no-proxy-headers: the app takes the client address from X-Forwarded-For itself, as far as
+# BEHIND_PROXY and NUM_PROXIES allow (common/client.py); uvicorn must not rewrite it first.
+CMD ["uvicorn", "threatmodel.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers"]

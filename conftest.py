@@ -70,6 +70,13 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _own_cache_namespace(settings: Any, request: pytest.FixtureRequest) -> None:
+    # Throttles and the sign-in lock count in the cache: each test starts from zero, without
+    # flushing a Redis database that the broker may share.
+    settings.CACHES = {name: {**config, "KEY_PREFIX": f"test-{os.getpid()}-{id(request.node)}-{time.monotonic_ns()}"} for name, config in settings.CACHES.items()}
+
+
+@pytest.fixture(autouse=True)
 def _static_files_without_a_manifest(settings: Any) -> None:
     # Production serves hashed names from the manifest `collectstatic` writes (make run and the
     # image run it); a fresh checkout under test has none, so pages resolve plain names.

@@ -59,3 +59,10 @@ class NotFound(ApplicationError):
 class PayloadTooLarge(ApplicationError):
     status = 413
     code = "too_large"
+
+
+class Throttled(ApplicationError):
+    """Too many attempts; ``retry_after`` (seconds) goes into the answer and its Retry-After header."""
+
+    status = 429
+    code = "throttled"

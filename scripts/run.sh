@@ -42,4 +42,5 @@ cat <<TEXT
   Press Ctrl-C to stop.
 
 TEXT
-exec .venv/bin/uvicorn threatmodel.asgi:application --host "$HOST" --port "$PORT" --log-level warning
+# --no-proxy-headers: the app reads X-Forwarded-For itself, and only with BEHIND_PROXY (common/client.py).
+exec .venv/bin/uvicorn threatmodel.asgi:application --host "$HOST" --port "$PORT" --log-level warning --no-proxy-headers

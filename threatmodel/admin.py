@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from common.admin import ReadOnlyAdmin
+from threatmodel.forms import AdminSignInForm
 from threatmodel.models import (
     ApiToken,
     AuditEvent,
@@ -123,3 +124,7 @@ class ReportAdmin(ReadOnlyAdmin):
 
     list_display = ["threat_model", "model_version", "paper", "status", "requested_by", "created_at", "pages"]
     list_filter = ["status", "paper"]
+
+
+# The admin's sign-in says so when the sign-in lock (threatmodel.signin) refused it.
+admin.site.login_form = AdminSignInForm

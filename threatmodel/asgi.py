@@ -8,9 +8,12 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
 
 import threatmodel.celery  # noqa: F401 - requests queue tasks: the Celery app must exist
+from threatmodel.startup import startup_warnings
 
 # Django must be set up before the consumers (and their models) are imported.
 django_application = get_asgi_application()
+
+startup_warnings()
 
 from threatmodel.live.routing import websocket_application  # noqa: E402
 

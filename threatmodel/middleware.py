@@ -3,6 +3,8 @@
 * Oversized request bodies are refused from their Content-Length, before anything reads them:
   Django would otherwise stream a large multipart upload to a temporary file (and the CSRF check
   would parse it) before the view could say no. It answers 413 at once.
+* Every answer says which browser features the page may use (``Permissions-Policy``): none of
+  the powerful ones (``settings.PERMISSIONS_POLICY``); Django sets the other security headers.
 * A saturated database — the connection pool exhausted, or PostgreSQL refusing more clients — is
   answered 503 with ``Retry-After``: the request changed nothing and may be sent again, which a 500
   would not say.
@@ -98,3 +100,19 @@ class DatabaseBusyMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         # Exceptions raised in a view reach here before Django turns them into a 500.
         return busy_response() if database_busy(exception) else None
+
+
+class PermissionsPolicyMiddleware:
+    """``Permissions-Policy`` from ``settings.PERMISSIONS_POLICY`` (Django has no setting of its own for it)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(origins)})" for feature, origins in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from common import bounded
 from common.errors import ErrorDetail, ValidationFailed
 from dfd import vocabulary
 from dfd.choices import DiagramLevel
@@ -216,24 +217,11 @@ def document_build(model: ThreatModel) -> dict[str, Any]:
 
 
 def parse_json(raw: bytes) -> Any:
-    """Parse bytes as JSON, turning every failure into an error that says where."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            "The file is not UTF-8 text.", details=[{"path": "$", "message": f"invalid byte at offset {exc.start}"}]
-        ) from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationFailed(
-            "The file is not valid JSON.",
-            details=[{"path": "$", "message": f"{exc.msg} at line {exc.lineno}, column {exc.colno}"}],
-        ) from exc
-    except RecursionError as exc:
-        raise ValidationFailed(
-            "The file is nested too deeply to be a threat model.", details=[{"path": "$", "message": "too deeply nested"}]
-        ) from exc
+    """Parse bytes as JSON within the shared bounds (depth, values); every failure is an error that says where.
+
+    NUL characters and lone surrogates are refused by the import's own walk, which names the file.
+    """
+    return bounded.load_json(raw, check_strings=False)
 
 
 class _Checker:

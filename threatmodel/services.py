@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from common.errors import NotFound, ValidationFailed
+from common.errors import Forbidden, NotFound, ValidationFailed
 from threatmodel.audit import audit
 from threatmodel.choices import Role
 from threatmodel.models import ApiToken, Membership, Team, ThreatModel
@@ -74,8 +74,16 @@ def team_delete(*, actor: User, team: Team) -> None:
 
 
 def membership_add(*, actor: User, team: Team, username: str, role: str) -> Membership:
-    """Add an existing user to a team (owners only)."""
+    """Add an existing user to a team directly: instance admins only (team owners invite, ``threatmodel.invitations``).
+
+    It names the user and answers whether one exists, which only an admin may learn; an owner's
+    way in for someone is an invitation, which that person accepts.
+    """
     require_role(actor, team.pk, "manage", what="team")
+    if not actor.is_staff:
+        raise Forbidden(
+            "Team owners invite people by e-mail (POST /api/v1/invitations/); only an instance admin adds a member directly."
+        )
     _check_role(role)
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first() or user_model.objects.filter(email__iexact=username).first()

@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from threatmodel.env import env_bool, env_int, env_list, env_str
 
@@ -57,6 +58,8 @@ MIDDLEWARE = [
     "threatmodel.middleware.DatabaseBusyMiddleware",
     "threatmodel.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "threatmodel.middleware.PermissionsPolicyMiddleware",
     # Gzip outside the conditional GET, so the ETag is computed on the JSON itself (and made weak).
     "threatmodel.compression.ApiGZipMiddleware",
     "threatmodel.compression.PrivateRevalidateMiddleware",
@@ -163,6 +166,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every password check goes through the sign-in lock (threatmodel.signin): per account and per address.
+AUTHENTICATION_BACKENDS = ["threatmodel.signin.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -173,11 +181,36 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=HTTPS)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+# Behind a proxy, X-Forwarded-Proto says the scheme and X-Forwarded-For the client, but only the
+# last NUM_PROXIES entries of X-Forwarded-For are the deployment's own (common.client); without
+# BEHIND_PROXY both headers are ignored.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+NUM_PROXIES = env_int("NUM_PROXIES", 1)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Django's own CSP: every page passes it with no inline script or style (the templates link files;
+# the browser app is one module script). Only the Redoc page relaxes style-src (threatmodel/urls.py).
+SECURE_CSP: dict[str, list[str]] = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Powerful browser features the product never uses, switched off for every page (and anything it frames).
+PERMISSIONS_POLICY = {
+    feature: ()
+    for feature in ("accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
+                    "microphone", "midi", "payment", "usb", "xr-spatial-tracking")
+}  # fmt: skip
 
 # --- I18N / static ------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -216,6 +249,7 @@ if _email_backend == "smtp":
         "use_tls": env_bool("EMAIL_USE_TLS", default=True),
         "timeout": 10,
     }
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)  # how long a team invitation may be accepted
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "threatmodel@localhost")
 
 # --- REST API -----------------------------------------------------------------------------------------
@@ -225,6 +259,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers with depth, size and character bounds: a hostile body is a 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "common.api.parsers.BoundedJSONParser",
+        "common.api.parsers.BoundedFormParser",
+        "common.api.parsers.BoundedMultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "common.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -234,7 +274,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": "20/min"},
+    "DEFAULT_THROTTLE_RATES": {"login": "20/min", "token": "20/hour", "token_address": "60/hour"},
+    # DRF's throttles key on the client address by the same rule as common.client: X-Forwarded-For
+    # is read only behind a proxy, and only as far as the deployment's own proxies wrote it.
+    "NUM_PROXIES": NUM_PROXIES if BEHIND_PROXY else 0,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # `?format=` names an export format (json, otm, csv…), not a DRF renderer.
     "URL_FORMAT_OVERRIDE": None,

@@ -15,6 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from common.api.parsers import BodyRefused
 from common.errors import ApplicationError, ErrorDetail
 
 _CODES = {
@@ -56,7 +57,14 @@ def flatten(detail: Any, path: str = "") -> list[ErrorDetail]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.details, **exc.extra), status=exc.status)
+        answer = Response(error_body(exc.code, exc.message, exc.details, **exc.extra), status=exc.status)
+        if "retry_after" in exc.extra:
+            answer["Retry-After"] = str(exc.extra["retry_after"])
+        return answer
+    if isinstance(exc, BodyRefused):
+        return Response(
+            error_body(_CODES.get(exc.status_code, "invalid"), exc.message, exc.details), status=exc.status_code
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

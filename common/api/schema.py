@@ -30,5 +30,6 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         404: "No such object, or not in one of your teams",
         409: "Conflict with the current state (a stale base version carries current_version)",
         413: "The upload is larger than the configured limit",
+        429: "Too many attempts; Retry-After says when to try again (sign-in: the same for every account)",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=descriptions.get(code, "Error")) for code in codes}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -83,9 +84,12 @@ class DiagramViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.De
             raise ValidationFailed(
                 "base_version is required.", details=[{"path": "base_version", "message": "must be a positive integer"}]
             )
-        change = diagrams.diagram_change(actor=acting(request), diagram_id=diagram.pk, base_version=base_version, ops=body.get("ops"))
-        answer = change.as_dict()
-        room.publish_applied(model_id=diagram.threat_model_id, diagram_id=diagram.pk, author=acting(request), change=answer)
+        # The answer is built inside the batch's transaction: a failure there rolls the batch back
+        # rather than answering 500 for a change that was written.
+        with transaction.atomic():
+            change = diagrams.diagram_change(actor=acting(request), diagram_id=diagram.pk, base_version=base_version, ops=body.get("ops"))
+            answer = change.as_dict()
+            room.publish_applied(model_id=diagram.threat_model_id, diagram_id=diagram.pk, author=acting(request), change=answer)
         return Response(answer)
 
     @extend_schema(

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from stride.api.serializers import ThreatSerializer
 from threatmodel.analysis import DELTA_ROWS_MAX
 from threatmodel.choices import Role
-from threatmodel.models import ApiToken, Membership, Team, ThreatModel
+from threatmodel.models import ApiToken, Invitation, Membership, Team, ThreatModel
 
 
 class TeamSerializer(serializers.ModelSerializer[Team]):
@@ -46,6 +46,26 @@ class MembershipSerializer(serializers.ModelSerializer[Membership]):
         request = self.context.get("request")
         if request is not None:
             self.fields["team"].queryset = Team.objects.visible_to(request.user)  # type: ignore[attr-defined]
+
+
+class InvitationSerializer(serializers.ModelSerializer[Invitation]):
+    invited_by = serializers.CharField(source="invited_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "team", "email", "role", "invited_by", "created_at", "expires_at"]
+        read_only_fields = ["id", "invited_by", "created_at", "expires_at"]
+        extra_kwargs = {"team": {"queryset": Team.objects.none()}, "email": {"validators": []}}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["team"].queryset = Team.objects.visible_to(request.user)  # type: ignore[attr-defined]
+
+
+class InvitationAcceptSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField(max_length=200)
 
 
 class MembershipUpdateSerializer(serializers.Serializer[Membership]):

@@ -11,6 +11,7 @@ from threatmodel.api.threat_views import CoverageNoteViewSet, ThreatViewSet
 from threatmodel.api.views import (
     ApiTokenViewSet,
     AuthViewSet,
+    InvitationViewSet,
     MembershipViewSet,
     TeamViewSet,
     ThreatModelViewSet,
@@ -34,6 +35,7 @@ router.include_format_suffixes = False
 # Teams and people
 router.register("teams", TeamViewSet, basename="team")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("auth", AuthViewSet, basename="auth")
 # Models and diagrams

@@ -19,20 +19,20 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
+from common.api.parsers import BoundedFormParser, BoundedMultiPartParser
 from common.api.renderers import FILE_RENDERERS
 from common.api.requests import acting, payload
 from common.api.schema import errors
-from common.errors import NotFound, PayloadTooLarge, ValidationFailed
+from common.errors import NotFound, PayloadTooLarge, Throttled, ValidationFailed
 from dfd.selectors import graph_for_model
 from stride.api.serializers import AnalysisResultSerializer, CoverageSerializer
 from stride.coverage import coverage_for
-from threatmodel import native, services
+from threatmodel import invitations, native, services
 from threatmodel.analysis import threat_model_analyse
 from threatmodel.api.document_schema import DocumentSerializer
 from threatmodel.api.serializers import (
@@ -40,6 +40,8 @@ from threatmodel.api.serializers import (
     ApiTokenSerializer,
     ImportResultSerializer,
     ImportSerializer,
+    InvitationAcceptSerializer,
+    InvitationSerializer,
     LoginSerializer,
     MembershipSerializer,
     MembershipUpdateSerializer,
@@ -54,8 +56,9 @@ from threatmodel.choices import Role
 from threatmodel.interop.imports import import_model
 from threatmodel.interop.registry import EXPORTS, IMPORTS
 from threatmodel.interop.sources import SourceFile
-from threatmodel.models import ApiToken, Membership, Team, ThreatModel
+from threatmodel.models import ApiToken, Invitation, Membership, Team, ThreatModel
 from threatmodel.permissions import require_role
+from threatmodel.signin import locked_message, retry_after
 
 
 def visible_team(request: Request, team_id: object) -> Team:
@@ -140,6 +143,50 @@ class MembershipViewSet(viewsets.ModelViewSet[Membership]):
 
     def perform_destroy(self, instance: Membership) -> None:
         services.membership_remove(actor=acting(self.request), membership=instance)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Open invitations of the teams you own"),
+    create=extend_schema(
+        summary="Invite an e-mail address into a team (owners)",
+        description="The answer is the same whether or not the address has an account; the secret goes to the address only.",
+        responses={201: InvitationSerializer, **errors(400, 403, 404)},
+    ),
+    destroy=extend_schema(summary="Revoke an invitation (owners)", responses={204: None, **errors(404)}),
+)
+class InvitationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[Invitation]):
+    serializer_class = InvitationSerializer
+    filterset_fields = ["team", "role"]
+
+    def get_queryset(self) -> QuerySet[Invitation]:
+        if not self.request.user.is_authenticated:
+            return Invitation.objects.none()
+        owned = Membership.objects.filter(user_id=self.request.user.pk, role=Role.OWNER).values("team_id")
+        return Invitation.objects.filter(team_id__in=owned, accepted_at__isnull=True).select_related("invited_by")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        team = visible_team(request, payload(request).get("team"))
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = invitations.invitation_create(
+            actor=acting(request), team=team, email=serializer.validated_data["email"], role=serializer.validated_data.get("role", Role.VIEWER)
+        )
+        return Response(self.get_serializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: Invitation) -> None:
+        invitations.invitation_revoke(actor=acting(self.request), invitation=instance)
+
+    @extend_schema(
+        summary="Accept an invitation made to your e-mail address",
+        request=InvitationAcceptSerializer,
+        responses={200: MembershipSerializer, **errors(400)},
+    )
+    @action(detail=False, methods=["post"])
+    def accept(self, request: Request) -> Response:
+        serializer = InvitationAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = invitations.invitation_accept(actor=acting(request), token=serializer.validated_data["token"])
+        return Response(MembershipSerializer(membership, context=self.get_serializer_context()).data)
 
 
 @extend_schema_view(
@@ -294,7 +341,7 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
             **errors(400, 403, 404, 413),
         },
     )
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[BoundedMultiPartParser, BoundedFormParser])
     def import_(self, request: Request) -> Response:
         # A declared Content-Length over the limit never gets here (RequestSizeLimitMiddleware);
         # the size of what was actually read is checked again below.
@@ -340,6 +387,19 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
         )
 
 
+class TokenThrottle(UserRateThrottle):
+    scope = "token"
+
+
+class TokenAddressThrottle(AnonRateThrottle):
+    """Per client address, signed in or not (DRF's anonymous throttle keys on the address alone)."""
+
+    scope = "token_address"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 @extend_schema_view(
     list=extend_schema(summary="Your API tokens"),
     retrieve=extend_schema(responses={200: ApiTokenSerializer, **errors(404)}),
@@ -355,6 +415,10 @@ class ApiTokenViewSet(
         if not self.request.user.is_authenticated:
             return ApiToken.objects.none()
         return ApiToken.objects.filter(user_id=self.request.user.pk)
+
+    def get_throttles(self) -> list[Any]:
+        # A stolen session must not mint tokens without bound: per account, and per address.
+        return [TokenThrottle(), TokenAddressThrottle()] if self.action == "create" else []
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -390,7 +454,7 @@ class AuthViewSet(viewsets.ViewSet):
     def csrf(self, request: Request) -> Response:
         return Response({"csrf_token": get_token(request)})
 
-    @extend_schema(request=LoginSerializer, responses={200: MeSerializer, **errors(400, 403)})
+    @extend_schema(request=LoginSerializer, responses={200: MeSerializer, **errors(400, 403, 429)})
     @action(detail=False, methods=["post"])
     def login(self, request: Request) -> Response:
         # Signing in is a write made with the browser's cookies: it needs the CSRF token too.
@@ -403,6 +467,9 @@ class AuthViewSet(viewsets.ViewSet):
             password=serializer.validated_data["password"],
         )
         if user is None:
+            wait = retry_after(request._request)
+            if wait:  # the same words whether or not the account exists
+                raise Throttled(locked_message(), retry_after=wait)
             raise ValidationFailed("Wrong username or password.", details=[{"path": "password", "message": "does not match"}])
         login(request._request, user)
         return Response(_me(user))

@@ -100,7 +100,7 @@ def _parse_file(source: SourceFile, chosen: ImportFormat | None) -> list[SourceD
     try:
         return [SourceDocument(syntax, safe_parse.load_yaml(source.raw), source.name)]
     except ValidationFailed as exc:
-        if "another document" not in exc.message:
+        if "more than one YAML document" not in exc.message:
             raise
     # A YAML stream of several documents (Kubernetes manifests): each is recognised on its own.
     return [SourceDocument(syntax, value, source.name, index) for index, value in safe_parse.load_yaml_documents(source.raw)]

@@ -14,34 +14,43 @@
   ``MAX_FLOWS`` flows over all its diagrams, ``MAX_DIAGRAMS`` diagrams and ``MAX_THREATS`` threats.
   The native checker and the builder other formats translate through refuse with the same words.
 
-What bounds the parsing itself — bytes, nesting depth, YAML aliases — is ``safe_parse``'s.
+* **Shape.** No file nests deeper than ``MAX_DEPTH`` or holds more than ``MAX_VALUES`` values
+  (JSON; the API's own bounds too) or ``MAX_YAML_VALUES`` (YAML, aliases expanded: libyaml's
+  events cost Python about 2 µs each, so the bound that keeps a refusal near one second is lower,
+  and real OTM files hold a few thousand values); all are checked while reading, before anything
+  is built (``common.bounded`` for JSON, ``safe_parse`` for YAML).
+
+What else bounds the parsing itself — bytes, archives, YAML aliases and tags — is ``safe_parse``'s.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
-from common.errors import ErrorDetail, ValidationFailed
+from common.bounded import MAX_DEPTH, MAX_PROBLEMS, MAX_VALUES, string_problems, text_problem
+from common.errors import ValidationFailed
 from dfd.limits import DESCRIPTION_MAX, LABEL_MAX, NAME_MAX, PROTOCOL_MAX
 
 MAX_DIAGRAMS = 200
+MAX_YAML_VALUES = 500_000
 MAX_ELEMENTS = 100_000
 MAX_FLOWS = 200_000
 MAX_THREATS = 100_000
 TITLE_MAX = 300  # a threat's or a mitigation's title
 LONG_TEXT_MAX = 20_000  # a model's description, scope and assumptions; a threat's description, notes, rationale
-MAX_PROBLEMS = 100
 
 __all__ = [
     "DESCRIPTION_MAX",
     "LABEL_MAX",
     "LONG_TEXT_MAX",
+    "MAX_DEPTH",
     "MAX_DIAGRAMS",
     "MAX_ELEMENTS",
     "MAX_FLOWS",
+    "MAX_PROBLEMS",
     "MAX_THREATS",
+    "MAX_VALUES",
+    "MAX_YAML_VALUES",
     "NAME_MAX",
     "PROTOCOL_MAX",
     "TITLE_MAX",
@@ -51,54 +60,10 @@ __all__ = [
     "text_problem",
 ]
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def text_problem(text: str) -> str | None:
-    """Why ``text`` cannot be stored, or None: a NUL character, or a lone surrogate."""
-    if "\x00" in text:
-        return f"must not contain NUL characters (the first is at character {text.index(chr(0)) + 1})"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return f"must not contain a lone surrogate (U+{ord(text[exc.start]):04X} at character {exc.start + 1}): it is not a character"
-    return None
-
 
 def count_problem(what: str, most: int) -> str:
     """The one wording of a count limit, for the native checker and the builder alike."""
     return f"an import holds at most {most} {what}; this file has more"
-
-
-def _child_path(path: str, key: object) -> str:
-    name = str(key)
-    if _PLAIN_KEY.match(name):
-        return f"{path}.{name}" if path else name
-    return f"{path}[{json.dumps(name[:60], ensure_ascii=True)}]"
-
-
-def string_problems(document: Any, path: str = "") -> list[ErrorDetail]:
-    """Every string of a parsed JSON/YAML document that ``text_problem`` refuses, with its path, in document order."""
-    problems: list[ErrorDetail] = []
-    stack: list[tuple[Any, str]] = [(document, path)]
-    while stack and len(problems) < MAX_PROBLEMS:
-        value, where = stack.pop()
-        if isinstance(value, str):
-            message = text_problem(value)
-            if message:
-                problems.append({"path": where or "$", "message": message})
-        elif isinstance(value, dict):
-            children = []
-            for key, child in value.items():
-                child_path = _child_path(where, key if text_problem(str(key)) is None else "?")
-                message = text_problem(key) if isinstance(key, str) else None
-                if message:
-                    problems.append({"path": f"{child_path} (the name of a key)", "message": message})
-                children.append((child, child_path))
-            stack.extend(reversed(children))
-        elif isinstance(value, list):
-            stack.extend(reversed([(child, f"{where}[{index}]") for index, child in enumerate(value)]))
-    return problems
 
 
 def refuse_bad_strings(document: Any, path: str = "") -> None:

@@ -3,7 +3,7 @@
 from threatmodel.models.audit import AuditEvent
 from threatmodel.models.controls import Control, ControlLayer, ControlPhase
 from threatmodel.models.reports import Report
-from threatmodel.models.teams import ApiToken, Membership, Team
+from threatmodel.models.teams import ApiToken, Invitation, Membership, Team
 from threatmodel.models.threat_models import ThreatModel
 from threatmodel.models.workflow import (
     PROJECTED_STATUSES,
@@ -35,6 +35,7 @@ __all__ = [
     "DecisionKind",
     "DecisionStatus",
     "ImmutableRow",
+    "Invitation",
     "Membership",
     "Mitigation",
     "MitigationStatus",

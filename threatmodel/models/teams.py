@@ -77,3 +77,33 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Invitation(models.Model):
+    """An owner's invitation of an e-mail address into a team, until the invited person accepts it.
+
+    Membership needs the invited person's consent: only the account whose e-mail matches accepts,
+    with the secret sent to that address (only its SHA-256 digest is stored). Making an invitation
+    answers the same whether or not the address has an account.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)  # kept lower-cased
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "email"], condition=models.Q(accepted_at__isnull=True), name="invitation_one_open_per_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.team} ({self.role})"

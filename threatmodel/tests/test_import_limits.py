@@ -132,6 +132,9 @@ def test_a_nul_character_is_refused(world: World, fmt: Format) -> None:
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
 def test_a_lone_surrogate_is_refused(world: World, fmt: Format) -> None:
     error = refused(world, fmt.build([("Web", ""), ("A\ud800B", "")]), fmt.content_type)
+    if fmt.name == "otm-yaml":  # libyaml, which reads the YAML, refuses the escape itself, at its line and column
+        assert error["details"][0]["path"].startswith("line ") and "invalid Unicode character escape" in error["message"]
+        return
     assert detail_at(error, fmt.element_path(1)).startswith("must not contain a lone surrogate (U+D800")
 
 

@@ -99,7 +99,7 @@ def test_a_yaml_alias_bomb_is_refused(world: World) -> None:
         (b"otmVersion: 0.2.0\nproject: !local {name: x}\n", "tag"),
         (b"otmVersion: 0.2.0\nproject: &p {name: x, id: y, self: *p}\n", "refers to itself"),
         (b"otmVersion: 0.2.0\nproject: {name: [unclosed\n", "not valid YAML"),
-        (b"[" * 20_000 + b"]" * 20_000, "nested too deeply"),
+        (b"[" * 20_000 + b"]" * 20_000, "levels deep"),
     ],
 )
 def test_unsafe_or_broken_yaml_is_refused(world: World, payload: bytes, fragment: str) -> None:

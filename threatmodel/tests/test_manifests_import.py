@@ -131,7 +131,7 @@ BAD: list[tuple[str, bytes, str, str]] = [
     ("an object without a kind", b"apiVersion: v1\nmetadata: {name: x}\n", "is required", "document 1, kind"),
     ("text that is not UTF-8", b"apiVersion: v1\nkind: Pod\nmetadata: {name: \xff\xfe}\n", "not UTF-8", "offset"),
     ("nesting 300 levels deep", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: " + b"[" * 300 + b"]" * 300 + b"\n",
-     "nested more than 200 levels deep", "document 1"),
+     "nested more than 64 levels deep", "document 1"),
     ("a NUL character", POD + b"---\napiVersion: v1\nkind: Pod\nmetadata: {name: \"web\\0\"}\nspec: {containers: [{name: web, image: nginx}]}\n",
      "NUL", "bad.yaml, document 2: metadata.name"),
 ]  # fmt: skip

@@ -125,7 +125,7 @@ def _set(path: list[Any], value: Any) -> Any:
          "threats[0].likelihood", "from 1 to 5"),
         (broken(_set(["threats"], [{"fingerprint": "x", "stride": "S", "title": "t", "explanation": {"a": "b" * 30_000}}])),
          "threats[0].explanation", "at most 20000 bytes"),
-        (b"[" * 100_000 + b"]" * 100_000, "$", "too deeply nested"),
+        (b"[" * 100_000 + b"]" * 100_000, "$", "levels deep"),
         (broken(_set(["diagrams", 0, "elements", 0, "properties"], {"boundary_type": [[[[[[["deep"]]]]]]]})),
          "diagrams[0].elements[0].properties.boundary_type", "must be one of"),
     ],

@@ -11,16 +11,18 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD, World
 from stride.models import CoverageNote, Tactic, Threat
 from threatmodel.api.urls import router
-from threatmodel.models import ApiToken, Membership, Report
+from threatmodel.models import ApiToken, Invitation, Membership, Report
 from threatmodel.native import native_export
 from threatmodel.services import api_token_create
 from threatmodel.workflow.risk import OWASP_IMPACT_FACTORS
@@ -67,6 +69,10 @@ def other_member(w: World) -> Membership:
     return Membership.objects.get(team=w.team, user__username="bystander")
 
 
+def open_invitation(w: World) -> Invitation:
+    return Invitation.objects.get(team=w.team, email="invitee@example.com")
+
+
 def own_token(w: World, persona: str) -> ApiToken:
     return ApiToken.objects.get(user=w.users[persona], name="matrix")
 
@@ -106,7 +112,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("membership", "list"): Row(Call("get", lambda w, p: "/api/v1/memberships/"), same(200), hides_team_objects=True),
     ("membership", "create"): Row(
         Call("post", lambda w, p: "/api/v1/memberships/", lambda w, p: {"team": w.team.pk, "user": "newcomer", "role": "viewer"}),
-        codes(201, 403, 403, 403, 404),
+        codes(403, 403, 403, 403, 404),  # owners invite (below); only an instance admin adds directly (test_invitations)
     ),
     ("membership", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/memberships/{other_member(w).pk}/"), READ_MEMBERS),
     ("membership", "update"): Row(
@@ -117,6 +123,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("membership", "destroy"): Row(
         Call("delete", lambda w, p: f"/api/v1/memberships/{other_member(w).pk}/"), codes(204, 403, 403, 403, 404)
+    ),
+    # --- invitations: owners invite and revoke; the invited account accepts (test_invitations)
+    ("invitation", "list"): Row(Call("get", lambda w, p: "/api/v1/invitations/"), same(200), hides_team_objects=True),
+    ("invitation", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/invitations/", lambda w, p: {"team": w.team.pk, "email": "someone@example.com"}),
+        codes(201, 403, 403, 403, 404),
+    ),
+    ("invitation", "destroy"): Row(
+        Call("delete", lambda w, p: f"/api/v1/invitations/{open_invitation(w).pk}/"), codes(204, 404, 404, 404, 404)
+    ),
+    ("invitation", "accept"): Row(
+        Call("post", lambda w, p: "/api/v1/invitations/accept/", lambda w, p: {"token": "tmi_not-a-real-one"}), same(400)
     ),
     # --- tokens: every user manages their own, and only their own
     ("token", "list"): Row(Call("get", lambda w, p: "/api/v1/tokens/"), same(200)),
@@ -407,6 +425,7 @@ def prepare(world: World) -> None:
     bystander = make_user("bystander")
     Membership.objects.create(team=world.team, user=bystander, role="viewer")
     make_user("newcomer")
+    Invitation.objects.create(team=world.team, email="invitee@example.com", digest="0" * 64, expires_at=timezone.now() + timedelta(days=1))
     Threat.objects.create(threat_model=world.model, fingerprint="M@web", stride="T", title="Tampered web", element_key="web")
     CoverageNote.objects.create(threat_model=world.model, target_key="db", stride="D", reason="Managed service SLA")
     for user in world.users.values():
@@ -516,6 +535,8 @@ def test_a_membership_without_a_role_is_a_viewer(world: World) -> None:
     from conftest import make_user
 
     make_user("newcomer")
+    world.users["owner"].is_staff = True  # an instance admin who owns the team adds directly
+    world.users["owner"].save(update_fields=["is_staff"])
     response = world.client("owner").post("/api/v1/memberships/", {"team": world.team.pk, "user": "newcomer"}, format="json")
     assert response.status_code == 201 and response.json()["role"] == "viewer"
 

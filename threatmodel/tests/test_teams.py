@@ -23,8 +23,15 @@ def test_team_slugs_stay_unique(world: World) -> None:
     assert first["slug"] == "payments-2"
 
 
-def test_an_owner_adds_and_promotes_a_member_by_username_or_email(world: World) -> None:
+def as_instance_admin(world: World) -> None:
+    # Only an instance admin adds a member directly; team owners invite (test_invitations).
+    world.users["owner"].is_staff = True
+    world.users["owner"].save(update_fields=["is_staff"])
+
+
+def test_an_instance_admin_adds_and_promotes_a_member_by_username_or_email(world: World) -> None:
     make_user("newcomer")
+    as_instance_admin(world)
     owner = world.client("owner")
     created = owner.post("/api/v1/memberships/", {"team": world.team.pk, "user": "newcomer@example.com", "role": "viewer"}, format="json")
     assert created.status_code == 201 and created.json()["username"] == "newcomer"
@@ -36,6 +43,7 @@ def test_an_owner_adds_and_promotes_a_member_by_username_or_email(world: World) 
 @pytest.mark.parametrize(("user", "role", "path"), [("ghost", "viewer", "user"), ("editor", "viewer", "user"), ("newcomer", "god", "role")])
 def test_adding_a_member_explains_what_is_wrong(world: World, user: str, role: str, path: str) -> None:
     make_user("newcomer")
+    as_instance_admin(world)
     response = world.client("owner").post("/api/v1/memberships/", {"team": world.team.pk, "user": user, "role": role}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["details"][0]["path"] == path
