@@ -7,8 +7,11 @@ request, a task, a CLI or a benchmark. ``dfd.selectors.graph_for_model`` loads t
 Derived views the rules use:
 - the boundary index: which boundaries each element sits in (outermost first), and which
   boundaries each flow leaves and enters;
-- entry points: external entities, elements marked as on a public network or inside an internet
-  boundary, and targets of flows that travel over a public network;
+- entry points, by exposure: an element published outside its cluster (``exposure`` NodePort,
+  LoadBalancer or Ingress), marked as on a public network or inside an internet boundary, the
+  target of a flow over a public network, and an external entity unless it is known to sit on no
+  public network. Being drawn as an external entity does not expose what it talks to, and an
+  element stated ``exposure: internal`` (a ClusterIP Service) is not an entry point by inference;
 - crown jewels: data stores holding confidential or restricted data, or credentials;
 - reachability and bounded attack paths (breadth-first search and Dijkstra over a risk weight;
   never an enumeration of all simple paths, which explodes on graphs with cycles).
@@ -29,6 +32,7 @@ if TYPE_CHECKING:  # networkx costs a fresh process ~0.15 s: imported only where
 
 UNKNOWN = "unknown"
 SENSITIVE_CLASSES = frozenset({"confidential", "restricted"})
+EXPOSED = frozenset({"node_port", "load_balancer", "ingress"})
 
 
 @dataclass(slots=True, eq=False)
@@ -235,8 +239,10 @@ class DfdGraph:
         for key in sources:
             simple.add_edge(start, key, weight=0.0, flow="")
         for edge in self.edges.values():
-            for a, b in ((edge.source.key, edge.target.key), (edge.target.key, edge.source.key)) if edge.bidirectional else (
-                (edge.source.key, edge.target.key),
+            for a, b in (
+                ((edge.source.key, edge.target.key), (edge.target.key, edge.source.key))
+                if edge.bidirectional
+                else ((edge.source.key, edge.target.key),)
             ):
                 weight = risk_weight(edge)
                 if not simple.has_edge(a, b) or simple[a][b]["weight"] > weight:
@@ -288,6 +294,19 @@ def _other_end(edge: Edge, current: str, reverse: bool) -> str:
     return edge.source.key if reverse else edge.target.key
 
 
+def _exposed(node: Node, internet: set[str]) -> bool:
+    """Whether an attacker from outside can address ``node`` directly (see the module docstring)."""
+    public = node.prop("public_network")
+    if public is True:
+        return True
+    if node.kind == "external_entity":
+        return public is not False  # an actor known to be inside is not a way in
+    exposure = node.prop("exposure")
+    if exposure in EXPOSED:
+        return True
+    return exposure != "internal" and any(b in internet for b in node.ancestors)
+
+
 def build(elements: Iterable[Mapping[str, Any]], flows: Iterable[Mapping[str, Any]]) -> DfdGraph:
     """Build the graph from element and flow records (``key``, ``kind``, ``name``, ``properties``,
     ``parent`` / ``key``, ``source``, ``target``, ``label``, ``protocol``, ``bidirectional``,
@@ -325,7 +344,11 @@ def _build(elements: Iterable[Mapping[str, Any]], flows: Iterable[Mapping[str, A
             current = boundaries[current].parent
         return tuple(reversed(chain))
 
-    internet = {key for key, b in boundaries.items() if b.prop("public_network") is True or b.prop("boundary_type") == "internet"}
+    internet = {
+        key
+        for key, b in boundaries.items()
+        if b.prop("public_network") is True or b.prop("boundary_type") == "internet"
+    }
     for collection in (boundaries, nodes):
         for node in collection.values():
             node.ancestors = ancestors_of(node)
@@ -363,16 +386,12 @@ def _build(elements: Iterable[Mapping[str, Any]], flows: Iterable[Mapping[str, A
             inn.setdefault(source.key, []).append(edge)
 
     for node in nodes.values():
-        node.entry_point = (
-            node.kind == "external_entity"
-            or node.prop("public_network") is True
-            or any(b in internet for b in node.ancestors)
-        )
+        node.entry_point = _exposed(node, internet)
         node.crown_jewel = node.kind == "data_store" and (
             node.prop("data_classification") in SENSITIVE_CLASSES or node.prop("stores_credentials") is True
         )
     for edge in edges.values():
-        if edge.prop("public_network") is True:
+        if edge.prop("public_network") is True and edge.target.prop("exposure") != "internal":
             edge.target.entry_point = True
     for adjacency in (out, inn):
         for edge_list in adjacency.values():

@@ -93,11 +93,11 @@ class PropertySpec:
             return None
         if self.type == "bool":
             if not isinstance(value, bool):
-                return f"must be true, false or \"unknown\" (got {_show(value)})"
+                return f'must be true, false or "unknown" (got {_show(value)})'
             return None
         if self.type == "enum":
             if not isinstance(value, str) or value not in self.values:
-                return f"must be one of {', '.join(self.values)} or \"unknown\" (got {_show(value)})"
+                return f'must be one of {", ".join(self.values)} or "unknown" (got {_show(value)})'
             return None
         if self.type == "map":
             return _map_problem(value, self.max_length)
@@ -228,12 +228,8 @@ _SPECS: tuple[PropertySpec, ...] = (
         },
     ),
     PropertySpec("validates_input", "bool", "Validates input", "The process validates all input it receives.", (PR,)),
-    PropertySpec(
-        "audit_logged", "bool", "Audit logged", "The process records who did what in an audit log.", (PR,)
-    ),
-    PropertySpec(
-        "rate_limited", "bool", "Rate limited", "Callers are rate limited or quota bound.", (PR,)
-    ),
+    PropertySpec("audit_logged", "bool", "Audit logged", "The process records who did what in an audit log.", (PR,)),
+    PropertySpec("rate_limited", "bool", "Rate limited", "Callers are rate limited or quota bound.", (PR,)),
     PropertySpec(
         "carries_credentials",
         "bool",
@@ -297,11 +293,20 @@ _SPECS: tuple[PropertySpec, ...] = (
         (PR, DS),
         group="container",
     ),
-    PropertySpec("host_pid", "bool", "Host PID namespace", "hostPID: sees every process on the node.", (PR,), group="container"),
     PropertySpec(
-        "host_network", "bool", "Host network", "hostNetwork: shares the node's network stack.", (PR,), group="container"
+        "host_pid", "bool", "Host PID namespace", "hostPID: sees every process on the node.", (PR,), group="container"
     ),
-    PropertySpec("host_ipc", "bool", "Host IPC namespace", "hostIPC: shares the node's IPC namespace.", (PR,), group="container"),
+    PropertySpec(
+        "host_network",
+        "bool",
+        "Host network",
+        "hostNetwork: shares the node's network stack.",
+        (PR,),
+        group="container",
+    ),
+    PropertySpec(
+        "host_ipc", "bool", "Host IPC namespace", "hostIPC: shares the node's IPC namespace.", (PR,), group="container"
+    ),
     PropertySpec(
         "runtime_socket_mounted",
         "bool",

@@ -11,18 +11,31 @@ the same across runs, so triage survives re-analysis, and an explanation: the ru
 its condition that matched, and the path for graph rules. Explanations are worked out when first
 read, because most re-analyses only need fingerprints (measured: building every explanation up
 front was two thirds of the engine's time on a 10,000-element model).
+
+Unknown is not safe. A rule that ``requires`` properties and does not fire is tried again on each
+subject where one of them is unknown, with every value that property could take: if one of them
+would make it fire, the finding is raised *unconfirmed*, carrying the questions that settle it
+("Is this flow authenticated?"). It covers its STRIDE cell like any specific finding, claims no
+ATT&CK technique, and its suggested likelihood is one level lower (never below 1) than the rule's,
+so it scores below the same threat confirmed. Answering the question either confirms it (same
+fingerprint: triage survives) or makes it go away. Nothing is asked in a cell a person recorded
+as considered.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import fields
 from typing import Any
 
 from dfd.graph import DfdGraph, Edge, Node
 from stride.chart import letters_for
 from stride.conditions import Context
-from stride.ruleset import Rule, RuleSet
+from stride.ruleset import Requirement, Rule, RuleSet
+
+UNKNOWN = "unknown"
 
 
 class Finding:
@@ -32,14 +45,29 @@ class Finding:
     from the rule and the subject when asked for — a large model yields over 100,000 findings.
     """
 
-    __slots__ = ("_context", "_explanation", "_rule", "_subject", "fingerprint")
+    __slots__ = ("_assumed", "_context", "_explanation", "_rule", "_subject", "fingerprint", "questions")
 
-    def __init__(self, rule: Rule, subject: Node | Edge, context: Context, fingerprint: str) -> None:
+    def __init__(
+        self,
+        rule: Rule,
+        subject: Node | Edge,
+        context: Context,
+        fingerprint: str,
+        questions: tuple[str, ...] = (),
+        assumed: Node | Edge | None = None,
+    ) -> None:
         self._rule = rule
         self._subject = subject
         self._context = context
         self._explanation: dict[str, Any] | None = None
         self.fingerprint = fingerprint
+        # Empty when confirmed; otherwise what to answer, and the subject as the answers that make it fire.
+        self.questions = questions
+        self._assumed = assumed
+
+    @property
+    def confirmed(self) -> bool:
+        return not self.questions
 
     @property
     def rule_id(self) -> str:
@@ -64,7 +92,7 @@ class Finding:
 
     @property
     def likelihood(self) -> int:
-        return self._rule.likelihood
+        return self._rule.likelihood if not self.questions else max(1, self._rule.likelihood - 1)
 
     @property
     def impact(self) -> int:
@@ -72,17 +100,34 @@ class Finding:
 
     @property
     def techniques(self) -> tuple[str, ...]:
-        return self._rule.techniques
+        return self._rule.techniques if not self.questions else ()
 
     @property
     def explanation(self) -> dict[str, Any]:
         if self._explanation is None:
-            self._explanation = explain(self._rule, self._subject, self._context)
+            if self.questions and self._assumed is not None:
+                self._explanation = explain(self._rule, self._assumed, self._context)
+                self._explanation["confirmed"] = False
+                self._explanation["questions"] = list(self.questions)
+                self._explanation["assumed"] = _assumptions(self._rule, self._subject, self._assumed)
+            else:
+                self._explanation = explain(self._rule, self._subject, self._context)
         return self._explanation
 
     def as_tuple(self) -> tuple[Any, ...]:
-        return (self.fingerprint, self.rule_id, self.stride, self.element_key, self.flow_key, self.title,
-                self.likelihood, self.impact, self.techniques, self.explanation)
+        return (
+            self.fingerprint,
+            self.rule_id,
+            self.stride,
+            self.element_key,
+            self.flow_key,
+            self.title,
+            self.likelihood,
+            self.impact,
+            self.techniques,
+            self.questions,
+            self.explanation,
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Finding) and self.as_tuple() == other.as_tuple()
@@ -102,7 +147,11 @@ def explain(rule: Rule, subject: Node | Edge, context: Context) -> dict[str, Any
     """What made ``rule`` fire on ``subject``: the matched parts of its condition, and a path for walks."""
     matched: list[Any] = []
     rule.condition.explain(subject, context, matched)
-    explanation: dict[str, Any] = {"rule": rule.id, "layer": rule.layer, "matched": [m for m in matched if isinstance(m, str)]}
+    explanation: dict[str, Any] = {
+        "rule": rule.id,
+        "layer": rule.layer,
+        "matched": [m for m in matched if isinstance(m, str)],
+    }
     for item in matched:
         if isinstance(item, dict):
             explanation["path"] = item["path"]
@@ -110,6 +159,109 @@ def explain(rule: Rule, subject: Node | Edge, context: Context) -> dict[str, Any
             explanation["matched"].append(item["text"])
             break
     return explanation
+
+
+KIND_WORDS = {"external_entity": "external entity", "process": "process", "data_store": "data store", "flow": "flow"}
+
+
+def question(requirement: Requirement, subject: Node | Edge) -> str:
+    """The question that settles ``requirement`` on ``subject``, from the property's label."""
+    if requirement.end:
+        end = getattr(subject, requirement.end)
+        noun = f"the flow's {requirement.end} ({end.name})"
+    else:
+        noun = f"this {KIND_WORDS.get(subject.kind, subject.kind)}"
+    label = requirement.label
+    words = label.split()
+    if requirement.type == "enum":
+        return f"What is the {label.lower()} of {noun}?"
+    if words[0].endswith("s") and not words[0].endswith("ss") and len(words) > 1:
+        # "Validates input" -> "Does ... validate input?", "Runs as root" -> "Does ... run as root?"
+        return f"Does {noun} {words[0][:-1].lower()} {' '.join(words[1:]).lower()}?"
+    if words[-1].endswith("ed") or len(words) == 1:
+        return f"Is {noun} {label.lower()}?"
+    return f"Is “{label}” true of {noun}?"
+
+
+def _read(subject: Node | Edge, requirement: Requirement) -> Any:
+    holder = getattr(subject, requirement.end) if requirement.end else subject
+    return holder.props.get(requirement.name, UNKNOWN)
+
+
+_NODE_FIELDS = tuple(f.name for f in fields(Node))
+_EDGE_FIELDS = tuple(f.name for f in fields(Edge))
+
+
+def _clone(subject: Any, props: Mapping[str, Any]) -> Any:
+    """A shallow copy of a node or flow with other properties (``dataclasses.replace`` is several
+    times slower, and this runs once per answer tried)."""
+    cls = type(subject)
+    copy = object.__new__(cls)
+    for name in _NODE_FIELDS if cls is Node else _EDGE_FIELDS:
+        object.__setattr__(copy, name, getattr(subject, name))
+    object.__setattr__(copy, "props", props)
+    return copy
+
+
+def _with(subject: Node | Edge, answers: dict[Requirement, Any]) -> Node | Edge:
+    """``subject`` as it would be with ``answers`` given (copies; the graph is not changed)."""
+    own = {r.name: v for r, v in answers.items() if not r.end}
+    result = _clone(subject, {**subject.props, **own}) if own else subject
+    for end in ("source", "target"):
+        theirs = {r.name: v for r, v in answers.items() if r.end == end}
+        if theirs and isinstance(result, Edge):
+            node = getattr(result, end)
+            if result is subject:
+                result = _clone(subject, subject.props)
+            object.__setattr__(result, end, _clone(node, {**node.props, **theirs}))
+    return result
+
+
+def _answers(open_ones: list[Requirement]) -> Iterator[dict[Requirement, Any]]:
+    for values in itertools.product(*(r.values for r in open_ones)):
+        yield dict(zip(open_ones, values, strict=True))
+
+
+def _assumptions(rule: Rule, subject: Node | Edge, assumed: Node | Edge) -> dict[str, Any]:
+    return {r.path: _read(assumed, r) for r in rule.requires if _read(subject, r) == UNKNOWN}
+
+
+def _ask(rule: Rule, subject: Node | Edge, ctx: Context) -> tuple[tuple[str, ...], Node | Edge] | None:
+    """Whether answering ``rule``'s unknown required properties could make it fire on ``subject``:
+    the questions to ask and the subject as the first answers that would, or None."""
+    open_ones = [r for r in rule.requires if _read(subject, r) == UNKNOWN]
+    if not open_ones:
+        return None
+    test = rule.condition.test
+    if len(open_ones) == 1:  # the common case, without building answer mappings
+        only = open_ones[0]
+        for value in only.values:
+            candidate = _with(subject, {only: value})
+            if test(candidate, ctx):
+                return (question(only, subject),), candidate
+        return None
+    for answers in _answers(open_ones):
+        candidate = _with(subject, answers)
+        if test(candidate, ctx):
+            return tuple(question(r, subject) for r in open_ones), candidate
+    return None
+
+
+def _asked(
+    rule: Rule, subjects: Iterable[tuple[Node | Edge, str]], ctx: Context, quiet: set[tuple[str, str]], fired: set[str]
+) -> Iterator[Finding]:
+    """The unconfirmed findings of ``rule``: subjects where it did not fire (``fired``: where it did) but an
+    answer could make it. ``relaxed`` rules most subjects out at the cost of one test."""
+    could = rule.relaxed.test if rule.relaxed is not None else None
+    for subject, suffix in subjects:
+        if subject.key in fired or (could is not None and not could(subject, ctx)):
+            continue
+        # A cell a person recorded as considered is answered: nothing is asked there.
+        if quiet and (subject.key, rule.stride) in quiet:
+            continue
+        asked = _ask(rule, subject, ctx)
+        if asked is not None:
+            yield Finding(rule, subject, ctx, rule.id + suffix, asked[0], asked[1])
 
 
 def analyse(graph: DfdGraph, ruleset: RuleSet, *, suppressed: Iterable[tuple[str, str]] = ()) -> list[Finding]:
@@ -146,9 +298,15 @@ def _analyse(graph: DfdGraph, ruleset: RuleSet, quiet: set[tuple[str, str]]) -> 
         for rule in rules:
             test = rule.condition.test
             rule_id, letter = rule.id, rule.stride
-            for subject, suffix in [entry for entry in subjects if test(entry[0], ctx)]:
+            fired = [entry for entry in subjects if test(entry[0], ctx)]
+            for subject, suffix in fired:
                 append(Finding(rule, subject, ctx, rule_id + suffix))
                 said[subject.key] = said.get(subject.key, "") + letter
+            if rule.requires:
+                for finding in _asked(rule, subjects, ctx, quiet, {subject.key for subject, _ in fired}):
+                    append(finding)
+                    key = finding.flow_key or finding.element_key
+                    said[key] = said.get(key, "") + letter
     # The baseline fills each STRIDE-per-element cell that nothing covered and no one waived.
     for kind, subjects in by_kind.items():
         for subject, suffix in subjects:

@@ -151,6 +151,10 @@ class Threat(models.Model):
     # What the rule proposes; the team's own rating goes in likelihood/impact.
     suggested_likelihood = models.PositiveSmallIntegerField(null=True, blank=True, validators=LEVEL_VALIDATORS)
     suggested_impact = models.PositiveSmallIntegerField(null=True, blank=True, validators=LEVEL_VALIDATORS)
+    # False while the rule's finding waits on unanswered properties (issue 11): ``questions`` says
+    # what would settle it, and its rule's ATT&CK techniques are not claimed until it is confirmed.
+    confirmed = models.BooleanField(default=True)
+    questions = models.JSONField(default=list, blank=True)
     # A digest of what the engine wrote (title, levels, techniques, explanation): re-analysis only
     # rewrites a kept threat when this changes.
     finding_digest = models.CharField(max_length=32, blank=True)

@@ -7,6 +7,10 @@ Two layers (DESIGN.md, "The rule library"):
 - ``specific`` rules fire on properties, interactions and graph walks;
 - ``baseline`` rules — exactly one per element kind × STRIDE letter of Microsoft's chart — fill only
   the cells no specific rule covered, so every cell is considered and nothing is said twice.
+
+A specific rule may name the properties it ``requires`` (on its subject, or ``source.``/``target.``
+of a flow). Where one of them is unknown and a value of it would make the rule fire, the engine
+raises the finding as unconfirmed, with the question that settles it (docs/rules.md).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from dfd import vocabulary
 from stride.conditions import ALWAYS, ELEMENT, FLOW, Condition, ConditionError, compile_condition, describe
 
 # libyaml's safe loader reads the library several times faster than the pure-Python one (0.12 s → 0.05 s
@@ -40,7 +45,8 @@ STRIDE = "STRIDE"
 MAX_FILE_BYTES = 64 * 1024
 
 REQUIRED = {"id", "title", "stride", "target", "likelihood", "impact", "description", "fixture"}
-OPTIONAL = {"layer", "condition", "techniques", "controls", "references", "mitigation"}
+OPTIONAL = {"layer", "condition", "techniques", "controls", "references", "mitigation", "requires"}
+ENDS = ("source", "target")
 
 
 class RuleError(ValueError):
@@ -55,11 +61,31 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class Fixture:
-    """Where the rule must fire and where it must stay quiet, on a named fixture diagram."""
+    """Where the rule must fire, where it must stay quiet, and (for a rule that ``requires``
+    properties) where it must ask, on a named fixture diagram."""
 
     diagram: str
     fires: tuple[str, ...]
     quiet: tuple[str, ...]
+    asks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A property a rule tests and needs answered: on the subject (``end`` empty) or on a flow's end.
+
+    ``values`` are the answers it could take (every allowed value but ``unknown``).
+    """
+
+    end: str
+    name: str
+    values: tuple[Any, ...]
+    label: str
+    type: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.end}.{self.name}" if self.end else self.name
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +106,11 @@ class Rule:
     mitigation: str
     fixture: Fixture
     file: str = field(default="")
+    requires: tuple[Requirement, ...] = ()
+    # A cheap test that holds wherever some answer to the unknown required properties could make the
+    # condition hold (each required property test counts as met while unknown): the engine tries
+    # answers only where it passes.
+    relaxed: Condition | None = None
 
     def __repr__(self) -> str:
         return f"<Rule {self.id} [{self.stride}] on {'/'.join(self.targets)}: {self.title}>"
@@ -104,7 +135,13 @@ class Rule:
             "references": {"cwe": list(self.cwe), "capec": list(self.capec)},
             "description": self.description,
             "mitigation": self.mitigation,
-            "fixture": {"diagram": self.fixture.diagram, "fires": list(self.fixture.fires), "quiet": list(self.fixture.quiet)},
+            "fixture": {
+                "diagram": self.fixture.diagram,
+                "fires": list(self.fixture.fires),
+                "quiet": list(self.fixture.quiet),
+                **({"asks": list(self.fixture.asks)} if self.fixture.asks else {}),
+            },
+            "requires": [requirement.path for requirement in self.requires],
         }
 
 
@@ -144,8 +181,7 @@ def _level(raw: Any, file: str, path: str) -> int:
     return raw
 
 
-def parse_rule(data: Any, file: str) -> Rule:
-    """Validate one rule's data (already parsed YAML) and compile its condition."""
+def _check_shape(data: Any, file: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise _fail(file, "$", "a rule file holds one mapping")
     missing = sorted(REQUIRED - set(data))
@@ -154,6 +190,11 @@ def parse_rule(data: Any, file: str) -> Rule:
     unknown = sorted(set(data) - REQUIRED - OPTIONAL)
     if unknown:
         raise _fail(file, unknown[0], "is not a rule field")
+    return data
+
+
+def _identity(data: Mapping[str, Any], file: str) -> tuple[str, str, str, str]:
+    """The rule's id (matching its file name), title, STRIDE letter and layer."""
     rule_id = data["id"]
     if not isinstance(rule_id, str) or not ID_RE.match(rule_id):
         raise _fail(file, "id", "must look like K8S-001 (capitals, digits, dashes)")
@@ -168,6 +209,10 @@ def parse_rule(data: Any, file: str) -> Rule:
     layer = data.get("layer", "specific")
     if layer not in ("specific", "baseline"):
         raise _fail(file, "layer", "must be specific or baseline")
+    return rule_id, title, stride, layer
+
+
+def _targets(data: Mapping[str, Any], file: str, layer: str) -> tuple[str, ...]:
     raw_target = data["target"]
     targets = tuple(raw_target) if isinstance(raw_target, list) else (raw_target,)
     if not targets or any(t not in TARGETS for t in targets):
@@ -176,28 +221,52 @@ def parse_rule(data: Any, file: str) -> Rule:
         raise _fail(file, "target", "a rule targets flows or elements, not both")
     if layer == "baseline" and len(targets) != 1:
         raise _fail(file, "target", "a baseline rule covers exactly one kind")
+    return targets
+
+
+def _condition(data: Mapping[str, Any], file: str, layer: str, targets: tuple[str, ...]) -> Condition:
     context = FLOW if targets == ("flow",) else ELEMENT
     if "condition" in data:
         try:
-            condition = compile_condition(data["condition"], context=context, kinds=targets)
+            return compile_condition(data["condition"], context=context, kinds=targets)
         except ConditionError as exc:
             raise _fail(file, exc.path, exc.message) from exc
-    elif layer == "baseline":
-        condition = ALWAYS
-    else:
-        raise _fail(file, "condition", "is required for a specific rule")
+    if layer == "baseline":
+        return ALWAYS
+    raise _fail(file, "condition", "is required for a specific rule")
+
+
+def _texts(data: Mapping[str, Any], file: str) -> tuple[str, str]:
     description = data["description"]
     if not isinstance(description, str) or len(description.strip()) < 40:
         raise _fail(file, "description", "must explain the threat to an engineer (at least 40 characters)")
     mitigation = data.get("mitigation", "")
     if not isinstance(mitigation, str):
         raise _fail(file, "mitigation", "must be text")
+    return " ".join(description.split()), " ".join(mitigation.split())
+
+
+def _references(data: Mapping[str, Any], file: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     references = data.get("references") or {}
     if not isinstance(references, Mapping) or set(references) - {"cwe", "capec"}:
         raise _fail(file, "references", "must be a mapping with cwe and/or capec lists")
+    return (
+        _strings(references.get("cwe"), file, "references.cwe", CWE_RE),
+        _strings(references.get("capec"), file, "references.capec", CAPEC_RE),
+    )
+
+
+def _fixture(data: Mapping[str, Any], file: str, *, asks: bool) -> Fixture:
     fixture_raw = data["fixture"]
-    if not isinstance(fixture_raw, Mapping) or set(fixture_raw) != {"diagram", "fires", "quiet"}:
-        raise _fail(file, "fixture", "needs exactly diagram, fires and quiet")
+    wanted = {"diagram", "fires", "quiet", "asks"} if asks else {"diagram", "fires", "quiet"}
+    if not isinstance(fixture_raw, Mapping) or set(fixture_raw) != wanted:
+        raise _fail(
+            file,
+            "fixture",
+            "needs exactly "
+            + ", ".join(sorted(wanted))
+            + (" (asks: where the rule asks, for a rule that requires properties)" if asks else ""),
+        )
     diagram = fixture_raw["diagram"]
     if not isinstance(diagram, str) or not re.match(r"^[a-z0-9-]+$", diagram):
         raise _fail(file, "fixture.diagram", "must name a file in stride/rules/fixtures/")
@@ -209,23 +278,115 @@ def parse_rule(data: Any, file: str) -> Rule:
         raise _fail(file, "fixture.quiet", "must list at least one key where the rule stays quiet")
     if set(fires) & set(quiet):
         raise _fail(file, "fixture", "a key cannot both fire and stay quiet")
+    asking = _strings(fixture_raw.get("asks"), file, "fixture.asks")
+    if asks and not asking:
+        raise _fail(file, "fixture.asks", "must list at least one key where the rule asks its question")
+    if set(asking) & (set(fires) | set(quiet)):
+        raise _fail(file, "fixture.asks", "a key that asks neither fires nor stays quiet")
+    return Fixture(diagram, fires, quiet, asking)
+
+
+def _tested(source: Any, end: str = "") -> set[str]:
+    """The property paths a condition's source tests on its subject (``name``) or a flow's ends (``target.name``)."""
+    found: set[str] = set()
+    if isinstance(source, list):
+        for item in source:
+            found |= _tested(item, end)
+    elif isinstance(source, Mapping):
+        for key, value in source.items():
+            if key == "property" and isinstance(value, Mapping):
+                found.add(f"{end}.{value.get('name')}" if end else str(value.get("name")))
+            elif key in ENDS and not end:
+                found |= _tested(value, key)
+            elif key in ("all", "any", "not"):
+                found |= _tested(value, end)
+    return found
+
+
+def _relax(source: Any, wanted: set[str], end: str = "", positive: bool = True) -> Any:
+    """``source`` with each test of a required property met (``positive``) or failed (under a
+    ``not``) while that property is unknown: true wherever an answer could make ``source`` true."""
+    if not isinstance(source, Mapping) or len(source) != 1:
+        return source
+    ((key, value),) = source.items()
+    if key == "property" and isinstance(value, Mapping):
+        name = str(value.get("name"))
+        if (f"{end}.{name}" if end else name) not in wanted:
+            return source
+        unknown = {"property": {"name": name, "unknown": True}}
+        return {"any": [unknown, source]} if positive else {"all": [{"not": unknown}, source]}
+    if key in ("all", "any") and isinstance(value, list):
+        return {key: [_relax(item, wanted, end, positive) for item in value]}
+    if key == "not":
+        return {"not": _relax(value, wanted, end, not positive)}
+    if key in ENDS and not end:
+        return {key: _relax(value, wanted, key, positive)}
+    return source
+
+
+def _requires(data: Mapping[str, Any], file: str, layer: str, targets: tuple[str, ...]) -> tuple[Requirement, ...]:
+    paths = _strings(data.get("requires"), file, "requires")
+    if paths and layer == "baseline":
+        raise _fail(file, "requires", "a baseline rule asks nothing: it fills a cell")
+    tested = _tested(data.get("condition"))
+    found: list[Requirement] = []
+    for index, path in enumerate(paths):
+        where = f"requires[{index}]"
+        end, _, name = path.rpartition(".")
+        if end and (end not in ENDS or targets != ("flow",)):
+            raise _fail(file, where, "a prefix can only be source. or target., on a flow rule")
+        spec = vocabulary.PROPERTIES.get(name)
+        if spec is None:
+            raise _fail(file, where, f"{name!r} is not in the property vocabulary")
+        if spec.type not in ("bool", "enum"):
+            raise _fail(file, where, f"{name!r} is {spec.type}: only yes/no and choice properties can be asked")
+        if path not in tested:
+            raise _fail(file, where, f"{path!r} is not tested by the condition")
+        # "No" first: it is the answer most rules test for, so a rule that can fire is found after one try.
+        values = tuple(sorted((v for v in spec.allowed_values() if v != vocabulary.UNKNOWN), key=lambda v: v is not False))
+        found.append(Requirement(end, name, values, spec.label, spec.type))
+    return tuple(found)
+
+
+def _techniques(data: Mapping[str, Any], file: str, layer: str) -> tuple[str, ...]:
+    techniques = _strings(data.get("techniques"), file, "techniques", TECHNIQUE_RE)
+    if techniques and layer == "baseline":
+        # A baseline finding says only that a STRIDE cell applies; nothing in the model supports an ATT&CK claim.
+        raise _fail(file, "techniques", "a baseline rule claims no ATT&CK technique")
+    return techniques
+
+
+def parse_rule(data: Any, file: str) -> Rule:
+    """Validate one rule's data (already parsed YAML) and compile its condition."""
+    data = _check_shape(data, file)
+    rule_id, title, stride, layer = _identity(data, file)
+    targets = _targets(data, file, layer)
+    requires = _requires(data, file, layer, targets)
+    relaxed = None
+    if requires:
+        source = _relax(data["condition"], {r.path for r in requires})
+        relaxed = compile_condition(source, context=FLOW if targets == ("flow",) else ELEMENT, kinds=targets)
+    description, mitigation = _texts(data, file)
+    cwe, capec = _references(data, file)
     return Rule(
         id=rule_id,
         title=title,
         stride=stride,
         layer=layer,
         targets=targets,
-        condition=condition,
+        condition=_condition(data, file, layer, targets),
         likelihood=_level(data["likelihood"], file, "likelihood"),
         impact=_level(data["impact"], file, "impact"),
-        techniques=_strings(data.get("techniques"), file, "techniques", TECHNIQUE_RE),
+        techniques=_techniques(data, file, layer),
         controls=_strings(data.get("controls"), file, "controls", CONTROL_RE),
-        cwe=_strings(references.get("cwe"), file, "references.cwe", CWE_RE),
-        capec=_strings(references.get("capec"), file, "references.capec", CAPEC_RE),
-        description=" ".join(description.split()),
-        mitigation=" ".join(mitigation.split()),
-        fixture=Fixture(diagram, fires, quiet),
+        cwe=cwe,
+        capec=capec,
+        description=description,
+        mitigation=mitigation,
+        fixture=_fixture(data, file, asks=bool(requires)),
         file=file,
+        requires=requires,
+        relaxed=relaxed,
     )
 
 

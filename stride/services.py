@@ -171,6 +171,7 @@ def _insert(
                 model_id, f.fingerprint, f.rule_id, ThreatOrigin.RULE.value, f.stride,
                 element_ids.get(f.element_key), f.element_key, flow_ids.get(f.flow_key) if f.flow_key else None, f.flow_key,
                 f.title, explanation_json, f.likelihood, f.impact, _digest(f, explanation_json), version, now,
+                f.confirmed, json.dumps(list(f.questions)),
             )
         )
     # A generated threat's techniques are its rule's (stride.techniques): no link rows here.
@@ -183,6 +184,7 @@ def _insert(
 _COLUMNS = (
     "threat_model_id", "fingerprint", "rule_id", "origin", "stride", "element_id", "element_key", "flow_id", "flow_key",
     "title", "explanation", "suggested_likelihood", "suggested_impact", "finding_digest", "changed_version", "created_at",
+    "confirmed", "questions",
 )
 # Columns Django fills with field defaults on save; COPY must give them (the table has no DB defaults).
 _DEFAULTS = {"description": "", "status": ThreatStatus.OPEN.value, "status_before_obsolete": "", "triaged": False, "rationale": "", "notes": ""}
@@ -193,9 +195,10 @@ def _copy_threats(rows: list[tuple[Any, ...]]) -> None:
     columns = (*_COLUMNS, "updated_at", *_DEFAULTS)
     defaults = tuple(_DEFAULTS.values())
     table = Threat._meta.db_table
+    created = _COLUMNS.index("created_at")
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row((*row, row[-1], *defaults))  # updated_at = created_at
+            copy.write_row((*row, row[created], *defaults))  # updated_at = created_at
 
 
 def _create_threats(rows: list[tuple[Any, ...]]) -> None:
@@ -205,7 +208,7 @@ def _create_threats(rows: list[tuple[Any, ...]]) -> None:
             threat_model_id=row[0], fingerprint=row[1], rule_id=row[2], origin=row[3], stride=row[4], element_id=row[5],
             element_key=row[6], flow_id=row[7], flow_key=row[8], title=row[9], explanation=json.loads(row[10]),
             suggested_likelihood=row[11], suggested_impact=row[12], finding_digest=row[13], changed_version=row[14],
-            created_at=row[15], updated_at=row[15],
+            created_at=row[15], updated_at=row[15], confirmed=row[16], questions=json.loads(row[17]),
         )
         for row in rows
     ]
@@ -226,10 +229,13 @@ def _rewrite(items: list[tuple[int, Finding]], version: int) -> None:
                 finding_digest=_digest(f),
                 changed_version=version,
                 updated_at=now,
+                confirmed=f.confirmed,
+                questions=list(f.questions),
             )
             for threat_id, f in items
         ],
-        ["title", "explanation", "suggested_likelihood", "suggested_impact", "finding_digest", "changed_version", "updated_at"],
+        ["title", "explanation", "suggested_likelihood", "suggested_impact", "finding_digest", "changed_version", "updated_at",
+         "confirmed", "questions"],
         batch_size=2000,
     )
 

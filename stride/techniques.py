@@ -5,6 +5,8 @@ being copied onto every threat: on a 10,000-element model the copies were ~390,0
 more than a third of the first analysis's time (bench/analyse.py), and copies can only go stale.
 Manual and imported threats — and anything a person adds — keep their own links in
 ``Threat.techniques``. Every reader goes through this module, so the two sources stay one answer.
+An unconfirmed rule threat (``confirmed`` false: it waits on unanswered properties) claims none of
+its rule's techniques, only those a person gave it.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ def techniques_by_threat(rows: Iterable[tuple[int, str]], *, model_id: int) -> d
     One query whatever the number of threats: the model's own links, read once and filtered here.
     """
     by_rule = rule_techniques()
+    # An unconfirmed finding claims none of its rule's techniques until its questions are answered.
+    waiting = set(Threat.objects.filter(threat_model_id=model_id, confirmed=False).values_list("id", flat=True))
     found: dict[int, set[str]] = {}
     for threat_id, rule_id in rows:
-        found[threat_id] = set(by_rule.get(rule_id, ()))
+        found[threat_id] = set(by_rule.get(rule_id, ())) if threat_id not in waiting else set()
     for threat_id, attack_id in Threat.techniques.through.objects.filter(threat__threat_model_id=model_id).values_list(
         "threat_id", "technique__attack_id"
     ):
@@ -43,6 +47,8 @@ def techniques_by_threat(rows: Iterable[tuple[int, str]], *, model_id: int) -> d
 def techniques_of(threat: Threat) -> list[str]:
     """One threat's technique ids (uses prefetched links when there are some)."""
     own = {technique.attack_id for technique in threat.techniques.all()}
+    if not threat.confirmed:
+        return sorted(own)
     return sorted(own | set(rule_techniques().get(threat.rule_id, ())))
 
 
@@ -61,7 +67,7 @@ def technique_filter(attack_id: str) -> Q:
     return (
         Q(techniques__attack_id=attack_id)
         | Q(techniques__parent__attack_id=attack_id)
-        | Q(rule_id__in=rules_citing([attack_id]))
+        | Q(rule_id__in=rules_citing([attack_id]), confirmed=True)
     )
 
 
@@ -69,4 +75,4 @@ def tactic_filter(tactic: str) -> Q:
     """Threats mapped to a technique of a tactic (its ATT&CK id, like TA0004, or its shortname)."""
     tactic_ids = Tactic.objects.filter(Q(attack_id=tactic) | Q(shortname=tactic)).values_list("id", flat=True)
     attack_ids = list(Technique.objects.filter(tactics__in=tactic_ids).values_list("attack_id", flat=True))
-    return Q(techniques__tactics__in=tactic_ids) | Q(rule_id__in=rules_citing(attack_ids))
+    return Q(techniques__tactics__in=tactic_ids) | Q(rule_id__in=rules_citing(attack_ids), confirmed=True)

@@ -76,6 +76,26 @@ def test_entry_points_and_crown_jewels() -> None:
     assert [n.key for n in g.crown_jewels()] == ["db", "vault"]
 
 
+def test_entry_points_follow_exposure_not_the_presence_of_an_external_entity() -> None:
+    g = build(
+        [
+            {"key": "admin", "kind": "external_entity", "name": "Admin via kubectl proxy", "properties": {"public_network": False}},
+            {"key": "visitor", "kind": "external_entity", "name": "Visitor"},
+            {"key": "dash", "kind": "process", "name": "Dashboard (ClusterIP)", "properties": {"exposure": "internal"}},
+            {"key": "shop", "kind": "process", "name": "Shop (LoadBalancer)", "properties": {"exposure": "load_balancer"}},
+            {"key": "node", "kind": "process", "name": "NodePort app", "properties": {"exposure": "node_port"}},
+            {"key": "ing", "kind": "process", "name": "Behind an Ingress", "properties": {"exposure": "ingress"}},
+        ],
+        [
+            {"key": "f1", "source": "admin", "target": "dash"},
+            {"key": "f2", "source": "visitor", "target": "dash", "properties": {"public_network": True}},
+        ],
+    )
+    # an actor known to be inside is no way in; one whose network is unknown is assumed outside;
+    # a ClusterIP workload stays internal even with a flow over a public network drawn to it
+    assert [n.key for n in g.entry_points()] == ["ing", "node", "shop", "visitor"]
+
+
 def test_reachability_follows_flow_direction_and_both_ways_for_bidirectional_flows() -> None:
     g = graph()
     assert set(g.reachable(["user"])) == {"user", "web", "api", "db", "svc", "vault"}

@@ -14,6 +14,11 @@ from stride.techniques import techniques_of
 class ThreatSerializer(serializers.ModelSerializer[Threat]):
     techniques = serializers.SerializerMethodField(help_text="ATT&CK technique ids: the rule's, and any added by hand.")
     inherent_score = serializers.IntegerField(read_only=True, allow_null=True)
+    questions = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Unconfirmed rule threats: what would settle them (answer by setting the property). Empty when confirmed.",
+    )
 
     def get_techniques(self, threat: Threat) -> list[str]:
         return techniques_of(threat)
@@ -34,6 +39,8 @@ class ThreatSerializer(serializers.ModelSerializer[Threat]):
             "title",
             "description",
             "explanation",
+            "confirmed",
+            "questions",
             "techniques",
             "status",
             "status_before_obsolete",

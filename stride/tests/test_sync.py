@@ -63,9 +63,10 @@ def test_changing_one_property_changes_only_the_threats_it_should(world: World) 
     appeared = {fp for fp in after if fp not in before}
     gone = {fp for fp, (status, _) in after.items() if status == "obsolete" and before.get(fp, ("",))[0] != "obsolete"}
     assert appeared == {"K8S-001@web", "K8S-002@web", "K8S-003@web"}
-    # the baseline no longer says T and I for web: the specific rules do. (E was already said by K8S-004: root.)
-    assert gone == {"B-PR-T@web", "B-PR-I@web"}
-    assert (result.new, result.obsolete) == (3, 2)
+    # T and I of web were already said by rules that ask (EL-015: does it validate input?, EL-016: its data
+    # classification?), and E by K8S-004 (root): no baseline threat goes, the asked ones stay as they were
+    assert gone == set()
+    assert (result.new, result.obsolete) == (3, 0)
     untouched = {fp for fp in before if fp not in gone}
     assert all(after[fp] == before[fp] for fp in untouched)
 
@@ -102,7 +103,7 @@ def test_a_recreated_element_gets_its_threats_reattached(world: World) -> None:
          {"op": "add_element", "key": "db", "kind": "data_store", "name": "DB", "parent": "tb-app"},
          {"op": "add_flow", "key": "f2", "source": "web", "target": "db"})
     threat_model_analyse(model_id=world.model.pk)
-    threat = Threat.objects.get(threat_model=world.model, fingerprint="B-DS-T@db")
+    threat = Threat.objects.get(threat_model=world.model, fingerprint="EL-011@db")  # is the store authenticated?
     assert threat.element is not None and threat.element.key == "db" and threat.status == "open"
 
 
@@ -117,7 +118,25 @@ def test_manual_threats_are_left_alone(world: World) -> None:
 
 def test_a_coverage_note_retires_the_baseline_threat_of_its_cell(world: World) -> None:
     threat_model_analyse(model_id=world.model.pk)
-    assert Threat.objects.get(threat_model=world.model, fingerprint="B-DS-D@db").status == "open"
-    CoverageNote.objects.create(threat_model=world.model, target_key="db", stride="D", reason="Managed, replicated service")
+    assert Threat.objects.get(threat_model=world.model, fingerprint="B-PR-D@web").status == "open"
+    CoverageNote.objects.create(threat_model=world.model, target_key="web", stride="D", reason="Autoscaled behind a CDN")
     threat_model_analyse(model_id=world.model.pk)
-    assert Threat.objects.get(threat_model=world.model, fingerprint="B-DS-D@db").status == "obsolete"
+    assert Threat.objects.get(threat_model=world.model, fingerprint="B-PR-D@web").status == "obsolete"
+
+
+def test_an_unconfirmed_threat_is_stored_apart_and_answering_confirms_it_in_place(world: World) -> None:
+    threat_model_analyse(model_id=world.model.pk)
+    asked = Threat.objects.get(threat_model=world.model, fingerprint="INT-006@web@f1")  # does web validate input?
+    assert not asked.confirmed and asked.questions == ["Does the flow's target (Web) validate input?"]
+    viewer = world.client("viewer")
+    base = f"/api/v1/threats/?threat_model={world.model.pk}&page_size=500"
+    body = viewer.get(f"/api/v1/threats/{asked.pk}/").json()
+    assert body["confirmed"] is False and body["questions"] == asked.questions and body["techniques"] == []
+    assert "INT-006@web@f1" not in {t["fingerprint"] for t in viewer.get(base + "&technique=T1190").json()["results"]}
+    Threat.objects.filter(pk=asked.pk).update(notes="Asked the web team")
+    edit(world, {"op": "update_element", "key": "web", "properties": {"validates_input": False}})
+    threat_model_analyse(model_id=world.model.pk)
+    answered = Threat.objects.get(pk=asked.pk)
+    assert answered.confirmed and answered.questions == [] and answered.notes == "Asked the web team"
+    assert viewer.get(f"/api/v1/threats/{asked.pk}/").json()["techniques"] == ["T1190"]
+    assert asked.suggested_likelihood is not None and answered.suggested_likelihood == asked.suggested_likelihood + 1

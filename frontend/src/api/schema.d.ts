@@ -2994,6 +2994,9 @@ export interface components {
             readonly title: string;
             readonly description: string;
             readonly explanation: unknown;
+            readonly confirmed: boolean;
+            /** @description Unconfirmed rule threats: what would settle them (answer by setting the property). Empty when confirmed. */
+            readonly questions: string[];
             /** @description ATT&CK technique ids: the rule's, and any added by hand. */
             readonly techniques: string[];
             readonly status: components["schemas"]["ThreatStatusEnum"];

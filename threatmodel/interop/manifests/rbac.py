@@ -54,7 +54,13 @@ class Rights:
     _properties: dict[str, Any] | None = field(default=None, repr=False)
 
     def can(self, verbs: set[str], group: str, resource: str) -> bool:
-        return any(_allows(rule, verbs, group, resource) for grant in self.grants for rule in grant.rules)
+        # A rule limited to named objects (resourceNames) reaches only those — a dashboard updating its
+        # own certificate Secret — not the kind: it grants no blast radius, so it counts as read-only.
+        return any(
+            _allows(rule, verbs, group, resource) and not _texts(rule.get("resourceNames"))
+            for grant in self.grants
+            for rule in grant.rules
+        )
 
     def properties(self) -> dict[str, Any]:
         """The ``rbac_*`` properties and ``sa_permissions``, consistent with each other."""
@@ -84,7 +90,10 @@ class Rights:
         }
         if props["rbac_cluster_admin"]:
             props["sa_permissions"] = "cluster_admin"
-        elif any(set(_texts(rule.get("verbs"))) & _WRITE for rule in rules) or props["rbac_nodes_proxy"]:
+        elif (
+            any(set(_texts(rule.get("verbs"))) & _WRITE and not _texts(rule.get("resourceNames")) for rule in rules)
+            or props["rbac_nodes_proxy"]
+        ):
             props["sa_permissions"] = "namespaced_write"
         elif rules:
             props["sa_permissions"] = "read_only"
