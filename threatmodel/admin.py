@@ -12,6 +12,7 @@ from threatmodel.models import (
     BandChange,
     Control,
     Decision,
+    Invitation,
     Membership,
     Mitigation,
     Report,
@@ -50,6 +51,16 @@ class ThreatModelAdmin(admin.ModelAdmin[ThreatModel]):
     list_filter = ["stage", "team"]
     search_fields = ["name", "description"]
     readonly_fields = ["version", "created_at", "updated_at", "created_by"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
+    list_display = ["email", "team", "role", "invited_by"]
+    search_fields = ["email", "team__name"]
+    readonly_fields = ["digest"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # invitations are sent through the API, which mails the secret once
 
 
 @admin.register(ApiToken)

@@ -61,7 +61,7 @@ MITIGATIONS: tuple[dict[str, object], ...] = (
         "control": "RTA-06",
         "likelihood_reduction": 2,
         "status": "planned",
-        "threats": ("K8S-014@storefront", "K8S-016@storefront", "GW-003@storefront"),
+        "threats": ("K8S-014@storefront", "K8S-016@storefront", "K8S-029@storefront"),  # K8S-029 names RTA-06 too
     },
 )
 

@@ -52,7 +52,7 @@ def test_explaining_a_model_takes_the_same_queries_whatever_its_size(world: Worl
     model = demo(world)
     with CaptureQueriesContext(connection) as queries:
         model_explanations(model)
-    assert len(queries.captured_queries) <= 7
+    assert len(queries.captured_queries) <= 8  # 8 since unconfirmed threats read their techniques apart
 
 
 def test_the_csv_register_and_both_exports_carry_the_explanation(world: World) -> None:

@@ -31,7 +31,7 @@ def test_the_demo_arrives_rated_with_mitigations_and_one_acceptance() -> None:
     assert verified.verified_by is not None and verified.verified_by.get_username() == "reviewer"
     decision = Decision.objects.get(threat_model=model)
     assert decision.kind == "acceptance" and decision.status == "active" and decision.threat.status == "accepted"
-    assert set(threats.filter(status="mitigated").values_list("rule_id", flat=True)) == {"K8S-004", "K8S-014", "K8S-016", "K8S-021", "K8S-022", "GW-003"}
+    assert set(threats.filter(status="mitigated").values_list("rule_id", flat=True)) == {"K8S-004", "K8S-014", "K8S-016", "K8S-021", "K8S-022", "K8S-029"}
     # Through the services: every step is in the audit trail.
     assert AuditEvent.objects.filter(threat_model=model, action="threat.rate").count() == threats.count()
     cells = heat_map(model)
