@@ -55,9 +55,9 @@ def test_a_threat_explains_itself_in_the_drawer(browser: Browser, demo: dict[str
     expect(explanation).to_contain_text("RTA-02 Mutual authentication with short-lived credentials")
     shot(page, f"explained-crossing-{size[0]}x{size[1]}")
     page.locator(".threat-row", has_text="The container runs as root").first.click()
-    technique = explanation.get_by_role("link", name="T1611")
-    expect(technique).to_have_attribute("href", re.compile(r"^https://attack\.mitre\.org/techniques/T1611"))
-    expect(explanation).to_contain_text("T1611 Escape to Host")
+    technique = explanation.get_by_role("link", name="T1068")
+    expect(technique).to_have_attribute("href", re.compile(r"^https://attack\.mitre\.org/techniques/T1068"))
+    expect(explanation).to_contain_text("T1068 Exploitation for Privilege Escalation")
     expect(explanation.get_by_role("heading", name="ATT&CK mitigations")).to_be_visible()
     shot(page, f"explained-root-{size[0]}x{size[1]}")
 
