@@ -333,17 +333,6 @@ def _build(elements: Iterable[Mapping[str, Any]], flows: Iterable[Mapping[str, A
             parent=record.get("parent"),
         )
         (boundaries if node.kind == "trust_boundary" else nodes)[node.key] = node
-
-    def ancestors_of(node: Node) -> tuple[str, ...]:
-        chain: list[str] = []
-        seen: set[str] = set()
-        current = node.parent
-        while current is not None and current in boundaries and current not in seen:
-            seen.add(current)
-            chain.append(current)
-            current = boundaries[current].parent
-        return tuple(reversed(chain))
-
     internet = {
         key
         for key, b in boundaries.items()
@@ -351,8 +340,35 @@ def _build(elements: Iterable[Mapping[str, Any]], flows: Iterable[Mapping[str, A
     }
     for collection in (boundaries, nodes):
         for node in collection.values():
-            node.ancestors = ancestors_of(node)
+            node.ancestors = _ancestors_of(node, boundaries)
+    edges, out, inn = _connect(nodes, flows)
+    for node in nodes.values():
+        node.entry_point = _exposed(node, internet)
+        node.crown_jewel = node.kind == "data_store" and (
+            node.prop("data_classification") in SENSITIVE_CLASSES or node.prop("stores_credentials") is True
+        )
+    for edge in edges.values():
+        if edge.prop("public_network") is True and edge.target.prop("exposure") != "internal":
+            edge.target.entry_point = True
+    return DfdGraph(nodes=nodes, boundaries=boundaries, edges=edges, _out=out, _in=inn)
 
+
+def _ancestors_of(node: Node, boundaries: Mapping[str, Node]) -> tuple[str, ...]:
+    """The boundaries around `node`, outermost first; a parent cycle stops at the first repeat."""
+    chain: list[str] = []
+    seen: set[str] = set()
+    current = node.parent
+    while current is not None and current in boundaries and current not in seen:
+        seen.add(current)
+        chain.append(current)
+        current = boundaries[current].parent
+    return tuple(reversed(chain))
+
+
+def _connect(
+    nodes: Mapping[str, Node], flows: Iterable[Mapping[str, Any]]
+) -> tuple[dict[str, Edge], dict[str, list[Edge]], dict[str, list[Edge]]]:
+    """The edges between known nodes, with the boundaries each leaves and enters, and both adjacency lists by key."""
     edges: dict[str, Edge] = {}
     out: dict[str, list[Edge]] = {}
     inn: dict[str, list[Edge]] = {}
@@ -384,16 +400,7 @@ def _build(elements: Iterable[Mapping[str, Any]], flows: Iterable[Mapping[str, A
         if edge.bidirectional:
             out.setdefault(target.key, []).append(edge)
             inn.setdefault(source.key, []).append(edge)
-
-    for node in nodes.values():
-        node.entry_point = _exposed(node, internet)
-        node.crown_jewel = node.kind == "data_store" and (
-            node.prop("data_classification") in SENSITIVE_CLASSES or node.prop("stores_credentials") is True
-        )
-    for edge in edges.values():
-        if edge.prop("public_network") is True and edge.target.prop("exposure") != "internal":
-            edge.target.entry_point = True
     for adjacency in (out, inn):
         for edge_list in adjacency.values():
             edge_list.sort(key=lambda e: e.key)
-    return DfdGraph(nodes=nodes, boundaries=boundaries, edges=edges, _out=out, _in=inn)
+    return edges, out, inn

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,9 +36,12 @@ class ParsedBundle:
     skipped: dict[str, int] = field(default_factory=dict)
 
 
+_ATTACK_CHAINS = ("mitre-attack", "mitre-mobile-attack", "mitre-ics-attack")
+
+
 def _attack_ref(obj: dict[str, Any]) -> tuple[str, str]:
     for ref in obj.get("external_references", []):
-        if ref.get("source_name") in ("mitre-attack", "mitre-mobile-attack", "mitre-ics-attack") and ref.get("external_id"):
+        if ref.get("source_name") in _ATTACK_CHAINS and ref.get("external_id"):
             return str(ref["external_id"]), str(ref.get("url", ""))
     return "", ""
 
@@ -63,74 +67,94 @@ def parse_bundle(data: Any, *, version: str | None = None) -> ParsedBundle:
     skipped: dict[str, int] = {}
     for obj in objects:
         kind = obj.get("type")
-        if kind == "x-mitre-tactic":
-            attack_id, url = _attack_ref(obj)
-            parsed.tactics.append(
-                {
-                    "stix_id": obj["id"],
-                    "attack_id": attack_id,
-                    "name": obj.get("name", ""),
-                    "shortname": obj.get("x_mitre_shortname", ""),
-                    "description": obj.get("description", ""),
-                    "order": order.get(obj["id"], 1000),
-                    "url": url,
-                }
-            )
-        elif kind == "attack-pattern":
-            attack_id, url = _attack_ref(obj)
-            if not attack_id:
-                skipped["attack-pattern without an ATT&CK id"] = skipped.get("attack-pattern without an ATT&CK id", 0) + 1
-                continue
-            parsed.techniques.append(
-                {
-                    "stix_id": obj["id"],
-                    "attack_id": attack_id,
-                    "name": obj.get("name", ""),
-                    "description": obj.get("description", ""),
-                    "platforms": list(obj.get("x_mitre_platforms", [])),
-                    "url": url,
-                    "revoked": bool(obj.get("revoked", False)),
-                    "deprecated": bool(obj.get("x_mitre_deprecated", False)),
-                    "tactics": [
-                        phase["phase_name"]
-                        for phase in obj.get("kill_chain_phases", [])
-                        if phase.get("kill_chain_name") in ("mitre-attack", "mitre-mobile-attack", "mitre-ics-attack")
-                    ],
-                }
-            )
-        elif kind == "course-of-action":
-            attack_id, url = _attack_ref(obj)
-            if not attack_id:
-                skipped["course-of-action without an ATT&CK id"] = skipped.get("course-of-action without an ATT&CK id", 0) + 1
-                continue
-            parsed.mitigations.append(
-                {
-                    "stix_id": obj["id"],
-                    "attack_id": attack_id,
-                    "name": obj.get("name", ""),
-                    "description": obj.get("description", ""),
-                    "url": url,
-                    "deprecated": bool(obj.get("x_mitre_deprecated", False) or obj.get("revoked", False)),
-                }
-            )
-        elif kind == "relationship":
-            rel = obj.get("relationship_type")
-            if obj.get("revoked") or obj.get("x_mitre_deprecated"):
-                skipped["revoked or deprecated relationship"] = skipped.get("revoked or deprecated relationship", 0) + 1
-            elif rel == "mitigates":
-                parsed.mitigates.append(
-                    {"stix_id": obj["id"], "source": obj["source_ref"], "target": obj["target_ref"], "description": obj.get("description", "")}
-                )
-            elif rel == "subtechnique-of":
-                parsed.parents[obj["source_ref"]] = obj["target_ref"]
-            elif rel == "revoked-by":
-                parsed.revoked_by[obj["source_ref"]] = obj["target_ref"]
-            else:
-                skipped[f"{rel} relationship"] = skipped.get(f"{rel} relationship", 0) + 1
-        elif kind not in ("identity", "marking-definition", "x-mitre-matrix", "x-mitre-collection"):
-            skipped[str(kind)] = skipped.get(str(kind), 0) + 1
+        reader = _READERS.get(str(kind))
+        if reader is not None:
+            reason = reader(parsed, obj, order)
+        else:
+            reason = None if kind in ("identity", "marking-definition", "x-mitre-matrix", "x-mitre-collection") else str(kind)
+        if reason:
+            skipped[reason] = skipped.get(reason, 0) + 1
     parsed.skipped = skipped
     return parsed
+
+
+def _read_tactic(parsed: ParsedBundle, obj: dict[str, Any], order: dict[str, int]) -> str | None:
+    attack_id, url = _attack_ref(obj)
+    parsed.tactics.append(
+        {
+            "stix_id": obj["id"],
+            "attack_id": attack_id,
+            "name": obj.get("name", ""),
+            "shortname": obj.get("x_mitre_shortname", ""),
+            "description": obj.get("description", ""),
+            "order": order.get(obj["id"], 1000),
+            "url": url,
+        }
+    )
+    return None
+
+
+def _read_technique(parsed: ParsedBundle, obj: dict[str, Any], order: dict[str, int]) -> str | None:
+    attack_id, url = _attack_ref(obj)
+    if not attack_id:
+        return "attack-pattern without an ATT&CK id"
+    parsed.techniques.append(
+        {
+            "stix_id": obj["id"],
+            "attack_id": attack_id,
+            "name": obj.get("name", ""),
+            "description": obj.get("description", ""),
+            "platforms": list(obj.get("x_mitre_platforms", [])),
+            "url": url,
+            "revoked": bool(obj.get("revoked", False)),
+            "deprecated": bool(obj.get("x_mitre_deprecated", False)),
+            "tactics": [phase["phase_name"] for phase in obj.get("kill_chain_phases", []) if phase.get("kill_chain_name") in _ATTACK_CHAINS],
+        }
+    )
+    return None
+
+
+def _read_mitigation(parsed: ParsedBundle, obj: dict[str, Any], order: dict[str, int]) -> str | None:
+    attack_id, url = _attack_ref(obj)
+    if not attack_id:
+        return "course-of-action without an ATT&CK id"
+    parsed.mitigations.append(
+        {
+            "stix_id": obj["id"],
+            "attack_id": attack_id,
+            "name": obj.get("name", ""),
+            "description": obj.get("description", ""),
+            "url": url,
+            "deprecated": bool(obj.get("x_mitre_deprecated", False) or obj.get("revoked", False)),
+        }
+    )
+    return None
+
+
+def _read_relationship(parsed: ParsedBundle, obj: dict[str, Any], order: dict[str, int]) -> str | None:
+    rel = obj.get("relationship_type")
+    if obj.get("revoked") or obj.get("x_mitre_deprecated"):
+        return "revoked or deprecated relationship"
+    if rel == "mitigates":
+        parsed.mitigates.append(
+            {"stix_id": obj["id"], "source": obj["source_ref"], "target": obj["target_ref"], "description": obj.get("description", "")}
+        )
+    elif rel == "subtechnique-of":
+        parsed.parents[obj["source_ref"]] = obj["target_ref"]
+    elif rel == "revoked-by":
+        parsed.revoked_by[obj["source_ref"]] = obj["target_ref"]
+    else:
+        return f"{rel} relationship"
+    return None
+
+
+# Each STIX object type the catalogue keeps, with its reader; a reader answers why it skipped an object, or None.
+_READERS: dict[str, Callable[[ParsedBundle, dict[str, Any], dict[str, int]], str | None]] = {
+    "x-mitre-tactic": _read_tactic,
+    "attack-pattern": _read_technique,
+    "course-of-action": _read_mitigation,
+    "relationship": _read_relationship,
+}
 
 
 @dataclass(frozen=True)

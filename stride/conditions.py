@@ -183,62 +183,8 @@ class _Compiler:
     # --- properties and kinds --------------------------------------------------------------------
 
     def _c_property(self, value: Any, ctx: str, kinds: tuple[str, ...], path: str) -> Condition:
-        if not isinstance(value, Mapping) or "name" not in value:
-            raise ConditionError(path, "needs a 'name' and one of 'equals', 'in', 'unknown'")
-        tests = [k for k in ("equals", "in", "unknown") if k in value]
-        extra = set(value) - {"name", "equals", "in", "unknown"}
-        if len(tests) != 1 or extra:
-            raise ConditionError(path, "needs exactly one of 'equals', 'in', 'unknown' besides 'name'")
-        name = value["name"]
-        spec = vocabulary.PROPERTIES.get(name) if isinstance(name, str) else None
-        if spec is None:
-            raise ConditionError(f"{path}.name", f"{name!r} is not in the property vocabulary")
-        subject_kinds = {ELEMENT: kinds, FLOW: ("flow",), BOUNDARY: ("trust_boundary",)}[ctx]
-        if not set(subject_kinds) & set(spec.applies_to):
-            raise ConditionError(f"{path}.name", f"{name!r} does not apply to {', '.join(subject_kinds)}")
-        allowed = spec.allowed_values()
-        op = tests[0]
-        if op == "unknown":
-            wanted = value["unknown"]
-            if not isinstance(wanted, bool):
-                raise ConditionError(f"{path}.unknown", "must be true or false")
-
-            def test(s: Any, c: Context) -> bool:
-                return (s.props.get(name, UNKNOWN) == UNKNOWN) is wanted
-
-            label = f"{name} is {'unknown' if wanted else 'known'}"
-        elif op == "equals":
-            expected = value["equals"]
-            if spec.type != "text" and not any(expected is v or (type(v) is str and expected == v) for v in allowed):
-                raise ConditionError(f"{path}.equals", f"{expected!r} is not a value of {name} ({_show(allowed)})")
-            if isinstance(expected, bool):
-
-                def test(s: Any, c: Context) -> bool:
-                    return s.props.get(name, UNKNOWN) is expected
-
-            else:
-
-                def test(s: Any, c: Context) -> bool:
-                    return bool(s.props.get(name, UNKNOWN) == expected)
-
-            label = f"{name} = {_fmt(expected)}"
-        else:
-            options = value["in"]
-            if not isinstance(options, list) or not options:
-                raise ConditionError(f"{path}.in", "must be a non-empty list")
-            for i, option in enumerate(options):
-                if spec.type != "text" and not any(option is v or (type(v) is str and option == v) for v in allowed):
-                    raise ConditionError(f"{path}.in[{i}]", f"{option!r} is not a value of {name} ({_show(allowed)})")
-            bools = tuple(o for o in options if isinstance(o, bool))
-            strings = frozenset(o for o in options if isinstance(o, str))
-
-            def test(s: Any, c: Context) -> bool:
-                got = s.props.get(name, UNKNOWN)
-                if isinstance(got, bool):
-                    return any(got is b for b in bools)
-                return got in strings
-
-            label = f"{name} in {_fmt(options)}"
+        name, spec, op = _property_clause(value, ctx, kinds, path)
+        test, label = _PROPERTY_TESTS[op](name, spec, value[op], f"{path}.{op}")
 
         def explain(s: Any, c: Context, out: list[Any]) -> None:
             out.append(f"{_who(s, ctx)}{name} = {_fmt(s.props.get(name, UNKNOWN))}" if op != "unknown" else f"{_who(s, ctx)}{label}")
@@ -518,3 +464,79 @@ def describe(source: Any) -> str:
         via = f" via flows where {describe(value['via'])}" if "via" in value else ""
         return f"{key.replace('_', ' ')} {describe(end)}{via}"
     return f"{key.replace('_', ' ')} = {_fmt(value)}"
+
+
+# --- property tests: each checks its operand against the vocabulary and answers (test, label) ----
+
+
+def _property_clause(value: Any, ctx: str, kinds: tuple[str, ...], path: str) -> tuple[str, vocabulary.PropertySpec, str]:
+    """The property's name, its vocabulary entry and the one test the clause asks for, or the error at `path`."""
+    if not isinstance(value, Mapping) or "name" not in value:
+        raise ConditionError(path, "needs a 'name' and one of 'equals', 'in', 'unknown'")
+    tests = [k for k in ("equals", "in", "unknown") if k in value]
+    extra = set(value) - {"name", "equals", "in", "unknown"}
+    if len(tests) != 1 or extra:
+        raise ConditionError(path, "needs exactly one of 'equals', 'in', 'unknown' besides 'name'")
+    name = value["name"]
+    spec = vocabulary.PROPERTIES.get(name) if isinstance(name, str) else None
+    if spec is None:
+        raise ConditionError(f"{path}.name", f"{name!r} is not in the property vocabulary")
+    subject_kinds = {ELEMENT: kinds, FLOW: ("flow",), BOUNDARY: ("trust_boundary",)}[ctx]
+    if not set(subject_kinds) & set(spec.applies_to):
+        raise ConditionError(f"{path}.name", f"{name!r} does not apply to {', '.join(subject_kinds)}")
+    return name, spec, tests[0]
+
+
+def _check_value(spec: vocabulary.PropertySpec, name: str, option: Any, path: str) -> None:
+    allowed = spec.allowed_values()
+    if spec.type != "text" and not any(option is v or (type(v) is str and option == v) for v in allowed):
+        raise ConditionError(path, f"{option!r} is not a value of {name} ({_show(allowed)})")
+
+
+def _unknown_test(name: str, spec: vocabulary.PropertySpec, wanted: Any, path: str) -> tuple[Test, str]:
+    if not isinstance(wanted, bool):
+        raise ConditionError(path, "must be true or false")
+
+    def test(s: Any, c: Context) -> bool:
+        return (s.props.get(name, UNKNOWN) == UNKNOWN) is wanted
+
+    return test, f"{name} is {'unknown' if wanted else 'known'}"
+
+
+def _equals_test(name: str, spec: vocabulary.PropertySpec, expected: Any, path: str) -> tuple[Test, str]:
+    _check_value(spec, name, expected, path)
+    if isinstance(expected, bool):
+
+        def test(s: Any, c: Context) -> bool:
+            return s.props.get(name, UNKNOWN) is expected
+
+    else:
+
+        def test(s: Any, c: Context) -> bool:
+            return bool(s.props.get(name, UNKNOWN) == expected)
+
+    return test, f"{name} = {_fmt(expected)}"
+
+
+def _in_test(name: str, spec: vocabulary.PropertySpec, options: Any, path: str) -> tuple[Test, str]:
+    if not isinstance(options, list) or not options:
+        raise ConditionError(path, "must be a non-empty list")
+    for i, option in enumerate(options):
+        _check_value(spec, name, option, f"{path}[{i}]")
+    bools = tuple(o for o in options if isinstance(o, bool))
+    strings = frozenset(o for o in options if isinstance(o, str))
+
+    def test(s: Any, c: Context) -> bool:
+        got = s.props.get(name, UNKNOWN)
+        if isinstance(got, bool):
+            return any(got is b for b in bools)
+        return got in strings
+
+    return test, f"{name} in {_fmt(options)}"
+
+
+_PROPERTY_TESTS: dict[str, Callable[[str, vocabulary.PropertySpec, Any, str], tuple[Test, str]]] = {
+    "unknown": _unknown_test,
+    "equals": _equals_test,
+    "in": _in_test,
+}

@@ -9,7 +9,7 @@ A container's setting overrides the pod's; init and ephemeral containers count l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from threatmodel.interop.manifests import images
@@ -223,32 +223,27 @@ def env_facts(containers: list[Mapping[str, Any]]) -> dict[str, Any]:
 
 def secret_and_config_refs(pod: Mapping[str, Any]) -> tuple[set[str], set[str]]:
     """The Secrets and ConfigMaps a pod reads (volumes, env, envFrom), by name."""
-    secrets: set[str] = set()
-    configs: set[str] = set()
-    for volume in as_items(pod.get("volumes")):
-        entry = as_map(volume)
-        if as_map(entry.get("secret")).get("secretName"):
-            secrets.add(str(as_map(entry.get("secret"))["secretName"]))
-        if as_map(entry.get("configMap")).get("name"):
-            configs.add(str(as_map(entry.get("configMap"))["name"]))
-        for source in as_items(as_map(entry.get("projected")).get("sources")):
-            if as_map(as_map(source).get("secret")).get("name"):
-                secrets.add(str(as_map(as_map(source).get("secret"))["name"]))
-            if as_map(as_map(source).get("configMap")).get("name"):
-                configs.add(str(as_map(as_map(source).get("configMap"))["name"]))
-    for container in containers_of(pod):
-        for var in as_items(container.get("env")):
-            source = as_map(as_map(var).get("valueFrom"))
-            if as_map(source.get("secretKeyRef")).get("name"):
-                secrets.add(str(as_map(source.get("secretKeyRef"))["name"]))
-            if as_map(source.get("configMapKeyRef")).get("name"):
-                configs.add(str(as_map(source.get("configMapKeyRef"))["name"]))
-        for source in as_items(container.get("envFrom")):
-            if as_map(as_map(source).get("secretRef")).get("name"):
-                secrets.add(str(as_map(as_map(source).get("secretRef"))["name"]))
-            if as_map(as_map(source).get("configMapRef")).get("name"):
-                configs.add(str(as_map(as_map(source).get("configMapRef"))["name"]))
-    for pull in as_items(pod.get("imagePullSecrets")):
-        if as_map(pull).get("name"):
-            secrets.add(str(as_map(pull)["name"]))
+    volumes = [as_map(volume) for volume in as_items(pod.get("volumes"))]
+    projected = [as_map(source) for volume in volumes for source in as_items(as_map(volume.get("projected")).get("sources"))]
+    containers = containers_of(pod)
+    env = [as_map(as_map(var).get("valueFrom")) for container in containers for var in as_items(container.get("env"))]
+    env_from = [as_map(source) for container in containers for source in as_items(container.get("envFrom"))]
+    secrets = (
+        _named((volume.get("secret") for volume in volumes), "secretName")
+        | _named((source.get("secret") for source in projected), "name")
+        | _named((source.get("secretKeyRef") for source in env), "name")
+        | _named((source.get("secretRef") for source in env_from), "name")
+        | _named(as_items(pod.get("imagePullSecrets")), "name")
+    )
+    configs = (
+        _named((volume.get("configMap") for volume in volumes), "name")
+        | _named((source.get("configMap") for source in projected), "name")
+        | _named((source.get("configMapKeyRef") for source in env), "name")
+        | _named((source.get("configMapRef") for source in env_from), "name")
+    )
     return secrets, configs
+
+
+def _named(references: Iterable[Any], field: str) -> set[str]:
+    """The names the references give in `field`, skipping empty and malformed ones."""
+    return {str(as_map(reference)[field]) for reference in references if as_map(reference).get(field)}
