@@ -273,6 +273,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # No OPTIONS metadata: nothing here uses it, and it would answer 200 about any object, another team's too.
+    "DEFAULT_METADATA_CLASS": None,
     "EXCEPTION_HANDLER": "common.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "20/min", "token": "20/hour", "token_address": "60/hour"},
     # DRF's throttles key on the client address by the same rule as common.client: X-Forwarded-For
@@ -296,6 +298,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.api.schema.document_common_errors"],
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "threatmodel.choices.Stage",
         "DecisionKindEnum": "threatmodel.models.workflow.DecisionKind",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 
 from dfd.choices import DiagramLevel
@@ -32,7 +32,7 @@ class DiagramUpdateSerializer(serializers.Serializer[Diagram]):
 
 
 class ElementSerializer(serializers.ModelSerializer[Element]):
-    parent: serializers.SlugRelatedField[Element] = serializers.SlugRelatedField(slug_field="key", read_only=True)  # type: ignore[assignment]
+    parent: serializers.SlugRelatedField[Element] = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)  # type: ignore[assignment]
 
     class Meta:
         model = Element
@@ -106,6 +106,8 @@ VocabularyPropertySerializer = inline_serializer(
 )
 
 
+# One object although the route is a list route: without the override the schema would wrap it in a list.
+@extend_schema_serializer(many=False)
 class VocabularySerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField()
     unknown = serializers.CharField()

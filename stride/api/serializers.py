@@ -14,6 +14,9 @@ from stride.techniques import techniques_of
 class ThreatSerializer(serializers.ModelSerializer[Threat]):
     techniques = serializers.SerializerMethodField(help_text="ATT&CK technique ids: the rule's, and any added by hand.")
     inherent_score = serializers.IntegerField(read_only=True, allow_null=True)
+    status_before_obsolete = serializers.ChoiceField(
+        choices=ThreatStatus.choices, allow_blank=True, read_only=True, help_text="The status before the threat became obsolete; empty otherwise."
+    )
     questions = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
@@ -97,7 +100,7 @@ class TacticSerializer(serializers.ModelSerializer[Tactic]):
 
 class TechniqueSerializer(serializers.ModelSerializer[Technique]):
     tactics = serializers.SlugRelatedField[Any](slug_field="shortname", many=True, read_only=True)
-    parent = serializers.SlugRelatedField[Any](slug_field="attack_id", read_only=True)  # type: ignore[assignment]
+    parent = serializers.SlugRelatedField[Any](slug_field="attack_id", read_only=True, allow_null=True)  # type: ignore[assignment]
     mitigations = serializers.SerializerMethodField()
 
     class Meta:

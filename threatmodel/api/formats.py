@@ -6,7 +6,7 @@ added to ``threatmodel.interop.registry`` appears in the UI without a frontend c
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,6 +47,8 @@ FormatsSerializer = inline_serializer(
         "report_paper_sizes": serializers.ListField(child=serializers.CharField(), help_text="paper of POST .../reports/"),
     },
 )
+# One object although the route is a list route: without the override the schema would wrap it in a list.
+extend_schema_serializer(many=False)(type(FormatsSerializer))
 
 
 class FormatViewSet(viewsets.ViewSet):

@@ -403,7 +403,7 @@ class TokenAddressThrottle(AnonRateThrottle):
 @extend_schema_view(
     list=extend_schema(summary="Your API tokens"),
     retrieve=extend_schema(responses={200: ApiTokenSerializer, **errors(404)}),
-    create=extend_schema(summary="Create a token (its secret is shown once)", responses={201: ApiTokenCreatedSerializer, **errors(400)}),
+    create=extend_schema(summary="Create a token (its secret is shown once)", responses={201: ApiTokenCreatedSerializer, **errors(400, 429)}),
     destroy=extend_schema(summary="Revoke a token", responses={204: None, **errors(404)}),
 )
 class ApiTokenViewSet(

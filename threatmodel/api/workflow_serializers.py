@@ -137,7 +137,9 @@ class SuggestedAttackMitigationSerializer(serializers.Serializer[Any]):
 
 
 class MitigationSerializer(serializers.ModelSerializer[Mitigation]):
-    control = serializers.SlugRelatedField[Control](slug_field="control_id", read_only=True)
+    control = serializers.SlugRelatedField[Control](slug_field="control_id", read_only=True, allow_null=True)
+    # Free text on the way in (a link, a ticket, a path): the schema must not promise a URI.
+    evidence_url = serializers.CharField(read_only=True, help_text="Where the evidence is (a link or reference); empty until given.")
     attack_mitigations = serializers.SlugRelatedField[Any](slug_field="attack_id", many=True, read_only=True)
     threats = serializers.PrimaryKeyRelatedField[Any](many=True, read_only=True)
     owner = UsernameField()

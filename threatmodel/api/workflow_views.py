@@ -221,7 +221,7 @@ class ThreatModelWorkflowViewSet(viewsets.GenericViewSet[ThreatModel]):
         summary="The risk register: every threat with its three risk numbers, mitigations and decision",
         responses={200: RegisterRowSerializer(many=True), **errors(404)},
     )
-    @action(detail=True, methods=["get"], url_path="risk-register")
+    @action(detail=True, methods=["get"], url_path="risk-register", pagination_class=None)
     def risk_register(self, request: Request, pk: str | None = None) -> Response:
         return Response(selectors.risk_register(self.get_object()))
 
@@ -332,7 +332,7 @@ class ThreatWorkflowViewSet(viewsets.GenericViewSet[Threat]):
         summary="ATT&CK mitigations that mitigate the threat's techniques (through `mitigates` relationships)",
         responses={200: SuggestedAttackMitigationSerializer(many=True), **errors(404)},
     )
-    @action(detail=True, methods=["get"], url_path="suggested-mitigations")
+    @action(detail=True, methods=["get"], url_path="suggested-mitigations", pagination_class=None)
     def suggested_mitigations(self, request: Request, pk: str | None = None) -> Response:
         return Response(selectors.suggested_attack_mitigations(self.get_object()))
 
