@@ -130,6 +130,16 @@ def celery_worker(transactional_db: None, settings: Any) -> Iterator[subprocess.
     Tests that use it must commit what the worker reads (``transactional_db``). Skipped with a
     message when no broker is configured (``REDIS_URL``); ``make test`` always configures one.
     """
+    yield from _worker(settings, ["--pool", "solo"])
+
+
+@pytest.fixture
+def celery_prefork_worker(transactional_db: None, settings: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """The same with Celery's process pool of one child, as deployed: the fault tests kill the child."""
+    yield from _worker(settings, ["--pool", "prefork", "--concurrency", "1"])
+
+
+def _worker(settings: Any, pool: list[str]) -> Iterator[subprocess.Popen[bytes]]:
     from django.db import connection
 
     from threatmodel.celery import app
@@ -155,7 +165,7 @@ def celery_worker(transactional_db: None, settings: Any) -> Iterator[subprocess.
     app.conf.update(broker_url=broker, result_backend=broker)
     app.control.purge()
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "threatmodel.celery", "worker", "--pool", "solo", "--loglevel", "warning",
+        [sys.executable, "-m", "celery", "-A", "threatmodel.celery", "worker", *pool, "--loglevel", "warning",
          "--without-heartbeat", "--without-gossip", "--without-mingle"],
         cwd=Path(__file__).resolve().parent,
         env=env,

@@ -19,4 +19,6 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Expire lapsed acceptances and exceptions, reopen their threats and tell the risk owners.
     "decisions-expire": {"task": "threatmodel.decisions_expire", "schedule": crontab(hour=2, minute=30)},
+    # Fail the reports a dead worker left "running" (a render cannot outlive its time limit).
+    "reports-reap": {"task": "threatmodel.reports_reap", "schedule": crontab(minute="*/5")},
 }

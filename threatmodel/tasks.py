@@ -10,6 +10,7 @@ from typing import Any
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import task_failure
 
 from threatmodel import analysis
 from threatmodel.choices import AnalysisStatus
@@ -41,16 +42,36 @@ def decisions_expire_task() -> dict[str, list[int]]:
     return decisions_expire().as_dict()
 
 
-@shared_task(
+@shared_task(  # type: ignore[call-overload]  # celery-types does not know Celery 5.7's retry_on_worker_lost yet
     name="threatmodel.report_generate",
+    bind=True,
     acks_late=True,
     soft_time_limit=reporting.REPORT_TIME_LIMIT_SECONDS,
     time_limit=reporting.REPORT_TIME_LIMIT_SECONDS + 30,
+    # A worker process killed mid-render (out of memory, a deploy): Celery's parent process sees it and
+    # runs the report once more on the next free worker; a second loss ends it failed (report_worker_lost).
+    retry_on_worker_lost=True,
+    max_retries=1,
+    default_retry_delay=1,
 )
-def report_generate_task(report_id: int) -> None:
+def report_generate_task(self: Any, report_id: int) -> None:
     try:
-        reporting.report_generate(report_id=report_id)
+        reporting.report_generate(report_id=report_id, reclaim=self.request.retries > 0)
     except SoftTimeLimitExceeded:
         reporting.report_fail(
             report_id=report_id, reason=f"The report took longer than {reporting.REPORT_TIME_LIMIT_SECONDS} s to render."
         )
+
+
+@task_failure.connect(sender=report_generate_task)
+def report_worker_lost(sender: Any = None, task_id: str = "", exception: BaseException | None = None, args: Any = (), **kwargs: Any) -> None:
+    """The last word on a report whose task failed outside the render's own error handling (the worker was
+    lost for good, the hard time limit): it ends failed with the reason, never "running" forever."""
+    if args:
+        reporting.report_fail(report_id=int(args[0]), reason=f"The worker rendering the report stopped ({type(exception).__name__}).")
+
+
+@shared_task(name="threatmodel.reports_reap")
+def reports_reap_task() -> list[int]:
+    """The periodic sweep (threatmodel/celery.py): reports left "running" by a worker that died whole."""
+    return reporting.report_reap_stale()

@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# A report still "running" after this long was abandoned by a worker that died; it may be claimed again.
-STALE_AFTER = timedelta(minutes=15)
 REPORT_TIME_LIMIT_SECONDS = 600
+# The worker's hard time limit kills a render 30 s after the soft one; a report still "running" well past
+# that was abandoned by a worker that died: it may be claimed again, and the reaper marks it failed.
+STALE_AFTER = timedelta(seconds=REPORT_TIME_LIMIT_SECONDS + 90)
 
 
 def report_request(*, actor: User, threat_model: ThreatModel, paper: str = PaperSize.A4) -> tuple[Report, bool]:
@@ -66,9 +67,12 @@ def report_request(*, actor: User, threat_model: ThreatModel, paper: str = Paper
         return report, True
 
 
-def _claim(report_id: int) -> bool:
+def _claim(report_id: int, *, reclaim: bool = False) -> bool:
+    """Take the report for this worker. ``reclaim``: Celery says the worker that had it was lost."""
     now = timezone.now()
     claimable = Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    if reclaim:
+        claimable |= Q(status=ReportStatus.RUNNING)
     return bool(Report.objects.filter(claimable, pk=report_id).update(status=ReportStatus.RUNNING, started_at=now, reason=""))
 
 
@@ -78,12 +82,26 @@ def report_fail(*, report_id: int, reason: str) -> None:
     )
 
 
-def report_generate(*, report_id: int) -> Report | None:
-    """Render a queued report. Returns it, or None when another worker has it (or it is done)."""
+def report_reap_stale() -> list[int]:
+    """Mark failed every report still "running" past any render's time limit: its worker died with it."""
+    stale = list(
+        Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=timezone.now() - STALE_AFTER).values_list("pk", flat=True)
+    )
+    for report_id in stale:
+        report_fail(report_id=report_id, reason="The worker rendering this report stopped before it finished; ask for it again.")
+    return stale
+
+
+def report_generate(*, report_id: int, reclaim: bool = False) -> Report | None:
+    """Render a queued report. Returns it, or None when another worker has it (or it is done).
+
+    ``reclaim`` is for a retry after Celery saw the previous worker die: the report is then still
+    "running" under that worker's claim, and this run takes it over.
+    """
     # WeasyPrint is loaded by the worker when it renders, never by the web process.
     from threatmodel.reporting.pdf import render_html, render_pdf
 
-    if not _claim(report_id):
+    if not _claim(report_id, reclaim=reclaim):
         log.info("report %s is not queued; nothing to do", report_id)
         return None
     report = Report.objects.select_related("threat_model__team").get(pk=report_id)
