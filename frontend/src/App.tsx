@@ -13,6 +13,9 @@ import { navigate, parseRoute, usePath } from './router'
 export function App() {
   const [me, setMe] = useState<MeWithTeams | null | undefined>(undefined)
   const [problem, setProblem] = useState<string | null>(null)
+  // A reload of the workspace asked for by the workspace itself (a re-import applied on the server): a new key, a notice.
+  const [reload, setReload] = useState<{ count: number; notice: string | null }>({ count: 0, notice: null })
+  const reloadWorkspace = useCallback((notice: string) => setReload((r) => ({ count: r.count + 1, notice })), [])
   const path = usePath()
   const route = parseRoute(path)
 
@@ -36,7 +39,17 @@ export function App() {
   if (me === undefined) return <p className="page-message">Loading…</p>
   if (me === null) return <SignIn onSignedIn={setMe} />
   if (route.name === 'workspace') {
-    return <Workspace key={route.modelId} me={me} modelId={route.modelId} diagramId={route.diagramId} onSignOut={signOut} />
+    return (
+      <Workspace
+        key={`${route.modelId}:${reload.count}`}
+        me={me}
+        modelId={route.modelId}
+        diagramId={route.diagramId}
+        onSignOut={signOut}
+        notice={reload.notice}
+        onReload={reloadWorkspace}
+      />
+    )
   }
   return <ModelList me={me} onSignOut={signOut} />
 }

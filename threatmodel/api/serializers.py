@@ -274,9 +274,15 @@ class _SyncFlowsSerializer(serializers.Serializer[Any]):
     removed = _SyncFlowSerializer(many=True)
 
 
+class _SyncKeptSerializer(serializers.Serializer[Any]):
+    elements = _SyncElementSerializer(many=True)
+    flows = _SyncFlowSerializer(many=True)
+
+
 class _SyncChangesSerializer(serializers.Serializer[Any]):
     elements = _SyncElementsSerializer()
     flows = _SyncFlowsSerializer()
+    kept = _SyncKeptSerializer(help_text="What the files do not own and stays as people drew it (after the change).")
 
 
 class ManifestSyncResultSerializer(serializers.Serializer[Any]):

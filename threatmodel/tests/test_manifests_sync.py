@@ -121,6 +121,11 @@ def test_hand_drawn_elements_reviewers_facts_positions_and_triage_are_kept(world
     Threat.objects.filter(pk=threat.pk).update(notes="seen in the review", triaged=True)
     body = sync(world, diagram, raw).json()
     assert body["operations"] == 0, body["ops"]
+    # The preview names what stays as drawn: the CDN and its flow, nothing the files own.
+    assert body["changes"]["kept"] == {
+        "elements": [{"key": "cdn", "kind": "external_entity", "name": "CDN"}],
+        "flows": [{"key": "cdn-front", "source": "cdn", "target": frontend, "label": ""}],
+    }
     removed = raw.replace(b"name: emailservice", b"name: mailer")
     applied = sync(world, diagram, removed, dry_run="false", base_version=diagram.version)
     assert applied.status_code == 200, applied.content[:500]

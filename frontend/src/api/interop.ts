@@ -1,7 +1,7 @@
 /**
  * Typed calls for the ways in and out (docs/interop.md, docs/reports.md): the format list, export
  * and drawing URLs (plain links: the session cookie authorises the download), imports as a
- * multipart upload, and PDF reports.
+ * multipart upload (several files at once for manifests), the manifests' re-import, and PDF reports.
  */
 import { get, post, postForm } from './client'
 import type { Page } from './endpoints'
@@ -14,6 +14,7 @@ export type ImportFormat = S['ImportFormat']
 export type ImportResult = S['ImportResult']
 export type Report = S['Report']
 export type Paper = S['PaperEnum']
+export type ManifestSyncResult = S['ManifestSyncResult']
 
 let formatsOnce: Promise<Formats> | null = null
 
@@ -28,13 +29,23 @@ export const interopApi = {
   },
   exportUrl: (modelId: number, format: string) => `/api/v1/threat-models/${modelId}/export/?format=${encodeURIComponent(format)}`,
   renderUrl: (diagramId: number, format: string) => `/api/v1/diagrams/${diagramId}/render/?format=${encodeURIComponent(format)}`,
-  importFile: (upload: { file: File; team: number; format?: string; name?: string }) => {
+  /** One file, or several of a format that reads several (Kubernetes, compose): one `file` field each, one import. */
+  importFiles: (upload: { files: readonly File[]; team: number; format?: string; name?: string }) => {
     const form = new FormData()
-    form.append('file', upload.file)
+    for (const file of upload.files) form.append('file', file)
     form.append('team', String(upload.team))
     if (upload.format) form.append('format', upload.format)
     if (upload.name) form.append('name', upload.name)
     return postForm<ImportResult>('/threat-models/import/', form)
+  },
+  /** The drift between a diagram and manifest files: a dry run without `baseVersion`, else applied at it. */
+  syncFromManifests: (diagramId: number, upload: { files: readonly File[]; format: string; baseVersion?: number }) => {
+    const form = new FormData()
+    for (const file of upload.files) form.append('file', file)
+    form.append('format', upload.format)
+    form.append('dry_run', upload.baseVersion === undefined ? 'true' : 'false')
+    if (upload.baseVersion !== undefined) form.append('base_version', String(upload.baseVersion))
+    return postForm<ManifestSyncResult>(`/diagrams/${diagramId}/sync-from-manifests/`, form)
   },
   reports: async (modelId: number): Promise<Report[]> => (await get<Page<Report>>(`/threat-models/${modelId}/reports/?page_size=20`)).results,
   report: (modelId: number, reportId: number) => get<Report>(`/threat-models/${modelId}/reports/${reportId}/`),

@@ -3187,6 +3187,8 @@ export interface components {
         _SyncChanges: {
             elements: components["schemas"]["_SyncElements"];
             flows: components["schemas"]["_SyncFlows"];
+            /** @description What the files do not own and stays as people drew it (after the change). */
+            kept: components["schemas"]["_SyncKept"];
         };
         _SyncElement: {
             key: string;
@@ -3243,6 +3245,10 @@ export interface components {
             added: components["schemas"]["_SyncFlow"][];
             changed: components["schemas"]["_SyncFlowChange"][];
             removed: components["schemas"]["_SyncFlow"][];
+        };
+        _SyncKept: {
+            elements: components["schemas"]["_SyncElement"][];
+            flows: components["schemas"]["_SyncFlow"][];
         };
     };
     responses: never;

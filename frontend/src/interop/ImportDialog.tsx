@@ -1,8 +1,9 @@
 /**
- * Import a model from a file: ours, Open Threat Model (JSON or YAML), Threat Dragon, or Microsoft
- * TMT. The format is read from the file name when only one format fits it, and is otherwise left
- * to the server, which detects it from the content; the user may name it. An import is all or
- * nothing: a refusal lists every problem with its place in the file, and a success lists what was
+ * Import a model from a file: ours, Open Threat Model (JSON or YAML), Threat Dragon, Microsoft
+ * TMT, or Kubernetes manifests and compose files — several of those at once, one manifest set. The
+ * format is read from the file names when only one format fits them, and is otherwise left to the
+ * server, which detects it from the content; the user may name it. An import is all or nothing: a
+ * refusal lists every problem with its place (file, document, field), and a success lists what was
  * created and everything the server adapted on the way (its warnings).
  */
 import { useEffect, useState } from 'react'
@@ -10,8 +11,10 @@ import { ApiError } from '../api/client'
 import type { Team } from '../api/endpoints'
 import { interopApi, type Formats, type ImportResult } from '../api/interop'
 import { acceptAttribute, formatForFile, problemLines, sizeText, summaryLines } from '../core/interop'
+import { filesText, severalFilesProblem, suggestedFormat } from '../core/manifests'
 import { Field } from '../components/Field'
 import { Modal } from '../workflow/Modal'
+import { Refusal } from './Refusal'
 
 interface Props {
   teams: readonly Team[]
@@ -21,7 +24,7 @@ interface Props {
 
 export function ImportDialog({ teams, onClose, onOpen }: Props) {
   const [formats, setFormats] = useState<Formats | null>(null)
-  const [file, setFile] = useState<File | null>(null)
+  const [files, setFiles] = useState<File[]>([])
   const [format, setFormat] = useState('')
   const [guessed, setGuessed] = useState('')
   const [team, setTeam] = useState<number | null>(teams[0]?.id ?? null)
@@ -34,27 +37,28 @@ export function ImportDialog({ teams, onClose, onOpen }: Props) {
     interopApi.formats().then(setFormats, () => setFormats({ export: [], import: [], diagram_render: [], report_paper_sizes: [] }))
   }, [])
 
-  const pick = (picked: File | null) => {
-    setFile(picked)
+  const pick = (picked: File[]) => {
+    setFiles(picked)
     setRefusal(null)
-    const suggestion = picked && formats ? formatForFile(picked.name, formats.import, formats.export) : ''
+    const suggestion = formats ? suggestedFormat(picked.map((f) => f.name), (n) => formatForFile(n, formats.import, formats.export)) : ''
     setGuessed(suggestion)
     setFormat(suggestion)
   }
 
   const submit = async () => {
-    if (!file || team === null) return
+    if (files.length === 0 || team === null || tooMany) return
     setBusy(true)
     setRefusal(null)
     try {
-      setResult(await interopApi.importFile({ file, team, format, name: name.trim() }))
+      setResult(await interopApi.importFiles({ files, team, format, name: name.trim() }))
     } catch (error) {
-      setRefusal(error instanceof ApiError ? problemLines(error) : { message: 'The file could not be sent.', problems: [] })
+      setRefusal(error instanceof ApiError ? problemLines(error) : { message: 'The files could not be sent.', problems: [] })
     } finally {
       setBusy(false)
     }
   }
 
+  const tooMany = severalFilesProblem(files.length, format, formats?.import ?? [])
   const labelOf = (formatName: string) => formats?.import.find((f) => f.name === formatName)?.label ?? formatName
   return (
     <Modal title="Import a threat model" onClose={onClose} wide>
@@ -92,15 +96,19 @@ export function ImportDialog({ teams, onClose, onOpen }: Props) {
         </div>
       ) : (
         <>
-          <Field label="File" hint={formats ? `Accepted: ${formats.import.map((f) => f.label).join('; ')}.` : undefined}>
-            <input type="file" accept={formats ? acceptAttribute(formats.import) : undefined} onChange={(event) => pick(event.target.files?.[0] ?? null)} />
+          <Field
+            label="Files"
+            hint={formats ? `Accepted: ${formats.import.map((f) => f.label).join('; ')}. Several manifest or compose files make one model.` : undefined}
+          >
+            <input type="file" multiple accept={formats ? acceptAttribute(formats.import) : undefined} onChange={(event) => pick([...(event.target.files ?? [])])} />
           </Field>
-          {file && (
-            <p className="muted small-text">
-              {file.name}, {sizeText(file.size)}
-              {guessed ? ` — looks like ${labelOf(guessed)}` : ' — the server will recognise the format from its content'}
+          {files.length > 0 && (
+            <p className="muted small-text import-files">
+              {filesText(files, sizeText)}
+              {guessed ? ` — looks like ${labelOf(guessed)}` : files.length === 1 ? ' — the server will recognise the format from its content' : ''}
             </p>
           )}
+          {tooMany && <p className="form-error">{tooMany}</p>}
           <Field label="Format">
             <select value={format} onChange={(event) => setFormat(event.target.value)}>
               <option value="">Detect from the content</option>
@@ -125,25 +133,12 @@ export function ImportDialog({ teams, onClose, onOpen }: Props) {
           <Field label="Name (optional)" hint="Leave empty to keep the name in the file.">
             <input type="text" value={name} maxLength={200} onChange={(event) => setName(event.target.value)} />
           </Field>
-          {refusal && (
-            <div className="import-refusal" role="alert">
-              <p className="form-error">{refusal.message}</p>
-              {refusal.problems.length > 0 && (
-                <ul>
-                  {refusal.problems.map((problem, i) => (
-                    <li key={i}>
-                      <code>{problem}</code>
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </div>
-          )}
+          <Refusal refusal={refusal} />
           <div className="modal-actions">
             <button type="button" onClick={onClose}>
               Cancel
             </button>
-            <button type="button" className="primary" disabled={!file || team === null || busy} onClick={() => void submit()}>
+            <button type="button" className="primary" disabled={files.length === 0 || team === null || tooMany !== null || busy} onClick={() => void submit()}>
               {busy ? 'Importing…' : 'Import'}
             </button>
           </div>

@@ -20,6 +20,7 @@ import { DiagramTabs } from '../editor/DiagramTabs'
 import { WorkspaceBody, type WorkspaceWorkflow } from '../editor/WorkspaceBody'
 import { StageBar } from '../workflow/StageBar'
 import { useWorkflow } from '../workflow/useWorkflow'
+import { ManifestReimport } from '../workspace/ManifestReimport'
 import { ModelTools } from '../workspace/ModelTools'
 import { useDiagramSessions } from '../workspace/useDiagramSessions'
 import { useGateTargets } from '../workspace/useGateTargets'
@@ -36,10 +37,18 @@ interface Props {
   modelId: number
   diagramId: number | null
   onSignOut: () => void
+  /** Shown over the workspace once it is loaded (after a reload the workspace asked for). */
+  notice?: string | null
+  /** Load the workspace again from the server (after a change made outside the editing session). */
+  onReload?: (notice: string) => void
 }
 
-export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
-  const [store] = useState(() => new WorkspaceStore())
+export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload }: Props) {
+  const [store] = useState(() => {
+    const made = new WorkspaceStore()
+    if (notice) made.dispatch({ type: 'noticeShown', text: notice })
+    return made
+  })
   const state = useWorkspaceState(store)
   useModelLoad(store, modelId, diagramId)
   const refreshWorkflow = useWorkflow(store, modelId)
@@ -77,7 +86,12 @@ export function Workspace({ me, modelId, diagramId, onSignOut }: Props) {
     openThreat,
     onBulk,
     focus: state.focus,
-    modelTools: <ModelTools store={store} />,
+    modelTools: (
+      <ModelTools
+        store={store}
+        reimport={canWrite && session && onReload && <ManifestReimport session={session} vocab={vocab} onApplied={onReload} />}
+      />
+    ),
     drawer: state.drawer && (
       <WorkspaceDrawer {...common} username={me.username} nameOf={nameOf} onThreatChanged={threatChanged} onChanged={refreshWorkflow} />
     ),

@@ -9,6 +9,7 @@ what has no property of its own goes in ``extra`` under a readable name.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,24 +88,79 @@ class Route:
     hosts: list[str] = field(default_factory=list)
 
 
+SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A label selector as Kubernetes reads it: every ``matchLabels`` pair and every ``matchExpressions``
+    requirement (In, NotIn, Exists, DoesNotExist) must hold; an empty selector selects everything."""
+
+    labels: tuple[tuple[str, str], ...] = ()
+    expressions: tuple[tuple[str, str, frozenset[str]], ...] = ()
+    unreadable: bool = False  # a requirement Kubernetes would refuse: taken to select nothing (and warned about)
+
+    @property
+    def empty(self) -> bool:
+        return not self.labels and not self.expressions and not self.unreadable
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        if self.unreadable or any(labels.get(key) != value for key, value in self.labels):
+            return False
+        for key, operator, values in self.expressions:
+            present = key in labels
+            if operator == "In" and not (present and labels[key] in values):
+                return False
+            if (operator == "NotIn" and present and labels[key] in values) or (operator == "DoesNotExist" and present):
+                return False
+            if operator == "Exists" and not present:
+                return False
+        return True
+
+
+def read_selector(value: object) -> tuple[Selector, str]:
+    """A label selector from a manifest, and '' or what is wrong with it (``matchExpressions[0]: …``):
+    a requirement the API server would refuse makes a selector that selects nothing."""
+    entry = value if isinstance(value, Mapping) else {}
+    raw_labels = entry.get("matchLabels")
+    labels = {str(k): str(v) for k, v in raw_labels.items()} if isinstance(raw_labels, Mapping) else {}
+    raw_expressions = entry.get("matchExpressions")
+    expressions: list[tuple[str, str, frozenset[str]]] = []
+    for index, item in enumerate(raw_expressions if isinstance(raw_expressions, list) else []):
+        requirement = item if isinstance(item, Mapping) else {}
+        key, operator, raw_values = requirement.get("key"), requirement.get("operator"), requirement.get("values")
+        values = frozenset(str(v) for v in raw_values) if isinstance(raw_values, list) else frozenset()
+        problem = (
+            "has no key" if not isinstance(key, str) or not key
+            else f"operator {operator!r} is none of {', '.join(SELECTOR_OPERATORS)}" if operator not in SELECTOR_OPERATORS
+            else f"{operator} needs values" if operator in ("In", "NotIn") and not values
+            else f"{operator} takes no values" if operator in ("Exists", "DoesNotExist") and values
+            else ""
+        )  # fmt: skip
+        if problem:
+            return Selector(unreadable=True), f"matchExpressions[{index}]: {problem}"
+        expressions.append((str(key), str(operator), values))
+    return Selector(tuple(sorted(labels.items())), tuple(expressions)), ""
+
+
 @dataclass
 class Allow:
-    """A NetworkPolicy ingress rule naming its sources by pod labels: evidence of who calls whom."""
+    """A NetworkPolicy ingress rule naming its sources by labels: evidence of who calls whom."""
 
     namespace: str
-    targets: dict[str, str]  # pod selector of the policy
-    sources: dict[str, str]  # pod selector of the rule's ``from``
-    source_namespace: str  # the namespace the sources are in
+    targets: Selector  # pod selector of the policy
+    sources: Selector  # pod selector of the rule's ``from`` peer (empty: every pod of the namespaces)
+    source_namespaces: Selector | None  # the peer's namespaceSelector; None: the policy's own namespace
     ports: list[str]
     where: str
 
 
 @dataclass
 class Policy:
-    """A NetworkPolicy's reach: the pods it selects (``{}`` is every pod of its namespace) and its directions."""
+    """A NetworkPolicy's reach: the pods it selects (empty: every pod of its namespace) and its directions."""
 
     namespace: str
-    targets: dict[str, str]
+    targets: Selector
     ingress: bool
     egress: bool
 
@@ -116,6 +172,10 @@ class Namespace:
     default_deny: bool = False
     pod_security: str = ""  # privileged / baseline / restricted / "" (not labelled)
     declared: bool = False
+    labels: dict[str, str] = field(default_factory=dict)  # a Namespace object's labels (only its name when not declared)
+
+    def __post_init__(self) -> None:
+        self.labels.setdefault("kubernetes.io/metadata.name", self.name)  # set by the API server on every namespace
 
 
 @dataclass

@@ -23,8 +23,10 @@ from threatmodel.interop.manifests.inventory import (
     Namespace,
     Policy,
     Route,
+    Selector,
     Service,
     Workload,
+    read_selector,
     stable_key,
 )
 from threatmodel.interop.manifests.pods import containers_of, pod_facts, secret_and_config_refs
@@ -97,7 +99,8 @@ def kubernetes_inventory(resources: list[Resource], problems: list[ErrorDetail])
 def _namespace(inventory: Inventory, resource: Resource) -> None:
     namespace = inventory.namespaces.setdefault(resource.name, Namespace(resource.name))
     namespace.where, namespace.declared = resource.where, True
-    level = labels_of(resource.metadata.get("labels")).get(_PSA, "")
+    namespace.labels.update(labels_of(resource.metadata.get("labels")))
+    level = namespace.labels.get(_PSA, "")
     if level in ("privileged", "baseline", "restricted"):
         namespace.pod_security = level
 
@@ -266,10 +269,17 @@ def _route(resource: Resource, resources: list[Resource]) -> Route:
                  resource.where, backends, tls, "api_gateway", hosts)  # fmt: skip
 
 
+def _selector(inventory: Inventory, resource: Resource, value: object, path: str) -> Selector:
+    """A label selector read from ``path``; a requirement Kubernetes would refuse selects nothing and is warned about."""
+    selector, problem = read_selector(value)
+    if problem:
+        inventory.warn(f"{resource.where}, {path}.{problem}; the selector is taken to select nothing.")
+    return selector
+
+
 def _network_policy(inventory: Inventory, resource: Resource) -> None:
     spec = resource.spec
-    selector = as_map(spec.get("podSelector"))
-    targets = labels_of(selector.get("matchLabels"))
+    targets = _selector(inventory, resource, spec.get("podSelector"), "spec.podSelector")
     # Without policyTypes a policy is an Ingress policy, and an Egress one too when it has egress rules.
     types = {str(t) for t in as_items(spec.get("policyTypes"))} or {
         "Ingress",
@@ -277,23 +287,24 @@ def _network_policy(inventory: Inventory, resource: Resource) -> None:
     }
     rules = as_items(spec.get("ingress"))
     namespace = inventory.namespaces.setdefault(resource.namespace, Namespace(resource.namespace))
-    expressions = as_items(selector.get("matchExpressions"))
-    if not targets and not expressions and "Ingress" in types and not rules:
+    if targets.empty and "Ingress" in types and not rules:
         namespace.default_deny = True  # every pod selected, no ingress allowed: default deny
-    if expressions and not targets:
-        inventory.warn(
-            f"{resource.where}: podSelector.matchExpressions is not read; the policy is taken to select no pod."
-        )
-    else:
-        inventory.policies.append(Policy(resource.namespace, targets, "Ingress" in types, "Egress" in types))
-    for rule in rules:
+    inventory.policies.append(Policy(resource.namespace, targets, "Ingress" in types, "Egress" in types))
+    for index, rule in enumerate(rules):
         entry = as_map(rule)
         ports = [
             f"{as_map(p).get('port', '')}/{as_map(p).get('protocol', 'TCP')}" for p in as_items(entry.get("ports"))
         ]
-        for peer in as_items(entry.get("from")):
-            sources = labels_of(as_map(as_map(peer).get("podSelector")).get("matchLabels"))
-            if sources and not as_map(peer).get("namespaceSelector"):
-                inventory.allows.append(
-                    Allow(resource.namespace, targets, sources, resource.namespace, ports, resource.where)
-                )
+        for number, item in enumerate(as_items(entry.get("from"))):
+            peer, path = as_map(item), f"spec.ingress[{index}].from[{number}]"
+            if "podSelector" not in peer and "namespaceSelector" not in peer:
+                continue  # an ipBlock: addresses outside the cluster's pods
+            sources = _selector(inventory, resource, peer.get("podSelector"), f"{path}.podSelector")
+            namespaces = (
+                _selector(inventory, resource, peer["namespaceSelector"], f"{path}.namespaceSelector")
+                if "namespaceSelector" in peer
+                else None
+            )
+            if sources.empty and (namespaces is None or namespaces.empty):
+                continue  # every pod of the namespace, or of the cluster: no evidence of who calls whom
+            inventory.allows.append(Allow(resource.namespace, targets, sources, namespaces, ports, resource.where))

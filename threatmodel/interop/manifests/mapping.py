@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dfd.ops import DiagramState, ElementState, FlowState
-from threatmodel.interop.manifests.inventory import Inventory, Route, Service, Workload, flow_key, stable_key
+from threatmodel.interop.manifests.inventory import Allow, Inventory, Route, Service, Workload, flow_key, stable_key
 
 EXPOSURE_RANK = {"internal": 0, "node_port": 1, "ingress": 2, "load_balancer": 3}
 _HOST = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -93,7 +93,7 @@ def diagram_state(inventory: Inventory) -> tuple[DiagramState, dict[str, str], l
         _host(inventory, wanted)
     _entries(inventory, wanted)
     _references(inventory, wanted, warnings)
-    _allows(inventory, wanted)
+    _allows(inventory, wanted, warnings)
     _platform(inventory, wanted)
     if inventory.unknown:
         shown = "; ".join(inventory.unknown[:20]) + (
@@ -172,11 +172,11 @@ def _process_properties(inventory: Inventory, workload: Workload) -> dict[str, A
         props["public_network"] = True
     if inventory.source == "kubernetes":
         props["network_policy"] = any(
-            p.namespace == workload.namespace and p.ingress and p.targets.items() <= workload.labels.items()
+            p.namespace == workload.namespace and p.ingress and p.targets.matches(workload.labels)
             for p in inventory.policies
         )
         if any(
-            p.namespace == workload.namespace and p.egress and p.targets.items() <= workload.labels.items()
+            p.namespace == workload.namespace and p.egress and p.targets.matches(workload.labels)
             for p in inventory.policies
         ):
             props.pop("metadata_reachable", None)  # an egress policy may or may not block it: the reviewer says
@@ -401,13 +401,25 @@ def _to_service(inventory: Inventory, wanted: Wanted, workload: Workload, servic
                     properties={"exposure": "internal"})  # fmt: skip
 
 
-def _allows(inventory: Inventory, wanted: Wanted) -> None:
+def _in_namespaces(inventory: Inventory, allow: Allow, namespace: str) -> bool:
+    """Whether a peer's namespaces hold ``namespace``: its own namespace, else the namespaceSelector on the labels
+    of the Namespace object (an undeclared namespace has only its name label, as the API server gives it)."""
+    if allow.source_namespaces is None:
+        return namespace == allow.namespace
+    known = inventory.namespaces.get(namespace)
+    labels = known.labels if known is not None else {"kubernetes.io/metadata.name": namespace}
+    return allow.source_namespaces.matches(labels)
+
+
+def _allows(inventory: Inventory, wanted: Wanted, warnings: list[str]) -> None:
     workloads = sorted(inventory.workloads.values(), key=lambda w: w.key)
     for allow in inventory.allows:
-        sources = [
-            w for w in workloads if w.namespace == allow.source_namespace and allow.sources.items() <= w.labels.items()
-        ]
-        targets = [w for w in workloads if w.namespace == allow.namespace and allow.targets.items() <= w.labels.items()]
+        sources = [w for w in workloads if _in_namespaces(inventory, allow, w.namespace) and allow.sources.matches(w.labels)]
+        targets = [w for w in workloads if w.namespace == allow.namespace and allow.targets.matches(w.labels)]
+        if not sources and allow.source_namespaces is not None:
+            message = f"{allow.where}: its namespaceSelector picks no namespace with a workload in the files; no flow is drawn for it."
+            if message not in warnings:
+                warnings.append(message)
         for source in sources:
             for target in targets:
                 wanted.flow(source.key, target.key, label=f"to {target.name}", protocol=", ".join(allow.ports)[:60],

@@ -5,7 +5,12 @@ defaulting to the binding's), a ``system:serviceaccount:<ns>:<name>`` user, or t
 service account is in (``system:serviceaccounts``, ``system:serviceaccounts:<ns>``,
 ``system:authenticated``). A RoleBinding grants within its namespace, a ClusterRoleBinding
 everywhere. Built-in ClusterRoles the files refer to but do not define (``cluster-admin``,
-``admin``, ``edit``, ``view``) have their upstream rules. Only the files are read: a service
+``admin``, ``edit``, ``view``) have their upstream rules. An aggregated ClusterRole
+(``aggregationRule.clusterRoleSelectors``) has, besides its own rules, those of every ClusterRole
+whose labels one of its selectors matches, as the API server's controller fills them in, through
+chains of aggregation too; the built-in ``admin``, ``edit`` and ``view`` aggregate the ClusterRoles
+labelled ``rbac.authorization.k8s.io/aggregate-to-admin`` (``-edit``, ``-view``) as upstream, and
+``edit`` is in ``admin``, ``view`` in ``edit``. Only the files are read: a service
 account no binding names has no rights here (``none``), which is what an import of the whole
 application says; rights granted elsewhere are the reviewer's to add.
 """
@@ -16,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from threatmodel.interop.manifests.inventory import Selector, read_selector
 from threatmodel.interop.manifests.resources import Resource, as_items, as_map
 
 Rule = Mapping[str, Any]
@@ -35,6 +41,9 @@ BUILT_IN: dict[str, list[Rule]] = {
     },
     "view": [{"apiGroups": ["", "apps", "batch"], "resources": ["pods", "services", "configmaps", "deployments"], "verbs": ["get", "list", "watch"]}],
 }  # fmt: skip
+_AGGREGATE = "rbac.authorization.k8s.io/aggregate-to-"
+# The built-in aggregated roles: the label each one gathers, and the label it carries itself.
+_BUILT_IN_AGGREGATION: dict[str, tuple[str, str]] = {"admin": ("admin", ""), "edit": ("edit", "admin"), "view": ("view", "edit")}
 _READ = {"get", "list", "watch"}
 _WRITE = {"create", "update", "patch", "delete", "deletecollection", "bind", "escalate", "impersonate", "*"}
 _CREATES_PODS = {("", "pods"), ("", "replicationcontrollers"), ("apps", "deployments"), ("apps", "daemonsets"),
@@ -135,16 +144,60 @@ class RbacIndex:
         self.roles: dict[tuple[str, str], list[Rule]] = {}
         self.cluster_roles: dict[str, list[Rule]] = {}
         self.bindings: list[Resource] = []
+        self.missing: list[str] = []
+        labels: dict[str, Mapping[str, str]] = {}
+        aggregations: dict[str, list[Selector]] = {}
         for resource in resources:
             rules = [as_map(rule) for rule in as_items(resource.body.get("rules"))]
             if resource.kind == "Role":
                 self.roles[(resource.namespace, resource.name)] = rules
             elif resource.kind == "ClusterRole":
                 self.cluster_roles[resource.name] = rules
+                labels[resource.name] = {str(k): str(v) for k, v in as_map(resource.metadata.get("labels")).items()}
+                if "aggregationRule" in resource.body:
+                    aggregations[resource.name] = self._selectors(resource)
             elif resource.kind in ("RoleBinding", "ClusterRoleBinding"):
                 self.bindings.append(resource)
-        self.missing: list[str] = []
+        self._aggregate(labels, aggregations)
         self._rights: dict[tuple[str, str], Rights] = {}  # many workloads share one service account
+
+    def _selectors(self, role: Resource) -> list[Selector]:
+        selectors = []
+        for index, item in enumerate(as_items(as_map(role.body.get("aggregationRule")).get("clusterRoleSelectors"))):
+            if not isinstance(item, Mapping):
+                continue  # a null selector selects nothing
+            selector, problem = read_selector(item)
+            if problem:
+                self.missing.append(
+                    f"{role.where}, aggregationRule.clusterRoleSelectors[{index}].{problem}; it aggregates no role."
+                )
+            else:
+                selectors.append(selector)  # an empty one matches every ClusterRole, cluster-admin included
+        return selectors
+
+    def _aggregate(self, labels: dict[str, Mapping[str, str]], aggregations: dict[str, list[Selector]]) -> None:
+        """Fill each aggregated ClusterRole with the rules of the roles its selectors match, chains included."""
+        for name, (gathers, carries) in _BUILT_IN_AGGREGATION.items():
+            if name not in self.cluster_roles:
+                self.cluster_roles[name] = list(BUILT_IN[name])
+                labels[name] = {f"{_AGGREGATE}{carries}": "true"} if carries else {}
+                aggregations[name] = [Selector(((f"{_AGGREGATE}{gathers}", "true"),))]
+        own = {name: list(rules) for name, rules in self.cluster_roles.items()}
+        own.setdefault("cluster-admin", list(BUILT_IN["cluster-admin"]))  # in every cluster, without labels
+        members = {
+            name: sorted(other for other in own if other != name and any(s.matches(labels.get(other, {})) for s in selectors))
+            for name, selectors in aggregations.items()
+        }
+
+        def gathered(name: str, seen: frozenset[str]) -> list[Rule]:
+            rules = list(own.get(name, []))
+            for member in members.get(name, []):
+                if member not in seen:
+                    rules += [rule for rule in gathered(member, seen | {member}) if rule not in rules]
+            return rules
+
+        for name in members:
+            self.cluster_roles[name] = gathered(name, frozenset({name}))
 
     def _role_rules(self, binding: Resource) -> tuple[str, list[Rule] | None]:
         ref = as_map(binding.body.get("roleRef"))

@@ -145,6 +145,14 @@ def changes_between(current: DiagramState, target: DiagramState) -> dict[str, An
     return out
 
 
+def kept_by_people(target: DiagramState, prefix: str) -> dict[str, list[dict[str, Any]]]:
+    """What stays as people drew it: the elements and flows of the target state the files do not own."""
+    return {
+        "elements": [_describe(element) for key, element in sorted(target.elements.items()) if not key.startswith(prefix)],
+        "flows": [_describe(flow) for key, flow in sorted(target.flows.items()) if not key.startswith(prefix)],
+    }
+
+
 def diagram_sync_from_manifests(
     *, actor: User, diagram: Diagram, files: Sequence[SourceFile], fmt: str, base_version: int | None, dry_run: bool
 ) -> SyncOutcome:
@@ -161,7 +169,7 @@ def diagram_sync_from_manifests(
     current = load_state(diagram)
     target = reconcile(current, wanted, FORMATS[fmt])
     ops = ops_between(current, target)
-    changes = changes_between(current, target)
+    changes = {**changes_between(current, target), "kept": kept_by_people(target, FORMATS[fmt])}
     if dry_run:
         return SyncOutcome(ops, changes, warnings, diagram.version)
     if base_version is None:
