@@ -25,7 +25,7 @@ from stride.api.serializers import ThreatSerializer
 from stride.models import Threat
 from stride.ruleset import RuleSet
 from stride.services import SyncResult, model_findings, threats_sync
-from threatmodel import tasks
+from threatmodel import queueing, tasks
 from threatmodel.audit import audit
 from threatmodel.choices import AnalysisStatus
 from threatmodel.models import ThreatModel
@@ -93,7 +93,11 @@ def analysis_after_change(*, model_id: int, states: list[DiagramState] | None = 
         result = threat_model_analyse(model_id=model_id, states=states)
         return {"status": "done", **result.as_dict(), "changes": changes_answer(model_id=model_id, result=result)}
     analysis_mark(model_id=model_id, status=AnalysisStatus.QUEUED)
-    transaction.on_commit(lambda: tasks.analyse_threat_model_task.delay(model_id))
+
+    def waiting() -> None:
+        analysis_mark(model_id=model_id, status=AnalysisStatus.QUEUED, error=queueing.WAITING_FOR_QUEUE)
+
+    transaction.on_commit(lambda: queueing.send(tasks.analyse_threat_model_task, model_id, on_unreachable=waiting))
     return {"status": AnalysisStatus.QUEUED}
 
 

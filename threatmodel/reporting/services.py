@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common.errors import ValidationFailed
+from threatmodel import queueing
 from threatmodel.choices import PaperSize, ReportStatus
 from threatmodel.models import Report, ThreatModel
 from threatmodel.permissions import require_role
@@ -46,8 +47,6 @@ def report_request(*, actor: User, threat_model: ThreatModel, paper: str = Paper
     require_role(actor, threat_model.team_id, "read", what="threat model")
     if paper not in PaperSize.values:
         raise ValidationFailed("Unknown paper size.", details=[{"path": "paper", "message": f"must be one of {', '.join(PaperSize.values)}"}])
-    from threatmodel.tasks import report_generate_task
-
     with transaction.atomic():
         model = ThreatModel.objects.select_for_update().get(pk=threat_model.pk)
         existing = (
@@ -60,11 +59,26 @@ def report_request(*, actor: User, threat_model: ThreatModel, paper: str = Paper
             existing.started_at < timezone.now() - STALE_AFTER
         ):
             report_fail(report_id=existing.pk, reason="The worker rendering this report stopped; it was asked for again.")
+        elif existing is not None and existing.status == ReportStatus.QUEUED and existing.reason == queueing.WAITING_FOR_QUEUE:
+            # Never reached a worker (the broker was down when it was asked for): send it again.
+            Report.objects.filter(pk=existing.pk).update(reason="")
+            transaction.on_commit(lambda: _send(existing.pk))
+            existing.reason = ""
+            return existing, False
         elif existing is not None:
             return existing, False
         report = Report.objects.create(threat_model=model, model_version=model.version, paper=paper, requested_by=actor)
-        transaction.on_commit(lambda: report_generate_task.delay(report.pk))
+        transaction.on_commit(lambda: _send(report.pk))
         return report, True
+
+
+def _send(report_id: int) -> None:
+    from threatmodel.tasks import report_generate_task
+
+    def waiting() -> None:
+        Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(reason=queueing.WAITING_FOR_QUEUE)
+
+    queueing.send(report_generate_task, report_id, on_unreachable=waiting)
 
 
 def _claim(report_id: int, *, reclaim: bool = False) -> bool:
