@@ -171,9 +171,13 @@ def question(requirement: Requirement, subject: Node | Edge) -> str:
         noun = f"the flow's {requirement.end} ({end.name})"
     else:
         noun = f"this {KIND_WORDS.get(subject.kind, subject.kind)}"
-    label = requirement.label
+    return question_text(requirement.label, requirement.type, noun)
+
+
+def question_text(label: str, kind: str, noun: str) -> str:
+    """A property's question about ``noun`` ("this flow"), from its label and type (``bool``, ``enum``)."""
     words = label.split()
-    if requirement.type == "enum":
+    if kind == "enum":
         return f"What is the {label.lower()} of {noun}?"
     if words[0].endswith("s") and not words[0].endswith("ss") and len(words) > 1:
         # "Validates input" -> "Does ... validate input?", "Runs as root" -> "Does ... run as root?"
@@ -268,7 +272,8 @@ def analyse(graph: DfdGraph, ruleset: RuleSet, *, suppressed: Iterable[tuple[str
     """All findings for ``graph``, sorted by fingerprint.
 
     ``suppressed`` holds ``(element or flow key, STRIDE letter)`` cells a person recorded as
-    considered; the baseline stays quiet there (specific rules still fire).
+    considered; the baseline stays quiet there (specific rules still fire). Elements and flows
+    marked ``out_of_scope: true`` get no finding at all (they still take part in graph walks).
     """
     # The loop allocates many small objects and keeps all of them: collecting garbage during it
     # only walks live objects (a third of the run time on large models), so it waits until the end.
@@ -286,10 +291,15 @@ def _analyse(graph: DfdGraph, ruleset: RuleSet, quiet: set[tuple[str, str]]) -> 
     findings: list[Finding] = []
     append = findings.append
     # Subjects by kind, each with the part of its fingerprints that follows the rule id.
+    # An element or flow the team placed out of scope is drawn, walked through and exported, but
+    # nothing is raised on it: no rule, no question, no baseline cell.
     by_kind: dict[str, list[tuple[Node | Edge, str]]] = {}
     for key, node in sorted(graph.nodes.items()):
-        by_kind.setdefault(node.kind, []).append((node, "@" + key))
-    by_kind["flow"] = [(edge, f"@{edge.target.key}@{key}") for key, edge in sorted(graph.edges.items())]
+        if not _out_of_scope(node):
+            by_kind.setdefault(node.kind, []).append((node, "@" + key))
+    by_kind["flow"] = [
+        (edge, f"@{edge.target.key}@{key}") for key, edge in sorted(graph.edges.items()) if not _out_of_scope(edge)
+    ]
     # Specific rules, one rule over all subjects of its kind at a time (a comprehension is the
     # cheapest loop Python has); ``said`` records the STRIDE letters each subject received.
     said: dict[str, str] = {}
@@ -323,6 +333,10 @@ def _analyse(graph: DfdGraph, ruleset: RuleSet, quiet: set[tuple[str, str]]) -> 
                     append(Finding(fill, subject, ctx, fill.id + suffix))
     findings.sort(key=_by_fingerprint)
     return findings
+
+
+def _out_of_scope(subject: Node | Edge) -> bool:
+    return subject.props.get("out_of_scope") is True
 
 
 def _by_fingerprint(finding: Finding) -> str:

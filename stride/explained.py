@@ -9,6 +9,7 @@ and the drawer, the CSV, the exports and the PDF all print the same ``Explained`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +92,20 @@ def _reason(text: str, subject: str) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
+ASSUMED = " (assumed: not answered yet)"
+
+
+def _mark_assumed(why: tuple[str, ...], explanation: Mapping[str, Any]) -> tuple[str, ...]:
+    """An unconfirmed finding's reasons say which of them are answers assumed, not facts drawn
+    ("backed_up = false (assumed: not answered yet)"): the engine tried that answer to ask the question."""
+    assumed = explanation.get("assumed") if explanation.get("confirmed") is False else None
+    if not isinstance(assumed, Mapping) or not assumed:
+        return why
+    names = "|".join(re.escape(str(path).rsplit(".", 1)[-1]) for path in assumed)
+    pattern = re.compile(rf"(?:^|[\s:])(?:{names}) = ")
+    return tuple(reason + ASSUMED if pattern.search(reason) else reason for reason in why)
+
+
 def _lower(title: str) -> str:
     """The title inside a sentence: a lower-case first letter unless it is an acronym ("etcd", "SQL")."""
     first = title.split(" ", 1)[0]
@@ -123,7 +138,7 @@ def explain_threat(
     """
     names = names or {}
     matched = [str(item) for item in explanation.get("matched", []) if str(item).strip()]
-    why = tuple(_reason(item, subject) for item in matched)
+    why = _mark_assumed(tuple(_reason(item, subject) for item in matched), explanation)
     path = tuple(names.get(str(key), str(key)) for key in explanation.get("path", []))
     what = description.strip() or (rule.description if rule else "")
     if why:

@@ -65,6 +65,8 @@ def _load(model: ThreatModel) -> dict[str, Any]:
             "title",
             "description",
             "explanation",
+            "confirmed",
+            "questions",
             "status",
             "likelihood",
             "impact",
@@ -137,6 +139,8 @@ def _threat_out(row: Mapping[str, Any], techniques: list[str]) -> dict[str, Any]
         "title": row["title"],
         "description": row["description"],
         "explanation": row["explanation"] or {},
+        "confirmed": row["confirmed"],
+        "questions": list(row["questions"] or []),
         "techniques": sorted(techniques),
         "status": row["status"],
         "likelihood": row["likelihood"],
@@ -484,6 +488,7 @@ class _ThreatPlan:
             **_threat_subject(check, threat, t_path),
             **_threat_texts(check, threat, t_path),
             "explanation": _explanation(check, threat, t_path),
+            **_confirmation(check, threat, t_path),
             "owner_id": self._owner(check, threat, t_path, members),
             "triaged": check.boolean(threat, "triaged", t_path),
             "origin": check.choice(threat, "origin", t_path, list(ThreatOrigin.values), default=ThreatOrigin.MANUAL),
@@ -561,6 +566,31 @@ def _explanation(check: _Checker, threat: Mapping[str, Any], t_path: str) -> dic
         check.fail(f"{t_path}.explanation", f"must be at most {MAX_EXPLANATION_BYTES} bytes of JSON")
         return {}
     return dict(explanation)
+
+
+MAX_QUESTIONS = 20
+MAX_QUESTION_LENGTH = 500
+
+
+def _confirmation(check: _Checker, threat: Mapping[str, Any], t_path: str) -> dict[str, Any]:
+    """Whether a rule's finding is confirmed, and the questions that would settle it when it is not.
+
+    A file from before issue 11 has neither: its threats are confirmed. A confirmed threat asks
+    nothing, and an unconfirmed one asks at least one question (the engine never writes otherwise).
+    """
+    confirmed = check.boolean(threat, "confirmed", t_path, default=True)
+    raw = check.lst(threat.get("questions", []), f"{t_path}.questions", MAX_QUESTIONS)
+    questions: list[str] = []
+    for q_index, item in enumerate(raw):
+        if not isinstance(item, str) or not item.strip() or len(item) > MAX_QUESTION_LENGTH:
+            check.fail(f"{t_path}.questions[{q_index}]", f"must be a question of 1 to {MAX_QUESTION_LENGTH} characters")
+        else:
+            questions.append(item)
+    if confirmed and raw:
+        check.fail(f"{t_path}.questions", "must be empty when the threat is confirmed")
+    elif not confirmed and not raw:
+        check.fail(f"{t_path}.questions", "an unconfirmed threat names at least one question")
+    return {"confirmed": confirmed, "questions": questions}
 
 
 def _coverage_notes(check: _Checker, root: Mapping[str, Any], members: Mapping[str, int]) -> list[dict[str, Any]]:

@@ -154,6 +154,32 @@ class CoverageSerializer(serializers.Serializer[Any]):
     total = serializers.IntegerField()
 
 
+class QuestionSubjectSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    kind = serializers.CharField(help_text="An element kind, or flow.")
+    name = serializers.CharField()
+    diagram = serializers.IntegerField(help_text="The diagram that holds it: answer through its ops endpoint.")
+
+
+class OpenQuestionSerializer(serializers.Serializer[Any]):
+    subject = QuestionSubjectSerializer()
+    property = serializers.CharField(help_text="The property to set (update_element or update_flow, properties).")
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
+    type = serializers.ChoiceField(choices=["bool", "enum"])
+    values = serializers.ListField(child=serializers.JSONField(), help_text="The answers it takes.")
+    question = serializers.CharField()
+    threats = serializers.ListField(child=serializers.IntegerField(), help_text="The unconfirmed threats that wait on it.")
+
+
+class OpenQuestionsSerializer(serializers.Serializer[Any]):
+    """What a model's unconfirmed findings wait on: one question per element or flow and property."""
+
+    threat_model = serializers.IntegerField()
+    open = serializers.IntegerField()
+    unconfirmed = serializers.IntegerField(help_text="Unconfirmed threats (each waits on one or more questions).")
+    questions = OpenQuestionSerializer(many=True)
+
+
 class AnalysisResultSerializer(serializers.Serializer[Any]):
     new = serializers.IntegerField()
     kept = serializers.IntegerField()

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dfd.graph import build
-from stride.engine import analyse, fingerprint
+from stride.engine import Finding, analyse, fingerprint
 from stride.ruleset import default_rules, fixture_diagram
 
 RULES = default_rules()
@@ -128,3 +128,38 @@ def test_the_engine_imports_neither_django_nor_settings() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def _scoped(*, web: dict[str, Any], flow: dict[str, Any]) -> list[Finding]:
+    """A user on the internet calling a privileged web process that talks to a database."""
+    elements: list[dict[str, Any]] = [
+        {"key": "inet", "kind": "trust_boundary", "name": "Internet", "properties": {"boundary_type": "internet"}},
+        {"key": "user", "kind": "external_entity", "name": "User", "parent": "inet"},
+        {"key": "web", "kind": "process", "name": "Web", "properties": {"privileged": True, **web}},
+        {"key": "db", "kind": "data_store", "name": "DB", "properties": {"data_classification": "confidential"}},
+    ]
+    flows = [
+        {"key": "f-in", "source": "user", "target": "web", "properties": flow},
+        {"key": "f-db", "source": "web", "target": "db", "properties": {}},
+    ]
+    return analyse(build(elements, flows), RULES)
+
+
+def test_elements_and_flows_in_scope_raise_threats_rules_questions_and_baseline() -> None:
+    findings = _scoped(web={"out_of_scope": False}, flow={"out_of_scope": False})
+    on_web = {f.rule_id for f in findings if f.element_key == "web" and not f.flow_key}
+    on_flow = {f.rule_id for f in findings if f.flow_key == "f-in"}
+    assert "K8S-001" in on_web  # privileged: a confirmed specific finding
+    assert any(rule.startswith("B-PR-") for rule in on_web)
+    assert any(not f.confirmed for f in findings if f.flow_key == "f-in")  # authenticated? is asked
+    assert on_flow
+
+
+def test_out_of_scope_elements_and_flows_raise_nothing_but_the_rest_is_analysed() -> None:
+    findings = _scoped(web={"out_of_scope": True, "out_of_scope_reason": "the vendor runs it"}, flow={"out_of_scope": True})
+    assert not [f for f in findings if f.element_key == "web" and not f.flow_key]  # no rule, no question, no baseline
+    assert not [f for f in findings if f.flow_key == "f-in"]
+    # what is in scope is still analysed, including the flow out of the out-of-scope process
+    assert any(f.flow_key == "f-db" for f in findings)
+    assert any(f.element_key == "db" and not f.flow_key for f in findings)
+    assert any(f.element_key == "user" for f in findings)

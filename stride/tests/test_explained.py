@@ -62,3 +62,21 @@ def test_a_persons_description_leads_and_a_manual_threat_has_no_rule_words() -> 
     assert explained.what == "A support engineer with read access copies the table."
     assert explained.fix == "" and explained.controls == () and explained.references == ()
     assert explained.as_text() == "Orders DB: insider exports orders\n\nA support engineer with read access copies the table."
+
+
+def test_an_unconfirmed_threat_says_which_reasons_are_answers_assumed() -> None:
+    rule = default_rules().get("INT-102")
+    assert rule is not None
+    explanation = {
+        "matched": ["leaves Internet", "Ingress controller: is a process", "destination_authenticated = false", "authenticated = true"],
+        "confirmed": False,
+        "assumed": {"destination_authenticated": False},
+    }
+    explained = explain_threat(title=rule.title, subject="Browse", rule=rule, explanation=explanation)
+    assert explained.why == ("leaves Internet", "Ingress controller: is a process",
+                             "destination_authenticated = false (assumed: not answered yet)", "authenticated = true")
+    end = explain_threat(title="t", subject="Browse", rule=None, explanation={
+        "matched": ["Web: validates_input = false"], "confirmed": False, "assumed": {"target.validates_input": False}})
+    assert end.why == ("Web: validates_input = false (assumed: not answered yet)",)
+    confirmed = explain_threat(title=rule.title, subject="Browse", rule=rule, explanation={**explanation, "confirmed": True})
+    assert confirmed.why[2] == "destination_authenticated = false"

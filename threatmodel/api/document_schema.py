@@ -67,6 +67,10 @@ class DocumentThreatSerializer(serializers.Serializer[Any]):
     title = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
     explanation = serializers.DictField()
+    confirmed = serializers.BooleanField(help_text="False while a rule's finding waits on unanswered properties.")
+    questions = serializers.ListField(
+        child=serializers.CharField(), help_text="What would settle an unconfirmed threat; empty when confirmed."
+    )
     techniques = serializers.ListField(child=serializers.CharField())
     status = serializers.CharField()
     likelihood = serializers.IntegerField(allow_null=True)

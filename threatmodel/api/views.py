@@ -30,8 +30,9 @@ from common.api.requests import acting, payload
 from common.api.schema import errors
 from common.errors import NotFound, PayloadTooLarge, Throttled, ValidationFailed
 from dfd.selectors import graph_for_model
-from stride.api.serializers import AnalysisResultSerializer, CoverageSerializer
+from stride.api.serializers import AnalysisResultSerializer, CoverageSerializer, OpenQuestionsSerializer
 from stride.coverage import coverage_for
+from stride.questions import open_questions
 from threatmodel import invitations, native, services
 from threatmodel.analysis import threat_model_analyse
 from threatmodel.api.document_schema import DocumentSerializer
@@ -232,6 +233,17 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
                 "total": len(cells),
             }
         )
+
+    @extend_schema(
+        summary="Open questions: what the model's unconfirmed threats wait on",
+        description="One question per element or flow and property, however many unconfirmed threats wait on it; "
+        "answer it by setting the property through the diagram's ops endpoint.",
+        responses={200: OpenQuestionsSerializer, **errors(404)},
+    )
+    @action(detail=True, methods=["get"])
+    def questions(self, request: Request, pk: str | None = None) -> Response:
+        model = self.get_object()
+        return Response({"threat_model": model.pk, **open_questions(model.pk)})
 
     @extend_schema(
         summary="Cheapest attack paths from entry points to crown jewels",

@@ -47,6 +47,38 @@ def test_export_import_export_gives_the_same_document(world: World, threat: Thre
     assert json.loads(second.content) == json.loads(first.content)
 
 
+def test_an_unconfirmed_threat_keeps_its_questions_through_export_and_import(world: World, threat: Threat) -> None:
+    threat.confirmed = False
+    threat.questions = ["Is this process audit logged?", "Does this process validate input?"]
+    threat.explanation = {"rule": "TEST-1", "confirmed": False, "assumed": {"audit_logged": False}}
+    threat.save()
+    confirmed = Threat.objects.create(threat_model=world.model, fingerprint="TEST-2@web", rule_id="TEST-2", origin="rule",
+                                      stride="T", element_key="web", title="Tampering with the web container")
+    first = world.client("viewer").get(f"/api/v1/threat-models/{world.model.pk}/export/?format=json")
+    rows = {row["fingerprint"]: row for row in json.loads(first.content)["threats"]}
+    assert rows[threat.fingerprint]["confirmed"] is False
+    assert rows[threat.fingerprint]["questions"] == ["Is this process audit logged?", "Does this process validate input?"]
+    assert rows[confirmed.fingerprint]["confirmed"] is True and rows[confirmed.fingerprint]["questions"] == []
+    response = import_json(world, first.content)
+    assert response.status_code == 201, response.json()
+    copied = Threat.objects.get(threat_model_id=response.json()["threat_model"]["id"], fingerprint=threat.fingerprint)
+    assert copied.confirmed is False and copied.questions == threat.questions
+    second = world.client("viewer").get(f"/api/v1/threat-models/{copied.threat_model_id}/export/?format=json")
+    assert json.loads(second.content) == json.loads(first.content)
+    document = world.client("viewer").get(f"/api/v1/threat-models/{world.model.pk}/document/").json()
+    in_document = next(row for row in document["threats"] if row["fingerprint"] == threat.fingerprint)
+    assert in_document["confirmed"] is False and in_document["questions"] == threat.questions
+
+
+def test_a_file_from_before_questions_imports_its_threats_as_confirmed(world: World) -> None:
+    doc = base_doc()
+    doc["threats"] = [{"fingerprint": "MANUAL@storefront", "stride": "T", "title": "Tampering", "element": "storefront"}]
+    response = import_json(world, json.dumps(doc).encode())
+    assert response.status_code == 201, response.json()
+    imported = Threat.objects.get(threat_model_id=response.json()["threat_model"]["id"])
+    assert imported.confirmed is True and imported.questions == []
+
+
 def test_the_demo_model_round_trips(world: World) -> None:
     response = import_json(world, DEMO.read_bytes())
     assert response.status_code == 201, response.json()
@@ -125,6 +157,16 @@ def _set(path: list[Any], value: Any) -> Any:
          "threats[0].likelihood", "from 1 to 5"),
         (broken(_set(["threats"], [{"fingerprint": "x", "stride": "S", "title": "t", "explanation": {"a": "b" * 30_000}}])),
          "threats[0].explanation", "at most 20000 bytes"),
+        (broken(_set(["threats"], [{"fingerprint": "x", "stride": "S", "title": "t", "confirmed": "no", "questions": ["Q?"]}])),
+         "threats[0].confirmed", "true or false"),
+        (broken(_set(["threats"], [{"fingerprint": "x", "stride": "S", "title": "t", "confirmed": False, "questions": "Q?"}])),
+         "threats[0].questions", "must be a list"),
+        (broken(_set(["threats"], [{"fingerprint": "x", "stride": "S", "title": "t", "confirmed": False, "questions": [7]}])),
+         "threats[0].questions[0]", "must be a question"),
+        (broken(_set(["threats"], [{"fingerprint": "x", "stride": "S", "title": "t", "confirmed": False}])),
+         "threats[0].questions", "at least one question"),
+        (broken(_set(["threats"], [{"fingerprint": "x", "stride": "S", "title": "t", "questions": ["Is it?"]}])),
+         "threats[0].questions", "empty when the threat is confirmed"),
         (b"[" * 100_000 + b"]" * 100_000, "$", "levels deep"),
         (broken(_set(["diagrams", 0, "elements", 0, "properties"], {"boundary_type": [[[[[[["deep"]]]]]]]})),
          "diagrams[0].elements[0].properties.boundary_type", "must be one of"),

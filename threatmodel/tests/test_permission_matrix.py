@@ -226,6 +226,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("threat-model", "analyse"): Row(Call("post", model_url("analyse/")), WRITE),
     ("threat-model", "coverage"): Row(Call("get", model_url("coverage/")), READ_MEMBERS),
     ("threat-model", "attack_paths"): Row(Call("get", model_url("attack-paths/?k=2")), READ_MEMBERS),
+    ("threat-model", "questions"): Row(Call("get", model_url("questions/")), READ_MEMBERS),
     # The rule library and the ATT&CK catalogue are the same for everyone signed in.
     ("rule", "list"): Row(Call("get", lambda w, p: "/api/v1/rules/"), same(200)),
     ("rule", "retrieve"): Row(Call("get", lambda w, p: "/api/v1/rules/K8S-001/"), same(200)),

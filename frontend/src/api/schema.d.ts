@@ -1133,6 +1133,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/threat-models/{id}/questions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open questions: what the model's unconfirmed threats wait on
+         * @description One question per element or flow and property, however many unconfirmed threats wait on it; answer it by setting the property through the diagram's ops endpoint.
+         */
+        get: operations["threat_models_questions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/threat-models/{id}/reopen/": {
         parameters: {
             query?: never;
@@ -1874,6 +1894,10 @@ export interface components {
             explanation: {
                 [key: string]: unknown;
             };
+            /** @description False while a rule's finding waits on unanswered properties. */
+            confirmed: boolean;
+            /** @description What would settle an unconfirmed threat; empty when confirmed. */
+            questions: string[];
             techniques: string[];
             status: string;
             likelihood: number | null;
@@ -2265,6 +2289,32 @@ export interface components {
             name: string;
             /** @description A link to its page (ATT&CK, CWE, CAPEC), or empty. */
             url: string;
+        };
+        OpenQuestion: {
+            subject: components["schemas"]["QuestionSubject"];
+            /** @description The property to set (update_element or update_flow, properties). */
+            property: string;
+            label: string;
+            type: components["schemas"]["OpenQuestionTypeEnum"];
+            /** @description The answers it takes. */
+            values: unknown[];
+            question: string;
+            /** @description The unconfirmed threats that wait on it. */
+            threats: number[];
+        };
+        /**
+         * @description * `bool` - bool
+         *     * `enum` - enum
+         * @enum {string}
+         */
+        OpenQuestionTypeEnum: "bool" | "enum";
+        /** @description What a model's unconfirmed findings wait on: one question per element or flow and property. */
+        OpenQuestions: {
+            threat_model: number;
+            open: number;
+            /** @description Unconfirmed threats (each waits on one or more questions). */
+            unconfirmed: number;
+            questions: components["schemas"]["OpenQuestion"][];
         };
         OpsRequestRequest: {
             /** @description The diagram version the operations were made on. */
@@ -2677,6 +2727,14 @@ export interface components {
             impact_floor: number;
             acceptance_max_days: number;
             exception_max_days: number;
+        };
+        QuestionSubject: {
+            key: string;
+            /** @description An element kind, or flow. */
+            kind: string;
+            name: string;
+            /** @description The diagram that holds it: answer through its ops endpoint. */
+            diagram: number;
         };
         RatingOut: {
             likelihood: number;
@@ -3155,14 +3213,6 @@ export interface components {
             /** @default  */
             reason: string;
         };
-        /**
-         * @description * `bool` - bool
-         *     * `enum` - enum
-         *     * `text` - text
-         *     * `map` - map
-         * @enum {string}
-         */
-        TypeEnum: "bool" | "enum" | "text" | "map";
         Vocabulary: {
             version: number;
             unknown: string;
@@ -3174,7 +3224,7 @@ export interface components {
         };
         VocabularyProperty: {
             name: string;
-            type: components["schemas"]["TypeEnum"];
+            type: components["schemas"]["VocabularyPropertyTypeEnum"];
             label: string;
             description: string;
             group: string;
@@ -3184,6 +3234,14 @@ export interface components {
             default: string;
             max_length?: number;
         };
+        /**
+         * @description * `bool` - bool
+         *     * `enum` - enum
+         *     * `text` - text
+         *     * `map` - map
+         * @enum {string}
+         */
+        VocabularyPropertyTypeEnum: "bool" | "enum" | "text" | "map";
         _SyncChanges: {
             elements: components["schemas"]["_SyncElements"];
             flows: components["schemas"]["_SyncFlows"];
@@ -8426,6 +8484,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HeatMap"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_questions_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenQuestions"];
                 };
             };
             /** @description Invalid request; details name each field at fault */

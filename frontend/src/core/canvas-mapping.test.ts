@@ -60,4 +60,20 @@ describe('document → canvas', () => {
     expect(mapper.edges(moved, none)).toEqual(edges)
     expect(mapper.edges(moved, none)[0]).toBe(edges[0])
   })
+
+  it('puts the open questions on the nodes and flows they are about, and only those change', () => {
+    const mapper = new CanvasMapper()
+    const state = draw(SMALL)
+    const before = mapper.nodes(state, none)
+    const edgesBefore = mapper.edges(state, none)
+    const asked = { ...none, openQuestions: new Map([['web', 2], ['f1', 1]]) }
+    const after = mapper.nodes(state, asked)
+    expect(after.find((n) => n.id === 'web')?.data.openQuestions).toBe(2)
+    expect(after.filter((node, i) => node !== before[i]).map((n) => n.id)).toEqual(['web'])
+    const edges = mapper.edges(state, asked)
+    expect(edges.find((e) => e.id === 'f1')?.data.openQuestions).toBe(1)
+    expect(edges.find((e) => e.id === 'f2')).toBe(edgesBefore.find((e) => e.id === 'f2'))
+    // an answered question leaves the map: the badge goes
+    expect(mapper.nodes(state, none).find((n) => n.id === 'web')?.data.openQuestions).toBe(0)
+  })
 })

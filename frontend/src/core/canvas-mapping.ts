@@ -15,6 +15,8 @@ import type { DiagramState, Element, ElementKind, Flow } from './types'
 export interface ElementNodeData extends Record<string, unknown> {
   element: Element
   openThreats: number
+  /** Open questions of its unconfirmed findings (0: none). */
+  openQuestions: number
   highlighted: boolean
   hasError: boolean
 }
@@ -37,6 +39,7 @@ export interface CanvasNode {
 export interface FlowEdgeData extends Record<string, unknown> {
   flow: Flow
   openThreats: number
+  openQuestions: number
   highlighted: boolean
 }
 
@@ -54,6 +57,8 @@ export interface CanvasEdge {
 export interface Decorations {
   selection: ReadonlySet<string>
   openThreats: ReadonlyMap<string, number>
+  /** Open questions per element or flow key (`core/questions.ts`); absent: none shown. */
+  openQuestions?: ReadonlyMap<string, number>
   highlighted: ReadonlySet<string>
   errors: ReadonlySet<string>
 }
@@ -62,6 +67,7 @@ interface NodeEntry {
   element: Element
   selected: boolean
   threats: number
+  questions: number
   highlighted: boolean
   hasError: boolean
   node: CanvasNode
@@ -71,6 +77,7 @@ interface EdgeEntry {
   flow: Flow
   selected: boolean
   threats: number
+  questions: number
   highlighted: boolean
   edge: CanvasEdge
 }
@@ -91,6 +98,7 @@ export class CanvasMapper {
     for (const element of this.order) {
       const selected = deco.selection.has(element.key)
       const threats = deco.openThreats.get(element.key) ?? 0
+      const questions = deco.openQuestions?.get(element.key) ?? 0
       const highlighted = deco.highlighted.has(element.key)
       const hasError = deco.errors.has(element.key)
       const cached = this.nodeCache.get(element.key)
@@ -100,12 +108,13 @@ export class CanvasMapper {
         cached.element === element &&
         cached.selected === selected &&
         cached.threats === threats &&
+        cached.questions === questions &&
         cached.highlighted === highlighted &&
         cached.hasError === hasError
       ) {
         entry = cached
       } else {
-        entry = { element, selected, threats, highlighted, hasError, node: toNode(element, selected, threats, highlighted, hasError) }
+        entry = { element, selected, threats, questions, highlighted, hasError, node: toNode(element, selected, threats, questions, highlighted, hasError) }
       }
       next.set(element.key, entry)
       out.push(entry.node)
@@ -120,13 +129,21 @@ export class CanvasMapper {
     for (const flow of state.flows.values()) {
       const selected = deco.selection.has(flow.key)
       const threats = deco.openThreats.get(flow.key) ?? 0
+      const questions = deco.openQuestions?.get(flow.key) ?? 0
       const highlighted = deco.highlighted.has(flow.key)
       const cached = this.edgeCache.get(flow.key)
       let entry: EdgeEntry
-      if (cached && cached.flow === flow && cached.selected === selected && cached.threats === threats && cached.highlighted === highlighted) {
+      if (
+        cached &&
+        cached.flow === flow &&
+        cached.selected === selected &&
+        cached.threats === threats &&
+        cached.questions === questions &&
+        cached.highlighted === highlighted
+      ) {
         entry = cached
       } else {
-        entry = { flow, selected, threats, highlighted, edge: toEdge(flow, selected, threats, highlighted) }
+        entry = { flow, selected, threats, questions, highlighted, edge: toEdge(flow, selected, threats, questions, highlighted) }
       }
       next.set(flow.key, entry)
       out.push(entry.edge)
@@ -136,7 +153,7 @@ export class CanvasMapper {
   }
 }
 
-function toNode(element: Element, selected: boolean, openThreats: number, highlighted: boolean, hasError: boolean): CanvasNode {
+function toNode(element: Element, selected: boolean, openThreats: number, openQuestions: number, highlighted: boolean, hasError: boolean): CanvasNode {
   const { width, height } = sizeOf(element)
   const boundary = element.kind === 'trust_boundary'
   return {
@@ -147,7 +164,7 @@ function toNode(element: Element, selected: boolean, openThreats: number, highli
     width,
     height,
     selected,
-    data: { element, openThreats, highlighted, hasError },
+    data: { element, openThreats, openQuestions, highlighted, hasError },
     ariaLabel: `${element.name} (${element.kind.replace('_', ' ')})`,
     // A boundary is grabbed by its frame and title; its inside belongs to the canvas (box
     // selection, drops), and what it contains comes after it (drawn on top).
@@ -155,14 +172,14 @@ function toNode(element: Element, selected: boolean, openThreats: number, highli
   }
 }
 
-function toEdge(flow: Flow, selected: boolean, openThreats: number, highlighted: boolean): CanvasEdge {
+function toEdge(flow: Flow, selected: boolean, openThreats: number, openQuestions: number, highlighted: boolean): CanvasEdge {
   return {
     id: flow.key,
     type: 'flow',
     source: flow.source,
     target: flow.target,
     selected,
-    data: { flow, openThreats, highlighted },
+    data: { flow, openThreats, openQuestions, highlighted },
     ariaLabel: `Flow ${flow.label || flow.protocol || ''} from ${flow.source} to ${flow.target}`,
   }
 }

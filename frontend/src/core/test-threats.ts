@@ -14,12 +14,13 @@ export const apiThreat = (over: Partial<ApiThreat>): ApiThreat => ({
 export const editorThreat = (over: Partial<EditorThreat>): EditorThreat => ({
   id: 1, fingerprint: 'R@x', stride: 'T', title: 'T', description: '', element: null, flow: null,
   techniques: [], status: 'open', likelihood: null, impact: null, suggested: false, matched: [], path: [],
-  suggestedLikelihood: null, suggestedImpact: null, rated: false, triaged: false, duplicate: false, ruleId: 'R', ...over,
+  suggestedLikelihood: null, suggestedImpact: null, rated: false, triaged: false, duplicate: false, ruleId: 'R',
+  confirmed: true, questions: [], asks: [], ...over,
 })
 
 export const documentThreat = (over: Partial<DocumentThreat>): DocumentThreat => ({
   id: 1, fingerprint: 'K8S-001@web', rule_id: 'K8S-001', origin: 'rule', stride: 'E', element: 'web', flow: null,
   title: 'Escape', description: '', explanation: {}, techniques: ['T1611'], status: 'open', likelihood: null, impact: null,
   owner: null, notes: '', rationale: '', triaged: false, duplicate_of: null, suggested_likelihood: 4, suggested_impact: 5,
-  status_before_obsolete: null, ...over,
+  status_before_obsolete: null, confirmed: true, questions: [], ...over,
 })

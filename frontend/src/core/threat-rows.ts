@@ -4,7 +4,7 @@
  * map to the same `EditorThreat`, with a person's rating preferred over the rule's suggestion.
  */
 import type { components } from '../api/schema'
-import { matchedFromExplanation, pathFromExplanation, type EditorThreat } from './threats'
+import { asksFromExplanation, matchedFromExplanation, pathFromExplanation, type EditorThreat } from './threats'
 import type { DocumentThreat } from './types'
 
 export type ApiThreat = components['schemas']['Threat']
@@ -26,6 +26,7 @@ export function threatFromApi(threat: ApiThreat): EditorThreat {
     duplicate: threat.duplicate_of != null,
     matched: matchedFromExplanation(threat.explanation),
     path: pathFromExplanation(threat.explanation),
+    ...confirmation(threat),
   }
 }
 
@@ -48,7 +49,18 @@ export function threatsFromDocument(threats: readonly DocumentThreat[]): EditorT
       duplicate: threat.duplicate_of != null,
       matched: matchedFromExplanation(threat.explanation),
       path: pathFromExplanation(threat.explanation),
+      ...confirmation(threat),
     }))
+}
+
+/** Whether the finding is confirmed, and if not what it asks (both shapes carry the same fields). */
+function confirmation(threat: { confirmed?: boolean; questions?: readonly string[]; explanation?: unknown }): Pick<EditorThreat, 'confirmed' | 'questions' | 'asks'> {
+  const confirmed = threat.confirmed !== false
+  return {
+    confirmed,
+    questions: confirmed ? [] : [...(threat.questions ?? [])],
+    asks: asksFromExplanation(threat.explanation, confirmed),
+  }
 }
 
 /** Where the threat stands in the workflow: triaged, rated (levels and a rationale), the rule's levels. */

@@ -32,6 +32,21 @@ export interface EditorThreat {
   matched: string[]
   /** Keys of the elements and flows on the threat's path, for graph-walk rules. */
   path: string[]
+  /** False while a rule's finding waits on unanswered properties (`questions` says what would settle it). */
+  confirmed: boolean
+  /** The server's questions, worded for this threat ("Is this flow authenticated?"); empty when confirmed. */
+  questions: string[]
+  /** The properties those questions are about, from the explanation's `assumed` answers. */
+  asks: ThreatAsk[]
+}
+
+/**
+ * A property an unconfirmed finding waits on: `property` of its own subject (`end` ''), or of the
+ * flow's `source` or `target` element (the rule's `requires` said `target.validates_input`).
+ */
+export interface ThreatAsk {
+  property: string
+  end: '' | 'source' | 'target'
 }
 
 export const STRIDE_NAMES: Record<string, string> = {
@@ -57,18 +72,23 @@ export function riskBand(threat: EditorThreat, policy: Thresholds = DEFAULT_THRE
 }
 
 /** What the threat list can narrow to: the work the gates ask for. */
-export type Need = 'all' | 'untriaged' | 'unrated' | 'open'
+export type Need = 'all' | 'untriaged' | 'unrated' | 'open' | 'unconfirmed'
 
 export const NEED_LABEL: Record<Need, string> = {
   all: 'All threats',
   untriaged: 'Not triaged',
   unrated: 'Not rated',
   open: 'Open',
+  unconfirmed: 'Unconfirmed (questions)',
 }
 
-/** Whether the threat still needs `need` (as the gates count it: duplicates and not-applicable ones are done). */
+/**
+ * Whether the threat still needs `need` (as the gates count it: duplicates and not-applicable ones
+ * are done); `unconfirmed` is a finding that waits on an answer, whatever else was done to it.
+ */
 export function needs(threat: EditorThreat, need: Need): boolean {
   if (need === 'all') return true
+  if (need === 'unconfirmed') return !threat.confirmed
   if (threat.duplicate) return false
   if (need === 'open') return threat.status === 'open'
   if (threat.status === 'not_applicable') return false
@@ -116,6 +136,24 @@ export function pathFromExplanation(explanation: unknown): string[] {
     }
   }
   return keys
+}
+
+/**
+ * The properties an unconfirmed finding's explanation assumed (`{"target.validates_input": false}`):
+ * what its questions are about. A confirmed threat asks nothing, whatever its explanation says.
+ */
+export function asksFromExplanation(explanation: unknown, confirmed: boolean): ThreatAsk[] {
+  if (confirmed || !explanation || typeof explanation !== 'object') return []
+  const assumed = (explanation as Record<string, unknown>).assumed
+  if (!assumed || typeof assumed !== 'object' || Array.isArray(assumed)) return []
+  const asks: ThreatAsk[] = []
+  for (const path of Object.keys(assumed).sort()) {
+    const dot = path.indexOf('.')
+    const end = dot < 0 ? '' : path.slice(0, dot)
+    const property = dot < 0 ? path : path.slice(dot + 1)
+    if ((end === '' || end === 'source' || end === 'target') && property) asks.push({ property, end })
+  }
+  return asks
 }
 
 /** The engine's reasons, when the explanation carries them. */

@@ -34,6 +34,16 @@ function ThreatBadge({ count }: { count: number }) {
   )
 }
 
+function QuestionBadge({ count }: { count: number }) {
+  if (count === 0) return null
+  const words = `${count} open question${count === 1 ? '' : 's'}`
+  return (
+    <span className="dfd-badge dfd-question-badge" title={words} aria-label={words}>
+      ?{count}
+    </span>
+  )
+}
+
 function classes(base: string, props: NodeProps<ElementNode>): string {
   return [base, props.selected && 'is-selected', props.data.highlighted && 'is-highlighted', props.data.hasError && 'has-error']
     .filter(Boolean)
@@ -58,6 +68,7 @@ export const EntityNode = memo(function EntityNode(props: NodeProps<ElementNode>
       <Handles />
       <Body props={props} />
       <ThreatBadge count={props.data.openThreats} />
+      <QuestionBadge count={props.data.openQuestions} />
     </div>
   )
 })
@@ -69,6 +80,7 @@ export const ProcessNode = memo(function ProcessNode(props: NodeProps<ElementNod
       <Handles />
       <Body props={props} />
       <ThreatBadge count={props.data.openThreats} />
+      <QuestionBadge count={props.data.openQuestions} />
     </div>
   )
 })
@@ -80,6 +92,7 @@ export const StoreNode = memo(function StoreNode(props: NodeProps<ElementNode>) 
       <Handles />
       <Body props={props} />
       <ThreatBadge count={props.data.openThreats} />
+      <QuestionBadge count={props.data.openQuestions} />
     </div>
   )
 })

@@ -55,7 +55,7 @@ export const FlowEdgeView = memo(function FlowEdgeView({ id, source, target, dat
   const a = exitPoint(from, { x: to.x + to.width / 2, y: to.y + to.height / 2 })
   const b = exitPoint(to, { x: from.x + from.width / 2, y: from.y + from.height / 2 })
   const path = `M ${a.x},${a.y} L ${b.x},${b.y}`
-  const { flow, openThreats, highlighted } = data
+  const { flow, openThreats, openQuestions, highlighted } = data
   // Arrowheads at both ends say "both ways"; the ⇄ in the label says it again for a glance.
   const text = `${flow.bidirectional ? '⇄ ' : ''}${flow.label || flow.protocol}`.trim()
   const tone = highlighted ? 'hl' : selected ? 'sel' : 'ink'
@@ -90,6 +90,15 @@ export const FlowEdgeView = memo(function FlowEdgeView({ id, source, target, dat
           <circle r={10} />
           <text textAnchor="middle" dy={4}>
             {openThreats}
+          </text>
+        </g>
+      )}
+      {openQuestions > 0 && (
+        <g transform={`translate(${mx + (text ? labelWidth / 2 + 10 : 0) + (openThreats > 0 ? 24 : 0)}, ${my})`} className="dfd-flow-badge dfd-flow-question">
+          <title>{`${openQuestions} open question${openQuestions === 1 ? '' : 's'}`}</title>
+          <circle r={10} />
+          <text textAnchor="middle" dy={4}>
+            ?{openQuestions}
           </text>
         </g>
       )}

@@ -11,6 +11,8 @@ import type { Op } from '../core/ops'
 import { KIND_LABEL } from '../core/stencils'
 import type { DiagramState, Element, ExtraFacts, Flow, PropValue, VocabularyProperty } from '../core/types'
 import type { VocabularyIndex } from '../core/validation'
+import type { ModelQuestions } from '../core/questions'
+import { QuestionAnswer, type AnswerQuestion } from '../workflow/QuestionAnswer'
 
 interface Props {
   state: DiagramState
@@ -20,9 +22,35 @@ interface Props {
   readOnly: boolean
   onEdit: (label: string, ops: Op[]) => string | null
   onDelete: () => void
+  /** The model's open questions, to show those about the selected element or flow. */
+  questions?: ModelQuestions
+  onAnswer?: AnswerQuestion
 }
 
-export const PropertyPanel = memo(function PropertyPanel({ state, selection, vocab, fieldErrors, readOnly, onEdit, onDelete }: Props) {
+export const PropertyPanel = memo(function PropertyPanel(props: Props) {
+  const { selection, questions, onAnswer, readOnly } = props
+  const key = selection.size === 1 ? ([...selection][0] ?? '') : ''
+  const asked = key && questions ? questions.groups.find((group) => group.subject.key === key) : undefined
+  const open = asked?.questions.filter((question) => question.answered === undefined).length ?? 0
+  return (
+    <>
+      {asked && onAnswer && (
+        <section className="panel-body subject-questions" aria-label="Open questions about the selection">
+          <h2 className="panel-subtitle">
+            Open questions <span className="count count-questions">{open}</span>
+          </h2>
+          <p className="muted small-text">Unconfirmed findings here wait on these answers.</p>
+          {asked.questions.map((question) => (
+            <QuestionAnswer key={question.id} question={question} canAnswer={!readOnly} onAnswer={onAnswer} showCount />
+          ))}
+        </section>
+      )}
+      <Properties {...props} />
+    </>
+  )
+})
+
+function Properties({ state, selection, vocab, fieldErrors, readOnly, onEdit, onDelete }: Props) {
   if (selection.size === 0) {
     return (
       <div className="panel-body">
@@ -56,7 +84,7 @@ export const PropertyPanel = memo(function PropertyPanel({ state, selection, voc
       <p className="muted">The selected item is no longer on this diagram.</p>
     </div>
   )
-})
+}
 
 interface SectionProps {
   vocab: VocabularyIndex

@@ -13,6 +13,8 @@ import { applyFilter, filterLabel, type Measure, type Placement, type ThreatFilt
 import { needs, NEED_LABEL, riskBand, riskScore, STRIDE_NAMES, threatKeys, threatsFor, type EditorThreat, type Need } from '../core/threats'
 import type { DiagramState } from '../core/types'
 import { BandChip } from '../workflow/BandChip'
+import { QuestionAnswer, type AnswerQuestion } from '../workflow/QuestionAnswer'
+import type { Question } from '../core/questions'
 import type { BulkKind } from '../core/bulk'
 
 interface Props {
@@ -31,9 +33,13 @@ interface Props {
   onClearFilter: () => void
   canBulk: boolean
   onBulk: (kind: BulkKind, threats: EditorThreat[]) => void
+  /** An unconfirmed threat's questions (empty for a confirmed one). */
+  questionsOf: (threat: EditorThreat) => Question[]
+  canAnswer: boolean
+  onAnswer: AnswerQuestion
 }
 
-const NEEDS: Need[] = ['all', 'untriaged', 'unrated', 'open']
+const NEEDS: Need[] = ['all', 'untriaged', 'unrated', 'open', 'unconfirmed']
 
 export const ThreatPanel = memo(function ThreatPanel({
   threats,
@@ -51,6 +57,9 @@ export const ThreatPanel = memo(function ThreatPanel({
   onClearFilter,
   canBulk,
   onBulk,
+  questionsOf,
+  canAnswer,
+  onAnswer,
 }: Props) {
   const [need, setNeed] = useState<Need>('all')
   const [checked, setChecked] = useState<ReadonlySet<number>>(new Set())
@@ -65,6 +74,7 @@ export const ThreatPanel = memo(function ThreatPanel({
   const visible = shown.length > limit ? shown.slice(0, limit) : shown
   const picked = useMemo(() => shown.filter((threat) => checked.has(threat.id)), [shown, checked])
   const allPicked = shown.length > 0 && picked.length === shown.length
+  const unconfirmed = useMemo(() => shown.filter((threat) => !threat.confirmed).length, [shown])
   const heading = filter
     ? 'Threats in the heat-map filter'
     : scope === 'model' || selection.size === 0
@@ -113,6 +123,11 @@ export const ThreatPanel = memo(function ThreatPanel({
       )}
       <h2 className="panel-subtitle">
         {heading} <span className="count">({shown.length})</span>
+        {unconfirmed > 0 && need !== 'unconfirmed' && (
+          <button type="button" className="link small-text unconfirmed-count" onClick={() => setNeed('unconfirmed')}>
+            {unconfirmed} unconfirmed
+          </button>
+        )}
       </h2>
       {analysing && (
         <p className="muted" role="status">
@@ -175,6 +190,7 @@ export const ThreatPanel = memo(function ThreatPanel({
           const placed = placements.get(threat.id)
           const residual = placed?.verified ?? placed?.projected
           const showResidual = residual && placed?.inherent && residual.score !== placed.inherent.score ? residual : null
+          const asks = threat.confirmed ? [] : questionsOf(threat)
           return (
             <li key={threat.id} className="threat-item">
               {canBulk && (
@@ -186,42 +202,62 @@ export const ThreatPanel = memo(function ThreatPanel({
                   onChange={(event) => toggle(threat.id, event.target.checked)}
                 />
               )}
-              <button
-                type="button"
-                className={`threat-row${on ? ' is-active' : ''}`}
-                aria-pressed={on}
-                onClick={() => onActivate(on ? null : threat)}
-                data-fingerprint={threat.fingerprint}
-                data-threat={threat.id}
-              >
-                <span className={`stride stride-${threat.stride}`} title={STRIDE_NAMES[threat.stride] ?? threat.stride} aria-label={STRIDE_NAMES[threat.stride] ?? threat.stride}>
-                  {threat.stride}
-                </span>
-                <span className="threat-main">
-                  <span className="threat-title">{threat.title}</span>
-                  <span className="threat-meta">
-                    <span className={`status status-${threat.status}`}>{threat.status.replace(/_/g, ' ')}</span>
-                    <span className={`risk band-chip ${bandClass(band, band === 'unrated' || threat.suggested)}`} data-band={band} title={threat.suggested ? 'Likelihood × impact suggested by the rule; not rated yet' : 'Likelihood × impact'}>
-                      {score === null ? 'risk not rated' : `risk ${score} (${threat.likelihood}×${threat.impact})${threat.suggested ? ' suggested' : ''}`}
-                    </span>
-                    {showResidual && <BandChip band={asBand(showResidual.band)} score={showResidual.score} label={placed?.verified ? 'verified' : 'projected'} compact />}
-                    {!threat.triaged && !threat.duplicate && threat.status !== 'not_applicable' && <span className="todo">not triaged</span>}
-                    {threat.duplicate && <span className="todo">duplicate</span>}
-                    {threat.techniques.map((technique) => (
-                      <span key={technique} className="technique">
-                        {technique}
-                      </span>
-                    ))}
-                    <span className="threat-target">{where.length === 0 ? 'on another diagram' : `on ${targetName(state, threat)}`}</span>
+              <div className="threat-stack">
+                <button
+                  type="button"
+                  className={`threat-row${on ? ' is-active' : ''}${threat.confirmed ? '' : ' is-unconfirmed'}`}
+                  aria-pressed={on}
+                  onClick={() => onActivate(on ? null : threat)}
+                  data-fingerprint={threat.fingerprint}
+                  data-threat={threat.id}
+                >
+                  <span className={`stride stride-${threat.stride}`} title={STRIDE_NAMES[threat.stride] ?? threat.stride} aria-label={STRIDE_NAMES[threat.stride] ?? threat.stride}>
+                    {threat.stride}
                   </span>
-                  {on && threat.matched.length > 0 && (
-                    <span className="threat-why">
-                      <span className="sr-only">Why: </span>
-                      {threat.matched.join('; ')}
+                  <span className="threat-main">
+                    <span className="threat-title">{threat.title}</span>
+                    <span className="threat-meta">
+                      <span className={`status status-${threat.status}`}>{threat.status.replace(/_/g, ' ')}</span>
+                      <span className={`risk band-chip ${bandClass(band, band === 'unrated' || threat.suggested)}`} data-band={band} title={threat.suggested ? 'Likelihood × impact suggested by the rule; not rated yet' : 'Likelihood × impact'}>
+                        {score === null ? 'risk not rated' : `risk ${score} (${threat.likelihood}×${threat.impact})${threat.suggested ? ' suggested' : ''}`}
+                      </span>
+                      {showResidual && <BandChip band={asBand(showResidual.band)} score={showResidual.score} label={placed?.verified ? 'verified' : 'projected'} compact />}
+                      {!threat.triaged && !threat.duplicate && threat.status !== 'not_applicable' && <span className="todo">not triaged</span>}
+                      {threat.duplicate && <span className="todo">duplicate</span>}
+                      {!threat.confirmed && (
+                        <span className="unconfirmed-tag" title="Waits on an answer: no ATT&CK claim and one likelihood level lower until it is confirmed">
+                          unconfirmed
+                        </span>
+                      )}
+                      {threat.techniques.map((technique) => (
+                        <span key={technique} className="technique">
+                          {technique}
+                        </span>
+                      ))}
+                      <span className="threat-target">{where.length === 0 ? 'on another diagram' : `on ${targetName(state, threat)}`}</span>
                     </span>
-                  )}
-                </span>
-              </button>
+                    {on && threat.matched.length > 0 && (
+                      <span className="threat-why">
+                        <span className="sr-only">Why: </span>
+                        {threat.matched.join('; ')}
+                      </span>
+                    )}
+                  </span>
+                </button>
+                {!threat.confirmed && (
+                  <div className="threat-questions" aria-label={`Questions of “${threat.title}”`}>
+                    {asks.length > 0
+                      ? asks.map((question) => (
+                          <QuestionAnswer key={question.id} question={question} canAnswer={canAnswer} onAnswer={onAnswer} />
+                        ))
+                      : threat.questions.map((text) => (
+                          <p key={text} className="question-text small-text">
+                            {text}
+                          </p>
+                        ))}
+                  </div>
+                )}
+              </div>
             </li>
           )
         })}

@@ -5,7 +5,7 @@
  * filters, the drawer, bulk actions, where a gate item points) comes from the workspace in `wf`.
  */
 import { useReactFlow } from '@xyflow/react'
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { addFromStencil, copySelection, deleteOps, describeKeys, pasteOps } from '../core/actions'
 import type { Decorations } from '../core/canvas-mapping'
 import type { ElementNode, FlowEdge } from './flow-types'
@@ -13,6 +13,7 @@ import type { DiagramSession } from '../core/diagram-session'
 import { absolutePosition, sizeOf } from '../core/geometry'
 import type { Op } from '../core/ops'
 import { STENCILS, type Stencil } from '../core/stencils'
+import { modelQuestions, questionCounts, threatQuestions, type SubjectLookup } from '../core/questions'
 import { openCounts, threatKeys, type EditorThreat } from '../core/threats'
 import type { DocumentModel } from '../core/types'
 import type { VocabularyIndex } from '../core/validation'
@@ -22,6 +23,7 @@ import type { Capabilities } from '../core/workflow'
 import type { HeatMap as HeatMapData } from '../api/workflow'
 import type { BulkKind } from '../core/bulk'
 import { HeatMap } from '../workflow/HeatMap'
+import type { AnswerQuestion } from '../workflow/QuestionAnswer'
 import { ExportMenu } from '../interop/ExportMenu'
 import { clipboard } from './clipboard'
 import { EditorCanvas } from './EditorCanvas'
@@ -30,6 +32,7 @@ import { HelpPanel } from './HelpPanel'
 import { Notices } from './Notices'
 import { Palette } from './Palette'
 import { PropertyPanel } from './PropertyPanel'
+import { QuestionsPanel } from './QuestionsPanel'
 import { SaveStatus } from './SaveStatus'
 import { ThreatPanel } from './ThreatPanel'
 import { useSession } from './useSession'
@@ -65,6 +68,14 @@ export interface WorkspaceWorkflow {
   focus: { key: string; nonce: number } | null
   /** Model-wide views for the toolbar (coverage, history). */
   modelTools: ReactNode
+  /** The open questions' needs: elements and flows as drawn on any diagram, the answer (an edit), where to show one. */
+  questions: {
+    lookup: SubjectLookup
+    answer: AnswerQuestion
+    show: (key: string) => void
+    /** Diagrams with unsaved edits: an answer on another diagram shows as answered while it saves. */
+    unsaved: ReadonlySet<number>
+  }
   drawer: ReactNode
 }
 
@@ -78,7 +89,7 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
   const [selection, setSelection] = useState<ReadonlySet<string>>(EMPTY)
   const [highlight, setHighlight] = useState<ReadonlySet<string>>(EMPTY)
   const [activeThreat, setActiveThreat] = useState<number | null>(null)
-  const [rightTab, setRightTab] = useState<'properties' | 'threats' | 'risk'>('properties')
+  const [rightTab, setRightTab] = useState<'properties' | 'threats' | 'questions' | 'risk'>('properties')
   const [scope, setScope] = useState<'selection' | 'model'>('selection')
   const [snap, setSnap] = useState(true)
   const [help, setHelp] = useState(false)
@@ -93,11 +104,21 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
   }, [selection, state])
 
   const counts = useMemo(() => openCounts(threats ?? []), [threats])
+  // The model's open questions follow the threat list and every edit (the active diagram's state,
+  // and the other diagrams' saves, which an answer given from the list goes through).
+  // Deferred: on a model with thousands of unconfirmed findings this takes tens of milliseconds,
+  // which must not hold up the edit itself.
+  const { lookup, unsaved } = wf.questions
+  const drawn = useDeferredValue(state)
+  const questions = useMemo(() => modelQuestions(threats ?? [], lookup, vocab), [threats, lookup, vocab, drawn, unsaved])
+  const questionsOf = useCallback((threat: EditorThreat) => threatQuestions(threat, lookup, vocab), [lookup, vocab])
+  const questionBadges = useMemo(() => questionCounts(questions), [questions])
   const errorKeys = useMemo(() => new Set(snapshot.fieldErrors.map((error) => error.key)), [snapshot.fieldErrors])
   const decorations: Decorations = useMemo(
-    () => ({ selection: liveSelection, openThreats: counts, highlighted: highlight, errors: errorKeys }),
-    [liveSelection, counts, highlight, errorKeys],
+    () => ({ selection: liveSelection, openThreats: counts, openQuestions: questionBadges, highlighted: highlight, errors: errorKeys }),
+    [liveSelection, counts, questionBadges, highlight, errorKeys],
   )
+
 
   useEffect(() => {
     if (!problem) return
@@ -342,6 +363,9 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
             <button type="button" role="tab" id="tab-threats" aria-controls="panel-threats" aria-selected={rightTab === 'threats'} onClick={() => setRightTab('threats')}>
               Threats <span className="count">{threatCount}</span>
             </button>
+            <button type="button" role="tab" id="tab-questions" aria-controls="panel-questions" aria-selected={rightTab === 'questions'} onClick={() => setRightTab('questions')} title="What unconfirmed findings wait on">
+              Questions <span className={`count${questions.open > 0 ? ' count-questions' : ''}`}>{questions.open}</span>
+            </button>
             <button type="button" role="tab" id="tab-risk" aria-controls="panel-risk" aria-selected={rightTab === 'risk'} onClick={() => setRightTab('risk')}>
               Risk
             </button>
@@ -356,6 +380,8 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
               readOnly={readOnly}
               onEdit={onEdit}
               onDelete={deleteSelection}
+              questions={questions}
+              onAnswer={wf.questions.answer}
             />
             )}
           </div>
@@ -377,7 +403,22 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
               onClearFilter={() => wf.setFilter(null)}
               canBulk={wf.caps.edit}
               onBulk={wf.onBulk}
+              questionsOf={questionsOf}
+              canAnswer={!readOnly}
+              onAnswer={wf.questions.answer}
             />
+            )}
+          </div>
+          <div role="tabpanel" id="panel-questions" aria-labelledby="tab-questions" hidden={rightTab !== 'questions'}>
+            {rightTab === 'questions' && (
+              <QuestionsPanel
+                questions={questions}
+                loading={threats === null}
+                canAnswer={!readOnly}
+                onAnswer={wf.questions.answer}
+                onShow={wf.questions.show}
+                onOpenThreat={wf.openThreat}
+              />
             )}
           </div>
           <div role="tabpanel" id="panel-risk" aria-labelledby="tab-risk" hidden={rightTab !== 'risk'}>

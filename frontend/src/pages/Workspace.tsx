@@ -25,6 +25,7 @@ import { ModelTools } from '../workspace/ModelTools'
 import { useDiagramSessions } from '../workspace/useDiagramSessions'
 import { useGateTargets } from '../workspace/useGateTargets'
 import { useModelLoad } from '../workspace/useModelLoad'
+import { useQuestions } from '../workspace/useQuestions'
 import { useThreatSync } from '../workspace/useThreatSync'
 import { useWorkspaceActions } from '../workspace/useWorkspaceActions'
 import { useWorkspaceState } from '../workspace/useWorkspaceState'
@@ -56,6 +57,8 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
   const { sessionFor, nameOf, diagramOf } = useDiagramSessions(store, modelId, afterSave)
   const { targetOf, onTarget } = useGateTargets({ store, modelId, teams: me.teams, diagramOf, onAnalysed: modelWide, refreshWorkflow })
   const actions = useWorkspaceActions(store, modelId, refreshWorkflow)
+  const { lookup, answer } = useQuestions(state.doc, sessionFor, diagramOf)
+  const showSubject = useCallback((key: string) => store.dispatch({ type: 'focusRequested', key, diagramId: diagramOf(key) }), [store, diagramOf])
 
   const role = roleOf(state, me.teams)
   const canWrite = mayWrite(role)
@@ -92,8 +95,16 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
         reimport={canWrite && session && onReload && <ManifestReimport session={session} vocab={vocab} onApplied={onReload} />}
       />
     ),
+    questions: { lookup, answer, show: showSubject, unsaved: state.unsaved },
     drawer: state.drawer && (
-      <WorkspaceDrawer {...common} username={me.username} nameOf={nameOf} onThreatChanged={threatChanged} onChanged={refreshWorkflow} />
+      <WorkspaceDrawer
+        {...common}
+        username={me.username}
+        nameOf={nameOf}
+        onThreatChanged={threatChanged}
+        onChanged={refreshWorkflow}
+        questions={{ lookup, answer, vocab, canAnswer: canWrite }}
+      />
     ),
   }
   return (

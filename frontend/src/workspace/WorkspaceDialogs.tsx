@@ -13,7 +13,7 @@ import type { WorkspaceState, WorkspaceStore } from '../core/workspace-store'
 import { ReportDialog } from '../interop/ReportDialog'
 import { BulkDialog } from '../workflow/BulkDialog'
 import { CoverageView } from '../workflow/CoverageView'
-import { ThreatDrawer } from '../workflow/drawer/ThreatDrawer'
+import { ThreatDrawer, type DrawerQuestions } from '../workflow/drawer/ThreatDrawer'
 import { VersionsDialog } from '../workflow/VersionsDialog'
 
 interface Common {
@@ -28,9 +28,10 @@ interface DrawerProps extends Common {
   nameOf: (key: string) => string
   onThreatChanged: (row: ApiThreat) => void
   onChanged: () => void
+  questions: DrawerQuestions
 }
 
-export function WorkspaceDrawer({ store, state, modelId, caps, username, nameOf, onThreatChanged, onChanged }: DrawerProps) {
+export function WorkspaceDrawer({ store, state, modelId, caps, username, nameOf, onThreatChanged, onChanged, questions }: DrawerProps) {
   const { drawer } = state
   if (!drawer) return null
   return (
@@ -44,6 +45,7 @@ export function WorkspaceDrawer({ store, state, modelId, caps, username, nameOf,
       controls={state.controls}
       threats={state.threats ?? []}
       nameOf={nameOf}
+      questions={questions}
       focusMitigation={drawer.mitigation}
       onClose={() => store.dispatch({ type: 'drawerClosed' })}
       onChanged={onChanged}

@@ -20,7 +20,10 @@ import {
   type RatingOut,
 } from '../../api/workflow'
 import { asBand, BAND_LABEL } from '../../core/bands'
+import type { SubjectLookup } from '../../core/questions'
 import { STRIDE_NAMES, type EditorThreat } from '../../core/threats'
+import type { VocabularyIndex } from '../../core/validation'
+import type { AnswerQuestion } from '../QuestionAnswer'
 import type { Capabilities } from '../../core/workflow'
 import { BandChip } from '../BandChip'
 import { DrawerContext, useDrawer, type DrawerContextValue } from './context'
@@ -28,6 +31,7 @@ import { DecisionSection } from './DecisionSection'
 import { ExplanationSection } from './ExplanationSection'
 import { HistorySection } from './HistorySection'
 import { MitigationsSection } from './MitigationsSection'
+import { QuestionsSection } from './QuestionsSection'
 import { RatingSection } from './RatingSection'
 import { StatusSection, statusWords, TriageSection } from './TriageSection'
 
@@ -41,6 +45,8 @@ interface Props {
   threats: readonly EditorThreat[]
   /** Element or flow key → its name, for "on Web → DB". */
   nameOf: (key: string) => string
+  /** What an unconfirmed threat's questions need: the elements and flows as drawn, and the write path. */
+  questions: DrawerQuestions
   focusMitigation: number | null
   onClose: () => void
   onChanged: () => void
@@ -48,6 +54,13 @@ interface Props {
   onThreatChanged: (threat: ApiThreat) => void
   onOpenCoverage: (target: string, stride: string) => void
   onOpenAudit: () => void
+}
+
+export interface DrawerQuestions {
+  lookup: SubjectLookup
+  answer: AnswerQuestion
+  vocab: VocabularyIndex
+  canAnswer: boolean
 }
 
 export function ThreatDrawer(props: Props) {
@@ -93,6 +106,17 @@ export function ThreatDrawer(props: Props) {
       cancelled = true
     }
   }, [ruleId])
+
+  // An answer given (here or elsewhere) confirms the finding or drops it: the analysis after the
+  // save changes the row in the list, and the drawer reloads what it shows.
+  const listed = props.threats.find((t) => t.id === threatId) ?? null
+  const standing = listed ? (listed.confirmed ? 'confirmed' : 'unconfirmed') : 'gone'
+  const seenStanding = useRef(standing)
+  useEffect(() => {
+    if (seenStanding.current === standing) return
+    seenStanding.current = standing
+    return load()
+  }, [standing, load])
 
   // Keyboard users land in the drawer when it opens on another threat.
   useEffect(() => heading.current?.focus(), [threatId, assessment === null])
@@ -151,12 +175,14 @@ function DrawerBody({
   nameOf,
   focusMitigation,
   caps,
+  questions,
   onOpenCoverage,
   onOpenAudit,
 }: Props & { assessment: Assessment; heading: React.RefObject<HTMLHeadingElement | null> }) {
   const threat = assessedThreat(assessment)
   const target = threat.flow_key || threat.element_key
   const { risk } = assessment
+  const listed = threats.find((t) => t.id === threat.id) ?? null
   return (
     <div className="drawer-body">
       <header className="drawer-head">
@@ -170,10 +196,24 @@ function DrawerBody({
           <p className="muted small-text">
             {STRIDE_NAMES[threat.stride] ?? threat.stride}
             {target ? ` on ${nameOf(target)}` : ''} · <span className={`status status-${threat.status}`}>{statusWords(threat.status)}</span>
+            {!threat.confirmed && threat.status !== 'obsolete' && (
+              <>
+                {' · '}
+                <span className="unconfirmed-tag">unconfirmed</span>
+              </>
+            )}
             {threat.rule_id ? ` · rule ${threat.rule_id}` : ' · written by hand'}
           </p>
         </div>
       </header>
+      <QuestionsSection
+        listed={listed}
+        wasUnconfirmed={!threat.confirmed}
+        lookup={questions.lookup}
+        vocab={questions.vocab}
+        canAnswer={questions.canAnswer}
+        onAnswer={questions.answer}
+      />
       <ExplanationSection explained={assessment.explained} />
       <section className="drawer-section risk-numbers" aria-label="Risk">
         <RiskLine label="Inherent" rating={risk.inherent} />

@@ -16,7 +16,7 @@ const STATUS_WORDS: Record<string, string> = {
   transferred: 'Transferred',
   eliminated: 'Eliminated',
   not_applicable: 'Not applicable',
-  obsolete: 'Obsolete (no longer on the diagram)',
+  obsolete: 'Obsolete (the analysis no longer raises it)',
 }
 
 export function statusWords(status: string): string {
