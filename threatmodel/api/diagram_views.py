@@ -89,7 +89,9 @@ class DiagramViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.De
         with transaction.atomic():
             change = diagrams.diagram_change(actor=acting(request), diagram_id=diagram.pk, base_version=base_version, ops=body.get("ops"))
             answer = change.as_dict()
-            room.publish_applied(model_id=diagram.threat_model_id, diagram_id=diagram.pk, author=acting(request), change=answer)
+            room.publish_applied(
+                model_id=diagram.threat_model_id, diagram_id=diagram.pk, author=acting(request), change=answer, records=change.records
+            )
         return Response(answer)
 
     @extend_schema(

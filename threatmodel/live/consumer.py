@@ -10,15 +10,19 @@ socket is accepted, so the socket tells nothing the REST API would not.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from common.errors import ApplicationError
 from threatmodel.live import room
 from threatmodel.live.protocol import Bucket, Refused, check
+
+log = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_BIG = 1009
@@ -158,8 +162,12 @@ class ModelRoom(AsyncJsonWebsocketConsumer):
         if event["reply_to"] == self.channel_name:
             return
         await self.send_json({"type": "joined", "participant": event["participant"]})
-        # Tell the newcomer who is already here, and where.
-        await self.channel_layer.send(event["reply_to"], {"type": "room.here", "participant": self.joined.me, **self.presence})
+        # Tell the newcomer who is already here, and where. A newcomer whose channel is full (gone
+        # without leaving, or swamped) misses it; this participant's connection must not end for it.
+        try:
+            await self.channel_layer.send(event["reply_to"], {"type": "room.here", "participant": self.joined.me, **self.presence})
+        except ChannelFull:
+            log.warning("room %s: a newcomer's channel is full; it will not hear who is here", self.model_id)
 
     async def room_here(self, event: dict[str, Any]) -> None:
         await self.send_json({**event, "type": "here"})

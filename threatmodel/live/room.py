@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from common.errors import Conflict, NotFound
 from dfd.models import Diagram, DiagramOp
+from dfd.ops import OpRecord
 from threatmodel.choices import Role
 from threatmodel.diagrams import diagram_change
 from threatmodel.live.protocol import participant
@@ -125,11 +126,23 @@ def apply(
     change = diagram_change(
         actor=user, diagram_id=diagram_id, base_version=base_version, ops=ops, allow_rebase=True, batch=batch
     )
-    return plain({"type": "applied", "diagram": diagram_id, "client_batch": client_batch, **change.as_dict()})
+    return plain(
+        {"type": "applied", "diagram": diagram_id, "client_batch": client_batch, **change.as_dict(), "records": records_of(change.records)}
+    )
 
 
-def publish_applied(*, model_id: int, diagram_id: int, author: User, change: dict[str, Any]) -> None:
+def records_of(records: list[OpRecord]) -> list[dict[str, Any]]:
+    """What a batch did, one entry per element or flow touched, in the catch-up's shape: a client
+    sets each key to ``after`` (``None``: removed) and needs nothing else to follow the document."""
+    return [{"op": r.op, "key": r.key, "before": r.before, "after": r.after} for r in records]
+
+
+def publish_applied(
+    *, model_id: int, diagram_id: int, author: User, change: dict[str, Any], records: list[OpRecord] | None = None
+) -> None:
     """Tell the model's room about a batch applied through the REST API, once it is committed.
+
+    Without ``records`` the room's clients ask for the operations from the log (``resume``).
 
     The room is told, never asked: a channel layer that is down costs the room its live update
     (clients catch up from the log when they next send or reconnect), not the request its answer.
@@ -138,7 +151,8 @@ def publish_applied(*, model_id: int, diagram_id: int, author: User, change: dic
     if layer is None:
         return
     me = participant(author.pk, author.get_username(), author.get_full_name(), role_in(author, _team(model_id)) or "")
-    event = {"type": "room.applied", "payload": plain({"type": "applied", "diagram": diagram_id, "client_batch": None, **change, "author": me})}
+    extra = {"records": records_of(records)} if records is not None else {}
+    event = {"type": "room.applied", "payload": plain({"type": "applied", "diagram": diagram_id, "client_batch": None, **change, "author": me, **extra})}
 
     def send() -> None:
         try:

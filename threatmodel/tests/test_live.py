@@ -135,6 +135,10 @@ def test_an_edit_reaches_everyone_with_its_author_version_and_threat_changes(wor
             assert applied["author"]["name"] == "editor" and applied["author"]["initials"] == "ED"
             assert applied["analysis"]["status"] == "done"
             assert applied["analysis"]["changes"]["new"], "a privileged workload raises new threats"
+            # What the batch did to each key, so a client follows the document without reloading it.
+            [record] = applied["records"]
+            assert record["op"] == "update_element" and record["key"] == "web"
+            assert record["after"]["properties"]["privileged"] is True and record["before"]["name"] == record["after"]["name"]
         await editor.disconnect()
         await owner.disconnect()
 
@@ -360,6 +364,7 @@ def test_an_edit_through_the_rest_api_reaches_the_room(world: World) -> None:
         assert response == 200
         applied = await next_of(viewer, "applied")
         assert applied["author"]["name"] == "editor" and applied["client_batch"] is None
+        assert [(r["op"], r["key"]) for r in applied["records"]] == [("update_element", "web")]
         await viewer.disconnect()
 
     run(test)

@@ -108,6 +108,8 @@ def test_participants_on_two_web_processes_see_each_others_edits(servers: list[i
             await receive(editor, "welcome")
             await receive(viewer, "welcome")
             assert (await receive(editor, "joined"))["participant"]["name"] == "viewer"
+            # A quiet room longer than the layer's blocking receive (5 s) keeps its sockets.
+            await asyncio.sleep(6)
             await editor.send(json.dumps({"type": "presence", "selection": ["web"]}))
             assert (await receive(viewer, "presence"))["selection"] == ["web"]
             ops = [{"op": "update_element", "key": "web", "name": "Across processes"}]

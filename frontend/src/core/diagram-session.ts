@@ -9,14 +9,22 @@
  * - a 409 (someone else saved first) reloads the diagram, re-applies the pending edits that still
  *   apply and lists, in words, those that no longer do (rebase.ts).
  * The transport and the timer are injected, so this is tested without a browser or a server.
+ *
+ * In a live room (live.ts) batches go through the room's socket while it is open — the REST
+ * transport stays the fallback while it is not. The server rebases a batch made on an older
+ * version, so there is no 409 to wait for: every batch the server applies, anyone's, reaches
+ * `serverBatch` in version order with what it did to each key (`records`); the confirmed state
+ * follows those and the local state is the confirmed one with the edits not yet acknowledged
+ * replayed on top (rebase.ts), so a remote edit shows at once and one's own work stays.
  */
 import { parseOpErrors, type ErrorDetail, type FieldError } from './error-paths'
 import { History } from './history'
 import { invertOps } from './invert'
+import { elementFrom, flowFrom } from './mapping'
 import { applyOps, type Op } from './ops'
 import { describeDropped, rebase, type PendingEdit } from './rebase'
 import type { SavedBatch } from './threat-sync'
-import type { DiagramState } from './types'
+import type { DiagramState, DocumentElement, DocumentFlow, Element, Flow } from './types'
 import type { VocabularyIndex } from './validation'
 
 export interface OpsResult {
@@ -34,6 +42,30 @@ export interface TransportError {
   status: number
   message: string
   details: ErrorDetail[]
+}
+
+/** What one operation did to one key, as the server logged it: `after` null means removed. */
+export interface ServerRecord {
+  op: string
+  key: string
+  before?: Record<string, unknown> | null
+  after: Record<string, unknown> | null
+}
+
+/** A batch the server applied (one's own, acknowledged, or someone else's), in version order. */
+export interface ServerBatch extends OpsResult {
+  records: readonly ServerRecord[]
+  /** The id the sender gave the batch (null: sent through the REST API). */
+  clientBatch: string | null
+  /** Operations the server's rebase dropped (their target was deleted meanwhile), with the reason. */
+  dropped?: readonly { key: string; reason: string }[]
+  author?: { id: number; name: string }
+}
+
+/** The live room's socket as a session sees it: open or not, and a way to send a batch. */
+export interface LiveLink {
+  readonly open: boolean
+  sendOps(diagramId: number, baseVersion: number, ops: Op[], clientBatch: string): void
 }
 
 export interface Transport {
@@ -73,8 +105,10 @@ export interface SessionOptions {
   schedule?: (fn: () => void, ms: number) => unknown
   cancel?: (handle: unknown) => void
   now?: () => number
-  /** Called after each batch the server accepted (threats are recomputed there). */
+  /** Called after each batch the server accepted (threats are recomputed there), someone else's too in a live room. */
   onSaved?: (result: OpsResult) => void
+  /** A fresh id for a batch sent through the live room (a re-sent batch keeps its id). */
+  batchId?: () => string
 }
 
 const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15000]
@@ -105,6 +139,12 @@ export class DiagramSession {
   private readonly cancel: (handle: unknown) => void
   private readonly now: () => number
   private readonly onSaved: ((result: OpsResult) => void) | undefined
+  private readonly batchId: () => string
+  private live: LiveLink | null = null
+  /** The id of the in-flight batch when it went through the live room (its acknowledgement names it). */
+  private inflightBatch: string | null = null
+  /** A live batch whose acknowledgement was lost with the connection: its edits and id, to re-send as they were. */
+  private unacked: { id: string; edits: string } | null = null
 
   constructor(options: SessionOptions) {
     this.diagramId = options.diagramId
@@ -117,6 +157,7 @@ export class DiagramSession {
     this.cancel = options.cancel ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>))
     this.now = options.now ?? (() => Date.now())
     this.onSaved = options.onSaved
+    this.batchId = options.batchId ?? (() => crypto.randomUUID())
     this.snapshot = this.makeSnapshot()
   }
 
@@ -131,6 +172,11 @@ export class DiagramSession {
 
   get state(): DiagramState {
     return this.local
+  }
+
+  /** The server's version of this diagram that the confirmed state is at. */
+  get serverVersion(): number {
+    return this.version
   }
 
   /** True while edits are not yet confirmed: the page warns before it is closed. */
@@ -220,12 +266,24 @@ export class DiagramSession {
     const batch = this.pending
     this.pending = []
     this.inflight = batch
-    this.emit()
     const ops = batch.flatMap((edit) => edit.ops)
+    if (this.live?.open) {
+      // The acknowledgement (or refusal) arrives through serverBatch / serverRefused.
+      const edits = batch.map((edit) => edit.id).join(',')
+      this.inflightBatch = this.unacked?.edits === edits ? this.unacked.id : this.batchId()
+      this.unacked = null
+      this.live.sendOps(this.diagramId, this.version, ops, this.inflightBatch)
+      this.emit()
+      return
+    }
+    this.emit()
     try {
       const result = await this.transport.postOps(this.diagramId, this.version, ops)
-      this.confirmed = applyOps(this.confirmed, ops).state
-      this.version = result.version
+      // A live room that came back meanwhile may already have brought this batch (or later ones).
+      if (result.version > this.version) {
+        this.confirmed = applyOps(this.confirmed, ops).state
+        this.version = result.version
+      }
       this.inflight = null
       this.failures = 0
       this.lastError = null
@@ -242,7 +300,120 @@ export class DiagramSession {
     if (this.pending.length > 0 && this.retryAt === null) this.requestFlush()
   }
 
-  private async reloadAndRebase(batch: PendingEdit[]): Promise<void> {
+  // --- the live room ------------------------------------------------------------------------
+
+  /** Send through this room while it is open (null: REST only). Pending edits go at once. */
+  attachLive(link: LiveLink | null): void {
+    this.live = link
+    if (link?.open) this.retryNow()
+  }
+
+  /**
+   * A batch the server applied, given in version order by the room. One at or below the
+   * confirmed version only acknowledges (its records came already, in a catch-up). Answers
+   * whether the room must ask for what came in between (`gap`).
+   */
+  serverBatch(batch: ServerBatch, options: { inOrder?: boolean } = {}): 'applied' | 'known' | 'gap' {
+    const mine = batch.clientBatch !== null && batch.clientBatch === this.inflightBatch
+    if (batch.version <= this.version) {
+      if (mine) this.acknowledged(batch)
+      this.emit()
+      return 'known'
+    }
+    if (batch.version !== this.version + 1 && !options.inOrder) return 'gap'
+    this.confirmed = applyRecords(this.confirmed, batch.records)
+    this.version = batch.version
+    if (mine) this.acknowledged(batch)
+    this.replayLocal()
+    this.emit()
+    if (!mine) this.onSaved?.(batch)
+    if (this.pending.length > 0 && this.retryAt === null) this.requestFlush()
+    return 'applied'
+  }
+
+  /** A catch-up ended at `version`: versions in between changed nothing in this diagram. */
+  caughtUp(version: number): void {
+    if (version <= this.version) return
+    this.version = version
+    this.emit()
+  }
+
+  /** A batch sent through the room was an acknowledgement already applied (`applied_already`). */
+  alreadyApplied(clientBatch: string): void {
+    if (clientBatch !== this.inflightBatch) return
+    this.inflight = null
+    this.inflightBatch = null
+    this.emit()
+    if (this.pending.length > 0) this.requestFlush()
+  }
+
+  /** The room refused a batch this session sent: the same outcomes as the REST answer. */
+  async serverRefused(clientBatch: string, error: TransportError): Promise<void> {
+    const batch = this.inflight
+    if (batch === null || clientBatch !== this.inflightBatch) return
+    this.inflight = null
+    this.inflightBatch = null
+    const ops = batch.flatMap((edit) => edit.ops)
+    if (error.status === 409) await this.reloadAndRebase(batch)
+    else if (error.status === 400) this.refuse(batch, ops, error)
+    else if (error.status === 403 || error.status === 404 || error.status === 401) this.giveUp(batch, error)
+    else this.failed(batch, error)
+    this.emit()
+    if (this.pending.length > 0 && this.retryAt === null) this.requestFlush()
+  }
+
+  /** The room's socket closed: a batch it did not acknowledge goes back first in line (same id when re-sent as it was). */
+  connectionLost(): void {
+    if (this.inflight !== null && this.inflightBatch !== null) {
+      this.unacked = { id: this.inflightBatch, edits: this.inflight.map((edit) => edit.id).join(',') }
+      this.pending = [...this.inflight, ...this.pending]
+      this.inflight = null
+      this.inflightBatch = null
+    }
+    this.emit()
+    // The REST path takes over until the room is back.
+    if (this.pending.length > 0 && this.retryAt === null) this.requestFlush()
+  }
+
+  /** Too far behind for the operations log: load the document and replay the unsaved edits. */
+  async resync(): Promise<void> {
+    const batch = this.inflight ?? []
+    this.inflight = null
+    this.inflightBatch = null
+    await this.reloadAndRebase(batch, { quiet: true })
+    this.emit()
+    if (this.pending.length > 0 && this.retryAt === null) this.requestFlush()
+  }
+
+  private acknowledged(batch: ServerBatch): void {
+    this.inflight = null
+    this.inflightBatch = null
+    this.failures = 0
+    this.lastError = null
+    if (batch.dropped && batch.dropped.length > 0) {
+      this.addNotice('warning', 'Someone else deleted what you were editing', batch.dropped.map((d) => `${d.key}: ${d.reason}.`))
+    }
+    this.onSaved?.(batch)
+  }
+
+  /** The local state: the confirmed one with the sent and the pending edits replayed on top. */
+  private replayLocal(): void {
+    // The server decides about the sent batch; it is replayed to keep showing it, never dropped here.
+    const sent = rebase(this.confirmed, this.inflight ?? [], this.vocab)
+    const result = rebase(sent.state, this.pending, this.vocab)
+    this.local = result.state
+    this.pending = result.kept
+    if (result.dropped.length > 0) {
+      const reapplied = result.kept.reduce((count, edit) => count + edit.ops.length, 0)
+      this.addNotice('warning', 'The diagram changed on the server', [
+        `Someone else changed this diagram meanwhile; ${reapplied} of your changes were re-applied.`,
+        'These changes could not be re-applied:',
+        ...describeDropped(result.dropped),
+      ])
+    }
+  }
+
+  private async reloadAndRebase(batch: PendingEdit[], options: { quiet?: boolean } = {}): Promise<void> {
     const edits = [...batch, ...this.pending]
     this.pending = []
     this.reloading = true
@@ -271,6 +442,7 @@ export class DiagramSession {
     if (result.dropped.length > 0) {
       lines.push('These changes could not be re-applied:', ...describeDropped(result.dropped))
     }
+    if (options.quiet && result.dropped.length === 0) return
     this.addNotice(result.dropped.length > 0 ? 'warning' : 'info', 'The diagram changed on the server', lines)
   }
 
@@ -373,4 +545,23 @@ export function asTransportError(raw: unknown): TransportError {
     return { status: error.status, message: error.message ?? 'Request failed', details: error.details ?? [] }
   }
   return { status: 0, message: raw instanceof Error ? raw.message : 'Network error', details: [] }
+}
+
+/** The state after the server's records: each key set to its `after` (or removed). */
+export function applyRecords(state: DiagramState, records: readonly ServerRecord[]): DiagramState {
+  if (records.length === 0) return state
+  let elements: Map<string, Element> | null = null
+  let flows: Map<string, Flow> | null = null
+  for (const record of records) {
+    if (record.op.endsWith('_flow')) {
+      flows ??= new Map(state.flows)
+      if (record.after === null) flows.delete(record.key)
+      else flows.set(record.key, flowFrom(record.after as unknown as DocumentFlow))
+    } else {
+      elements ??= new Map(state.elements)
+      if (record.after === null) elements.delete(record.key)
+      else elements.set(record.key, elementFrom(record.after as unknown as DocumentElement))
+    }
+  }
+  return { ...state, elements: elements ?? state.elements, flows: flows ?? state.flows }
 }

@@ -25,7 +25,7 @@ export function findDiagram(model: DocumentModel, diagramId: number): DocumentDi
   return model.diagrams.find((diagram) => diagram.id === diagramId)
 }
 
-function elementFrom(row: DocumentDiagram['elements'][number]): Element {
+export function elementFrom(row: DocumentDiagram['elements'][number]): Element {
   return {
     key: row.key,
     kind: row.kind,
@@ -41,7 +41,7 @@ function elementFrom(row: DocumentDiagram['elements'][number]): Element {
   }
 }
 
-function flowFrom(row: DocumentDiagram['flows'][number]): Flow {
+export function flowFrom(row: DocumentDiagram['flows'][number]): Flow {
   return {
     key: row.key,
     source: row.source,

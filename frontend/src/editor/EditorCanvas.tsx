@@ -22,7 +22,7 @@ import {
   type NodeChange,
   type OnNodeDrag,
 } from '@xyflow/react'
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent, type ReactNode } from 'react'
 import { addFromStencil, dropOps, nameOf } from '../core/actions'
 import { CanvasMapper, type Decorations } from '../core/canvas-mapping'
 import type { ElementNode, FlowEdge } from './flow-types'
@@ -65,6 +65,8 @@ export interface EditorCanvasProps {
   onSelectionChange: (selection: ReadonlySet<string>) => void
   onEdit: (label: string, ops: Op[]) => string | null
   onProblem: (message: string) => void
+  /** Drawn inside React Flow's viewport (the live room's selections and cursors). */
+  overlay?: ReactNode
 }
 
 const KIND_COLOUR: Record<string, string> = {
@@ -74,7 +76,7 @@ const KIND_COLOUR: Record<string, string> = {
   trust_boundary: 'transparent',
 }
 
-export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionChange, onEdit, onProblem }: EditorCanvasProps) {
+export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionChange, onEdit, onProblem, overlay: viewportOverlay }: EditorCanvasProps) {
   renderStats.canvas += 1
   const flow = useReactFlow<ElementNode, FlowEdge>()
   const mapper = useRef(new CanvasMapper()).current
@@ -365,6 +367,7 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
             nodeStrokeColor={(node) => (node.type === 'trust_boundary' ? '#b91c1c' : 'transparent')}
             nodeStrokeWidth={3}
           />
+          {viewportOverlay}
         </ReactFlow>
         {inline && <InlineEditor edit={inline} onCommit={commitInline} onCancel={() => setInline(null)} />}
       </div>

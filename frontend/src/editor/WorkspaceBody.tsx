@@ -10,6 +10,7 @@ import { addFromStencil, copySelection, deleteOps, describeKeys, pasteOps } from
 import type { Decorations } from '../core/canvas-mapping'
 import type { ElementNode, FlowEdge } from './flow-types'
 import type { DiagramSession } from '../core/diagram-session'
+import type { LiveRoom } from '../core/live'
 import { absolutePosition, sizeOf } from '../core/geometry'
 import type { Op } from '../core/ops'
 import { STENCILS, type Stencil } from '../core/stencils'
@@ -31,6 +32,7 @@ import { exportPng, exportSvg } from './export-image'
 import { HelpPanel } from './HelpPanel'
 import { Notices } from './Notices'
 import { Palette } from './Palette'
+import { PeerOverlay } from './Presence'
 import { PropertyPanel } from './PropertyPanel'
 import { QuestionsPanel } from './QuestionsPanel'
 import { SaveStatus } from './SaveStatus'
@@ -48,6 +50,8 @@ interface BodyProps {
   canWrite: boolean
   tabs: ReactNode
   wf: WorkspaceWorkflow
+  /** The model's live room: this diagram's selection goes to it, the others' show on the canvas. */
+  room?: LiveRoom
 }
 
 /** The workflow as one diagram's surface needs it (state and actions live in the workspace). */
@@ -81,7 +85,7 @@ export interface WorkspaceWorkflow {
 
 const EMPTY: ReadonlySet<string> = new Set()
 
-export function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, canWrite, tabs, wf }: BodyProps) {
+export function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, canWrite, tabs, wf, room }: BodyProps) {
   const snapshot = useSession(session)
   const { state } = snapshot
   const readOnly = !canWrite || snapshot.readOnly
@@ -119,6 +123,10 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
     [liveSelection, counts, questionBadges, highlight, errorKeys],
   )
 
+
+  useEffect(() => {
+    room?.setPresence({ diagram: session.diagramId, selection: [...liveSelection] })
+  }, [room, session.diagramId, liveSelection])
 
   useEffect(() => {
     if (!problem) return
@@ -352,6 +360,7 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
             onSelectionChange={onSelectionChange}
             onEdit={onEdit}
             onProblem={setProblem}
+            overlay={room && <PeerOverlay room={room} diagramId={session.diagramId} state={state} />}
           />
         </section>
         {wf.drawer}

@@ -22,7 +22,9 @@ import { StageBar } from '../workflow/StageBar'
 import { useWorkflow } from '../workflow/useWorkflow'
 import { ManifestReimport } from '../workspace/ManifestReimport'
 import { ModelTools } from '../workspace/ModelTools'
+import { PresenceBar } from '../editor/Presence'
 import { useDiagramSessions } from '../workspace/useDiagramSessions'
+import { useLiveRoom } from '../workspace/useLiveRoom'
 import { useGateTargets } from '../workspace/useGateTargets'
 import { useModelLoad } from '../workspace/useModelLoad'
 import { useQuestions } from '../workspace/useQuestions'
@@ -54,7 +56,8 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
   useModelLoad(store, modelId, diagramId)
   const refreshWorkflow = useWorkflow(store, modelId)
   const { afterSave, threatChanged, modelWide } = useThreatSync(store, modelId, refreshWorkflow)
-  const { sessionFor, nameOf, diagramOf } = useDiagramSessions(store, modelId, afterSave)
+  const room = useLiveRoom(modelId, modelWide)
+  const { sessionFor, nameOf, diagramOf } = useDiagramSessions(store, modelId, afterSave, room)
   const { targetOf, onTarget } = useGateTargets({ store, modelId, teams: me.teams, diagramOf, onAnalysed: modelWide, refreshWorkflow })
   const actions = useWorkspaceActions(store, modelId, refreshWorkflow)
   const { lookup, answer } = useQuestions(state.doc, sessionFor, diagramOf)
@@ -111,6 +114,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
     <div className="workspace">
       <AppHeader me={me} onSignOut={onSignOut}>
         <span className="model-name">{doc.name}</span>
+        <PresenceBar room={room} />
       </AppHeader>
       <StageBar
         gates={state.gates}
@@ -140,6 +144,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
             analysing={state.analysing}
             canWrite={canWrite}
             wf={bodyWorkflow}
+            room={room}
             tabs={
               <DiagramTabs
                 tabs={doc.diagrams.map((d) => ({ id: d.id, name: d.name }))}

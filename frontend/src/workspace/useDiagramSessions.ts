@@ -3,12 +3,14 @@
  * workspace is open, so switching tabs keeps unsaved edits. A session saves through the operations
  * endpoint; after a conflict it reloads the document (the store takes its diagrams and threats).
  * Which diagrams have unsaved edits goes to the store (the tabs mark them), and the page warns
- * before it is closed with edits still unsaved.
+ * before it is closed with edits still unsaved. With a live room, each session is attached to it
+ * when made: its batches go through the room's socket and everyone's edits reach it.
  */
 import { useCallback, useEffect, useMemo, useRef } from 'react'
 import { ApiError } from '../api/client'
 import { diagrams as diagramApi, models } from '../api/endpoints'
 import { DiagramSession, type OpsResult, type Transport } from '../core/diagram-session'
+import type { LiveRoom } from '../core/live'
 import { diagramState, findDiagram } from '../core/mapping'
 import type { WorkspaceStore } from '../core/workspace-store'
 
@@ -21,7 +23,12 @@ export interface DiagramSessions {
   diagramOf: (key: string) => number | null
 }
 
-export function useDiagramSessions(store: WorkspaceStore, modelId: number, onSaved: (result: OpsResult) => void): DiagramSessions {
+export function useDiagramSessions(
+  store: WorkspaceStore,
+  modelId: number,
+  onSaved: (result: OpsResult) => void,
+  room?: LiveRoom,
+): DiagramSessions {
   const sessions = useRef(new Map<number, DiagramSession>())
 
   const transport: Transport = useMemo(
@@ -48,9 +55,10 @@ export function useDiagramSessions(store: WorkspaceStore, modelId: number, onSav
       const session = new DiagramSession({ diagramId: id, version: diagram.version, state: diagramState(doc, id), transport, vocab, onSaved })
       session.subscribe(() => store.dispatch({ type: 'unsavedChanged', id, unsaved: session.unsaved }))
       sessions.current.set(id, session)
+      room?.attach(session)
       return session
     },
-    [store, transport, onSaved],
+    [store, transport, onSaved, room],
   )
 
   useEffect(() => {

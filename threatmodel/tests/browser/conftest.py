@@ -1,12 +1,17 @@
-"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+"""Browser tests: Playwright driving Debian's Chromium against a live ASGI server.
 
-The live server serves the built bundle (``frontend/dist``, built by ``scripts/setup.sh``), exactly
-what users get. Screenshots of every story go to ``var/screenshots/`` and the run prints where.
+The live server is the product's ASGI application (HTTP and the live rooms' WebSockets) under
+uvicorn in a thread of the test process, in place of pytest-django's WSGI ``live_server``: the
+stories need the sockets, and the thread shares the test database as pytest-django's does. It
+serves the built bundle (``frontend/dist``, built by ``scripts/setup.sh``), exactly what users get. Screenshots of every story go to ``var/screenshots/`` and the run prints where.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.test.utils import modify_settings
 from playwright.sync_api import Browser, Page, expect
 
 from conftest import PASSWORD, make_user
@@ -85,6 +91,54 @@ def shot() -> Any:
         return path
 
     return take
+
+
+class AsgiLiveServer:
+    """uvicorn serving the ASGI application (static files through Django's handler, as pytest-django does)."""
+
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        import uvicorn
+        from channels.routing import ProtocolTypeRouter
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+        from django.core.asgi import get_asgi_application
+
+        from threatmodel.live.routing import websocket_application
+
+        with socket.socket() as probe:
+            probe.bind((self.host, 0))
+            self.port = int(probe.getsockname()[1])
+        # pytest-django's helper enables these for each test that uses ``live_server``.
+        self._live_server_modified_settings = modify_settings(ALLOWED_HOSTS={"append": self.host})
+        application = ProtocolTypeRouter(
+            {"http": ASGIStaticFilesHandler(get_asgi_application()), "websocket": websocket_application()}
+        )
+        config = uvicorn.Config(application, host=self.host, port=self.port, log_level="warning", lifespan="off", ws="websockets-sansio")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="asgi-live-server", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the ASGI live server did not start")
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[AsgiLiveServer]:
+    """The ASGI live server, under pytest-django's fixture name (its per-test helper still applies)."""
+    server = AsgiLiveServer()
+    yield server
+    server.stop()
 
 
 @dataclass
