@@ -10,6 +10,7 @@ from threatmodel.models import (
     ApiToken,
     AuditEvent,
     BandChange,
+    CheckRun,
     Control,
     Decision,
     Invitation,
@@ -135,6 +136,14 @@ class ReportAdmin(ReadOnlyAdmin):
 
     list_display = ["threat_model", "model_version", "paper", "status", "requested_by", "created_at", "pages"]
     list_filter = ["status", "paper"]
+
+
+@admin.register(CheckRun)
+class CheckRunAdmin(ReadOnlyAdmin):
+    """Pipeline checks are run through the API (``POST …/check/``); the admin shows them."""
+
+    list_display = ["threat_model", "result", "commit", "run_by", "token_prefix", "findings", "failures", "created_at"]
+    list_filter = ["result"]
 
 
 # The admin's sign-in says so when the sign-in lock (threatmodel.signin) refused it.

@@ -6,6 +6,7 @@ from dfd.api.views import ElementViewSet, FlowViewSet, VocabularyViewSet
 from stride.api.views import RuleViewSet, TacticViewSet, TechniqueViewSet
 from threatmodel.api.diagram_views import DiagramViewSet
 from threatmodel.api.formats import FormatViewSet
+from threatmodel.api.pipeline import ThreatModelCheckRunViewSet, ThreatModelPipelineViewSet
 from threatmodel.api.reports import ThreatModelReportViewSet
 from threatmodel.api.threat_views import CoverageNoteViewSet, ThreatViewSet
 from threatmodel.api.views import (
@@ -65,5 +66,8 @@ router.register("risk", RiskViewSet, basename="risk")
 # Ways in and out: format list and PDF reports (nested under their model)
 router.register("formats", FormatViewSet, basename="format")
 router.register(r"threat-models/(?P<threat_model_pk>[0-9]+)/reports", ThreatModelReportViewSet, basename="threat-model-report")
+# Pipelines (issue 15): the gate against a model (/threat-models/{id}/check/), its runs, and the guardrails
+router.register("threat-models", ThreatModelPipelineViewSet, basename="threat-model-pipeline")
+router.register(r"threat-models/(?P<threat_model_pk>[0-9]+)/checks", ThreatModelCheckRunViewSet, basename="threat-model-check")
 
 urlpatterns = router.urls

@@ -1,4 +1,4 @@
-"""``python -m threatmodel.gate``: configure Django without a database, then run the gate.
+"""``python -m threatmodel.gate [guardrails]``: configure Django without a database, then run the gate (or write guardrails).
 
 The interop readers share the server's settings (limits, vocabulary) but the gate makes no query;
 no SECRET_KEY is needed because nothing is signed, so a throwaway one is used when none is set.
@@ -17,6 +17,10 @@ def run() -> int:
     import django
 
     django.setup()
+    if sys.argv[1:2] == ["guardrails"]:
+        from threatmodel.gate.guardrails_cli import main as guardrails
+
+        return guardrails(sys.argv[2:])
     from threatmodel.gate.cli import main
 
     return main(sys.argv[1:])

@@ -1,6 +1,7 @@
 """Models of the core app, split by family and re-exported here."""
 
 from threatmodel.models.audit import AuditEvent
+from threatmodel.models.checks import CheckResult, CheckRun
 from threatmodel.models.controls import Control, ControlLayer, ControlPhase
 from threatmodel.models.reports import Report
 from threatmodel.models.teams import ApiToken, Invitation, Membership, Team
@@ -28,6 +29,8 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "BandChange",
+    "CheckResult",
+    "CheckRun",
     "Control",
     "ControlLayer",
     "ControlPhase",

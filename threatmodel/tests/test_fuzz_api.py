@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 import schemathesis
+import yaml
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.core import media_types
 from schemathesis.core.result import Err, Ok
 
 from conftest import World
@@ -31,6 +33,13 @@ from threatmodel.workflow.snapshots import snapshot_create
 EXAMPLES = 6
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+
+
+@schemathesis.deserializer(*media_types.YAML_MEDIA_TYPES)
+def _yaml_stream(ctx: Any, response: Any) -> list[Any]:
+    """YAML answers are streams (the guardrails download, one document per resource): read whole, as kubectl reads them."""
+    return [document for document in yaml.safe_load_all(response.content) if document is not None]
+
 
 # The catalogue endpoints are not team objects: everyone may read them, outsiders included.
 SHARED = ("/api/v1/rules/", "/api/v1/tactics/", "/api/v1/techniques/", "/api/v1/controls/", "/api/v1/vocabulary/",

@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from conftest import PASSWORD, World
 from stride.models import CoverageNote, Tactic, Threat
 from threatmodel.api.urls import router
-from threatmodel.models import ApiToken, Invitation, Membership, Report
+from threatmodel.models import ApiToken, CheckRun, Invitation, Membership, Report
 from threatmodel.native import native_export
 from threatmodel.services import api_token_create
 from threatmodel.workflow.risk import OWASP_IMPACT_FACTORS
@@ -84,6 +84,15 @@ def done_report(w: World) -> Report:
         report = Report.objects.create(threat_model=w.model, model_version=w.model.version, status="done")
         report.file.save("r.pdf", ContentFile(b"%PDF-1.7 matrix"), save=True)
     return report
+
+
+def check_run(w: World) -> CheckRun:
+    """A recorded pipeline check of the world's model."""
+    run = CheckRun.objects.filter(threat_model=w.model).first()
+    if run is None:
+        run = CheckRun.objects.create(threat_model=w.model, result="passed", source_format="kubernetes", policy_version=1,
+                                      model_version=w.model.version, sarif_sha256="0" * 64)  # fmt: skip
+    return run
 
 
 @pytest.fixture(autouse=True)
@@ -176,6 +185,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("threat-model-report", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/threat-models/{w.model.pk}/reports/{done_report(w).pk}/"), READ_MEMBERS),
     ("threat-model-report", "download"): Row(
         Call("get", lambda w, p: f"/api/v1/threat-models/{w.model.pk}/reports/{done_report(w).pk}/download/"), READ_MEMBERS
+    ),
+    # --- pipelines: editors run the check from a session (any member with a token: test_pipeline_api); members read
+    ("threat-model-pipeline", "check"): Row(
+        Call("post", model_url("check/"), lambda w, p: {"file": _manifest(), "format": "kubernetes"}, fmt="multipart"), WRITE
+    ),
+    ("threat-model-pipeline", "guardrails"): Row(Call("get", model_url("guardrails/")), READ_MEMBERS),
+    ("threat-model-check", "list"): Row(Call("get", model_url("checks/")), READ_MEMBERS),
+    ("threat-model-check", "retrieve"): Row(
+        Call("get", lambda w, p: f"/api/v1/threat-models/{w.model.pk}/checks/{check_run(w).pk}/"), READ_MEMBERS
     ),
     # --- diagrams, elements, flows
     ("diagram", "list"): Row(Call("get", lambda w, p: "/api/v1/diagrams/"), same(200), hides_team_objects=True),

@@ -1,7 +1,8 @@
 /**
  * Typed calls for the ways in and out (docs/interop.md, docs/reports.md): the format list, export
  * and drawing URLs (plain links: the session cookie authorises the download), imports as a
- * multipart upload (several files at once for manifests), the manifests' re-import, and PDF reports.
+ * multipart upload (several files at once for manifests), the manifests' re-import, PDF reports, and the
+ * pipeline checks' runs.
  */
 import { get, post, postForm } from './client'
 import type { Page } from './endpoints'
@@ -15,6 +16,7 @@ export type ImportResult = S['ImportResult']
 export type Report = S['Report']
 export type Paper = S['PaperEnum']
 export type ManifestSyncResult = S['ManifestSyncResult']
+export type CheckRun = S['CheckRun']
 
 let formatsOnce: Promise<Formats> | null = null
 
@@ -50,4 +52,6 @@ export const interopApi = {
   reports: async (modelId: number): Promise<Report[]> => (await get<Page<Report>>(`/threat-models/${modelId}/reports/?page_size=20`)).results,
   report: (modelId: number, reportId: number) => get<Report>(`/threat-models/${modelId}/reports/${reportId}/`),
   requestReport: (modelId: number, paper: Paper) => post<Report>(`/threat-models/${modelId}/reports/`, { paper }),
+  /** The pipeline checks of the model (`POST …/check/` runs, docs/ci.md), newest first. */
+  checks: async (modelId: number): Promise<CheckRun[]> => (await get<Page<CheckRun>>(`/threat-models/${modelId}/checks/?page_size=20`)).results,
 }

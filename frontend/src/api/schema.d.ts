@@ -1039,6 +1039,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/threat-models/{id}/check/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check manifests against the model in a pipeline (SARIF and pass/fail; the run is recorded)
+         * @description The same gate as `threatmodel gate` (docs/ci.md): the files are analysed with the rule library, each finding gets its band from the model's risk policy, and the run fails when a finding is unacceptable without an active decision of the model covering it, when that decision has expired, or — with `baseline=model` — when it is not a threat of the model. Send the files as multipart (`file`, repeated; `format`, `commit`, `baseline`) or as JSON (`files: [{name, content}]`). Editors and owners may run it; any member may with an API token. The answer is 200 whatever the verdict: read `passed`. Bad files are a 400 naming the place, over the import limit a 413; nothing is recorded then.
+         */
+        post: operations["threat_models_check_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/threat-models/{id}/coverage/": {
         parameters: {
             query?: never;
@@ -1105,6 +1125,26 @@ export interface paths {
          * @description The workflow of one threat model. Routed under /threat-models/{id}/ beside the model itself.
          */
         get: operations["threat_models_gates_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threat-models/{id}/guardrails/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the guardrails generated from the model (multi-document YAML)
+         * @description NetworkPolicies (default-deny per namespace and an allow for each flow of the diagram), Pod Security Admission labels, ValidatingAdmissionPolicies with their bindings and Kyverno ClusterPolicies for the container controls. Each resource names the threats and mitigations it enforces and its ATT&CK mitigation in `threatmodel.io/*` annotations; warnings (what the diagram does not say well enough to enforce) lead the file as comments. Review before applying: docs/guardrails.md.
+         */
+        get: operations["threat_models_guardrails_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1185,6 +1225,46 @@ export interface paths {
          * @description The workflow of one threat model. Routed under /threat-models/{id}/ beside the model itself.
          */
         get: operations["threat_models_risk_register_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threat-models/{threat_model_pk}/checks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pipeline check runs of a threat model, newest first
+         * @description ``/threat-models/{id}/checks/``: the runs of ``POST …/check/``; every member reads them.
+         */
+        get: operations["threat_models_checks_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threat-models/{threat_model_pk}/checks/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One check run
+         * @description ``/threat-models/{id}/checks/``: the runs of ``POST …/check/``; every member reads them.
+         */
+        get: operations["threat_models_checks_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1616,8 +1696,79 @@ export interface components {
          * @enum {string}
          */
         BandEnum: "unacceptable" | "tolerable" | "broadly_acceptable";
+        /**
+         * @description * `model` - model
+         * @enum {string}
+         */
+        BaselineEnum: "model";
         /** @enum {unknown} */
         BlankEnum: "";
+        CheckAnswer: {
+            passed: boolean;
+            run: components["schemas"]["CheckRun"];
+            /** @description What fails the gate: fingerprint, title, subject, reasons. */
+            failures: {
+                [key: string]: unknown;
+            }[];
+            warnings: string[];
+            /** @description The SARIF 2.1.0 log, as `threatmodel gate --sarif` writes it. */
+            sarif: {
+                [key: string]: unknown;
+            };
+        };
+        CheckFileRequest: {
+            /** @description The file's name, as SARIF locations will name it. */
+            name: string;
+            /** @description The file's text (YAML or JSON). */
+            content: string;
+        };
+        CheckRequestRequest: {
+            /** @description The manifests (or a model file) to check; multipart sends them as `file` parts. */
+            files: components["schemas"]["CheckFileRequest"][];
+            /** @description The files' format, one of `GET /api/v1/formats/`' imports (recognised when left out). */
+            format?: string;
+            /** @description The commit the files come from, recorded with the run. */
+            commit?: string;
+            /**
+             * @description `model`: findings that are not threats of the model fail.
+             *
+             *     * `model` - model
+             */
+            baseline?: components["schemas"]["BaselineEnum"];
+        };
+        CheckRun: {
+            readonly id: number;
+            readonly threat_model: number;
+            /** @description Username of who ran it (the token's owner for a token). */
+            readonly run_by: string | null;
+            /** @description Whether it ran with an API token. */
+            readonly via_token: boolean;
+            /** @description The prefix of the API token it ran with; blank for a session. */
+            readonly token_prefix: string;
+            /** @description The commit (or ref) the caller said the manifests come from. */
+            readonly commit: string;
+            readonly result: components["schemas"]["ResultEnum"];
+            /** @description The reader that read the files (kubernetes, compose, …). */
+            readonly source_format: string;
+            /** @description Names of the files checked. */
+            readonly files: unknown;
+            readonly findings: number;
+            readonly failures: number;
+            /** @description Findings covered by a decision of the model. */
+            readonly accepted: number;
+            /** @description Findings not among the model's threats (with baseline=model). */
+            readonly new: number | null;
+            /** @description Findings per risk band. */
+            readonly bands: unknown;
+            /** @description The risk policy version the bands come from. */
+            readonly policy_version: number;
+            /** @description The model version it was checked against. */
+            readonly model_version: number;
+            /** @description Digest of the SARIF log the run answered. */
+            readonly sarif_sha256: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
         Control: {
             readonly id: string;
             readonly name: string;
@@ -2404,6 +2555,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["BandChange"][];
         };
+        PaginatedCheckRunList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["CheckRun"][];
+        };
         PaginatedControlList: {
             /** @example 123 */
             count: number;
@@ -2826,6 +2992,12 @@ export interface components {
          * @enum {string}
          */
         ReportStatusEnum: "queued" | "running" | "done" | "failed";
+        /**
+         * @description * `passed` - Passed
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        ResultEnum: "passed" | "failed";
         RiskNumbers: {
             /** @description As designed, before any mitigation. */
             inherent: components["schemas"]["RatingOut"] | null;
@@ -8261,6 +8433,80 @@ export interface operations {
             };
         };
     };
+    threat_models_check_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CheckRequestRequest"];
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckAnswer"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The upload is larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     threat_models_coverage_retrieve: {
         parameters: {
             query?: never;
@@ -8466,6 +8712,69 @@ export interface operations {
             };
         };
     };
+    threat_models_guardrails_retrieve: {
+        parameters: {
+            query?: {
+                /** @description hostPath directories to allow (repeatable). */
+                host_path_allow?: string;
+                /** @description Only this kind (repeatable); all when left out. */
+                kind?: "kyverno" | "networkpolicy" | "psa" | "vap";
+                /** @description Only this namespace of the diagrams. */
+                namespace?: string;
+                /** @description Allowed image registries (repeatable); by default those the model's images use. */
+                registry?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A YAML stream: the resources, one document each (read it with a multi-document loader, as kubectl does) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": {
+                        [key: string]: unknown;
+                    }[];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "*/*": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "*/*": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     threat_models_heat_map_retrieve: {
         parameters: {
             query?: never;
@@ -8651,6 +8960,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegisterRow"][];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_checks_list: {
+        parameters: {
+            query?: {
+                /** @description A page number, from 1; a page past the last is a 404. */
+                page?: number;
+                /** @description Results per page (50 unless given; at most 500). */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Id of the threat model. */
+                threat_model_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCheckRunList"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_checks_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Id of the threat model. */
+                threat_model_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckRun"];
                 };
             };
             /** @description Invalid request; details name each field at fault */

@@ -95,6 +95,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
     modelTools: (
       <ModelTools
         store={store}
+        modelId={modelId}
         reimport={canWrite && session && onReload && <ManifestReimport session={session} vocab={vocab} onApplied={onReload} />}
       />
     ),

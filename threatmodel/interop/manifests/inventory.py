@@ -57,6 +57,7 @@ class Workload:
     has_volume_claims: bool = False
     exposure: str = "internal"
     host_ports: list[str] = field(default_factory=list)
+    host_target_ports: list[str] = field(default_factory=list)  # the containerPort/protocol behind each hostPort
 
 
 @dataclass
@@ -70,6 +71,9 @@ class Service:
     selector: dict[str, str]
     ports: list[str]
     headless: bool = False
+    # The pods' side of each port (``targetPort``, a number or a container port's name, with its
+    # protocol): what a NetworkPolicy in front of the selected pods must open (``threatmodel.guardrails``).
+    target_ports: list[str] = field(default_factory=list)
     external_name: str = ""
 
 

@@ -174,10 +174,14 @@ def _workload(
         for port in as_items(container.get("ports")):
             if as_map(port).get("hostPort"):
                 workload.host_ports.append(str(as_map(port)["hostPort"]))
+                target = as_map(port).get("containerPort") or as_map(port)["hostPort"]
+                workload.host_target_ports.append(f"{target}/{as_map(port).get('protocol', 'TCP')}")
     workload.store_kind = next((kind for kind in map(images.store_kind, refs) if kind), "")
     workload.extra.update(
         {"Kubernetes kind": resource.kind, "Namespace": resource.namespace, "Images": ", ".join(refs)[:2000]}
     )
+    if workload.labels:  # what a generated NetworkPolicy selects the pods by (threatmodel.guardrails)
+        workload.extra["Pod labels"] = ", ".join(f"{k}={v}" for k, v in sorted(workload.labels.items()))[:2000]
     return workload
 
 
@@ -214,11 +218,12 @@ def _volumes(workload: Workload, resource: Resource, pod: Mapping[str, Any]) -> 
 
 def _service(resource: Resource) -> Service:
     spec = resource.spec
-    ports = []
+    ports, target_ports = [], []
     for port in as_items(spec.get("ports")):
         entry = as_map(port)
         text = f"{entry.get('port', '')}/{entry.get('protocol', 'TCP')}"
         ports.append(f"{text} (node {entry['nodePort']})" if entry.get("nodePort") else text)
+        target_ports.append(f"{entry.get('targetPort') or entry.get('port', '')}/{entry.get('protocol', 'TCP')}")
     kind = str(spec.get("type") or "ClusterIP")
     return Service(
         namespace=resource.namespace,
@@ -227,6 +232,7 @@ def _service(resource: Resource) -> Service:
         where=resource.where,
         selector=labels_of(spec.get("selector")),
         ports=ports,
+        target_ports=target_ports,
         headless=spec.get("clusterIP") == "None",
         external_name=str(spec.get("externalName") or "") if kind == "ExternalName" else "",
     )

@@ -75,7 +75,7 @@ class Wanted:
     def state(self) -> DiagramState:
         flows = {}
         for key, flow in self.flows.items():
-            extra = {"Evidence": "; ".join(self.evidence[key])[:2000]}
+            extra = {**flow.properties.get("extra", {}), "Evidence": "; ".join(self.evidence[key])[:2000]}
             flows[key] = FlowState(key=key, source=flow.source, target=flow.target, label=flow.label, protocol=flow.protocol,
                                    properties={**flow.properties, "extra": extra})  # fmt: skip
         return DiagramState(dict(self.elements), flows)
@@ -312,7 +312,8 @@ def _entries(inventory: Inventory, wanted: Wanted) -> None:
             else:
                 source = _outside(wanted, f"{prefix}:node-clients", "Clients of the nodes' ports", internet=False)
             wanted.flow(source, workload.key, label=f"Service {service.name} ({service.type})", protocol=", ".join(service.ports)[:60],
-                        why=f"{service.where}", properties={"exposure": exposure, **({"public_network": True} if exposure == "load_balancer" else {})})  # fmt: skip
+                        why=f"{service.where}", properties={"exposure": exposure, **_target_ports(service.target_ports),
+                                                            **({"public_network": True} if exposure == "load_balancer" else {})})  # fmt: skip
     services = {(s.namespace, s.name): s for s in inventory.services}
     for route in sorted(inventory.routes, key=lambda r: r.key):
         source = _outside(wanted, f"{prefix}:internet-clients", "Internet clients", internet=True)
@@ -325,7 +326,8 @@ def _entries(inventory: Inventory, wanted: Wanted) -> None:
             backend = services.get((namespace, name))
             for workload in selected(backend, wanted.namespaces):
                 wanted.flow(route.key, workload.key, label=f"to Service {name}", why=route.where,
-                            properties={"exposure": "ingress", "public_network": False})  # fmt: skip
+                            properties={"exposure": "ingress", "public_network": False,
+                                        **_target_ports(backend.target_ports if backend else [])})  # fmt: skip
     for workload in workloads:
         if workload.host_ports:
             source = _outside(
@@ -336,7 +338,7 @@ def _entries(inventory: Inventory, wanted: Wanted) -> None:
             )
             wanted.flow(source, workload.key, label="published ports" if prefix == "compose" else "hostPort",
                         protocol=", ".join(workload.host_ports)[:60], why=f"{workload.where}: ports",
-                        properties={"exposure": "node_port"})  # fmt: skip
+                        properties={"exposure": "node_port", **_target_ports(workload.host_target_ports)})  # fmt: skip
 
 
 def _hosts(text: str) -> list[tuple[str, bool]]:
@@ -391,6 +393,11 @@ def _references(inventory: Inventory, wanted: Wanted, warnings: list[str]) -> No
                     )
 
 
+def _target_ports(ports: list[str]) -> dict[str, Any]:
+    """The pods' ports a flow arrives on, kept for the NetworkPolicies generated from the diagram."""
+    return {"extra": {"Target ports": ", ".join(ports)[:2000]}} if ports else {}
+
+
 def _to_service(inventory: Inventory, wanted: Wanted, workload: Workload, service: Service, where: str) -> None:
     if service.external_name:
         target = stable_key("k8s", "externalname", service.namespace, service.name)
@@ -398,7 +405,7 @@ def _to_service(inventory: Inventory, wanted: Wanted, workload: Workload, servic
         return
     for callee in selected(service, wanted.namespaces):
         wanted.flow(workload.key, callee.key, label=f"to Service {service.name}", protocol=", ".join(service.ports)[:60], why=where,
-                    properties={"exposure": "internal"})  # fmt: skip
+                    properties={"exposure": "internal", **_target_ports(service.target_ports)})  # fmt: skip
 
 
 def _in_namespaces(inventory: Inventory, allow: Allow, namespace: str) -> bool:
@@ -423,7 +430,7 @@ def _allows(inventory: Inventory, wanted: Wanted, warnings: list[str]) -> None:
         for source in sources:
             for target in targets:
                 wanted.flow(source.key, target.key, label=f"to {target.name}", protocol=", ".join(allow.ports)[:60],
-                            why=f"allowed by {allow.where}", properties={"exposure": "internal"})  # fmt: skip
+                            why=f"allowed by {allow.where}", properties={"exposure": "internal", **_target_ports(allow.ports)})  # fmt: skip
 
 
 def _platform(inventory: Inventory, wanted: Wanted) -> None:
