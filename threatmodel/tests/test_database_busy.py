@@ -8,17 +8,9 @@ be told to come back. Released, the edit completes — every acknowledged edit i
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -28,64 +20,17 @@ from django.db import OperationalError, connection
 from conftest import World
 from threatmodel.middleware import database_busy
 from threatmodel.services import api_token_create
+from threatmodel.tests.servers import call, uvicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the pool is PostgreSQL's (set DATABASE_URL)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def server(transactional_db: None) -> Iterator[int]:
-    db = connection.settings_dict
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DB_POOL_MIN_SIZE": "1",
-        "DB_POOL_MAX_SIZE": "1",
-        "DB_POOL_TIMEOUT": "1",
-        "DB_BUSY_RETRY_AFTER": "3",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DEBUG": "0",
-    }
-    env.pop("REDIS_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "threatmodel.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, "uvicorn exited"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    env: dict[str, str | None] = {"DB_POOL_MIN_SIZE": "1", "DB_POOL_MAX_SIZE": "1", "DB_POOL_TIMEOUT": "1", "DB_BUSY_RETRY_AFTER": "3",
+                                  "REDIS_URL": None}  # fmt: skip
+    with uvicorn(env) as [(port, _)]:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def call(port: int, token: str, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any], dict[str, str]]:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}",
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read() or b"{}"), dict(response.headers)
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}"), dict(exc.headers)
 
 
 def test_a_request_that_finds_no_connection_is_told_to_retry(server: int, world: World) -> None:

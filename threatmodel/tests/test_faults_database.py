@@ -10,12 +10,9 @@ back without being restarted, and every edit it acknowledged with 200 must be in
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -24,7 +21,7 @@ from django.db import connection
 from conftest import World
 from dfd.models import Element
 from threatmodel.services import api_token_create
-from threatmodel.tests.test_database_busy import ROOT, call, free_port
+from threatmodel.tests.servers import call, database_url, uvicorn
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the pool is PostgreSQL's (set DATABASE_URL)")
 
@@ -94,34 +91,12 @@ class Relay:
 def relayed_server(transactional_db: None) -> Iterator[tuple[int, Relay, subprocess.Popen[bytes]]]:
     db = connection.settings_dict
     relay = Relay((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@127.0.0.1:{relay.port}/{db['NAME']}",
-        "DB_POOL_MIN_SIZE": "1",
-        "DB_POOL_MAX_SIZE": "2",
-        "DB_POOL_TIMEOUT": "2",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DEBUG": "0",
-    }
-    env.pop("REDIS_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "threatmodel.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--log-level", "error"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    env: dict[str, str | None] = {"DATABASE_URL": database_url(relay.port), "DB_POOL_MIN_SIZE": "1", "DB_POOL_MAX_SIZE": "2",
+                                  "DB_POOL_TIMEOUT": "2", "REDIS_URL": None}  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, "uvicorn exited"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield port, relay, process
+        with uvicorn(env, log_level="error") as [(port, process)]:
+            yield port, relay, process
     finally:
-        process.terminate()
-        process.wait(timeout=20)
         relay.close()
 
 

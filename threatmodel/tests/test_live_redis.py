@@ -10,12 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,57 +22,19 @@ from websockets.typing import Origin
 
 from conftest import World
 from dfd.models import Element
+from threatmodel.tests.servers import uvicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the web processes share PostgreSQL (set DATABASE_URL)"),
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="no REDIS_URL: the shared rooms need Redis (make test starts it)"),
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def servers(transactional_db: None) -> Iterator[list[int]]:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        # Sessions made here must verify there: the session hash is keyed by SECRET_KEY.
-        "SECRET_KEY": settings.SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DEBUG": "0",
-    }
-    ports = [free_port(), free_port()]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "threatmodel.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-             "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )
-        for port in ports
-    ]
-    try:
-        for process, port in zip(processes, ports, strict=True):
-            deadline = time.monotonic() + 60
-            while True:
-                assert process.poll() is None, "uvicorn exited"
-                assert time.monotonic() < deadline, "uvicorn did not listen within 60 s"
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
-        yield ports
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=20)
+    # Sessions made here must verify there: the session hash is keyed by SECRET_KEY.
+    with uvicorn({"SECRET_KEY": settings.SECRET_KEY}, count=2) as running:
+        yield [port for port, _ in running]
 
 
 def cookie(user: Any) -> str:
