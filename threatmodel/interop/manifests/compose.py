@@ -61,7 +61,41 @@ def compose_inventory(documents: Sequence[SourceDocument], problems: list[ErrorD
 
 
 def _service(name: str, body: Mapping[str, Any], where: str, names: set[str]) -> Workload:
-    image = body.get("image") if isinstance(body.get("image"), str) else ""
+    image = str(body["image"]) if isinstance(body.get("image"), str) else ""
+    environment = _environment(body.get("environment"))
+    props = _security_facts(body, image, environment)
+    workload = Workload(key=stable_key("compose", "service", name), kind="compose service", namespace="", name=name, where=where,
+                        properties=props, images=[image] if image else [])  # fmt: skip
+    workload.mentions = [(value, f"environment.{key}") for key, value in environment.items()]
+    workload.mentions += [
+        (str(arg), "command")
+        for arg in (as_items(body.get("command")) or [body.get("command")])
+        if isinstance(arg, str)
+    ]
+    depends = body.get("depends_on")
+    workload.depends_on = [str(item) for item in (list(depends) if isinstance(depends, Mapping) else as_items(depends))]
+    workload.depends_on += [str(link).split(":")[0] for link in as_items(body.get("links"))]
+    workload.depends_on = [item for item in dict.fromkeys(workload.depends_on) if item in names and item != name]
+    workload.host_ports = _published(body.get("ports"))
+    if workload.host_ports:
+        workload.exposure = "node_port"
+    workload.store_kind = images.store_kind(image) if image else ""
+    workload.has_volume_claims = any(
+        isinstance(v, str) and not v.startswith(("/", ".", "~")) and ":" in v for v in as_items(body.get("volumes"))
+    )
+    workload.extra = {"Compose service": name, "Images": image or "(built from source)"}
+    networks = body.get("networks")
+    if networks:
+        workload.extra["Networks"] = ", ".join(
+            sorted(str(n) for n in (networks if isinstance(networks, Mapping) else as_items(networks)))
+        )
+    if workload.host_ports:
+        workload.extra["Published ports"] = ", ".join(workload.host_ports)[:2000]
+    return workload
+
+
+def _security_facts(body: Mapping[str, Any], image: str, environment: Mapping[str, str]) -> dict[str, Any]:
+    """What the service's own keys say about its container: privileges, confinement, user, limits, image, secrets."""
     props: dict[str, Any] = {
         "component": "workload",
         "privileged": body.get("privileged") is True,
@@ -94,40 +128,12 @@ def _service(name: str, body: Mapping[str, Any], where: str, names: set[str]) ->
             props["image_registry"] = kind
         props["image_pinned"] = images.is_pinned(image)
         props["technology"] = image[:120]
-    environment = _environment(body.get("environment"))
     literal = any(images.credential_value(key, value) for key, value in environment.items())
     props["plaintext_credentials"] = literal
     props["secrets_in_env"] = literal
     if props["host_network"]:
         props["metadata_reachable"] = True
-    workload = Workload(key=stable_key("compose", "service", name), kind="compose service", namespace="", name=name, where=where,
-                        properties=props, images=[image] if image else [])  # fmt: skip
-    workload.mentions = [(value, f"environment.{key}") for key, value in environment.items()]
-    workload.mentions += [
-        (str(arg), "command")
-        for arg in (as_items(body.get("command")) or [body.get("command")])
-        if isinstance(arg, str)
-    ]
-    depends = body.get("depends_on")
-    workload.depends_on = [str(item) for item in (list(depends) if isinstance(depends, Mapping) else as_items(depends))]
-    workload.depends_on += [str(link).split(":")[0] for link in as_items(body.get("links"))]
-    workload.depends_on = [item for item in dict.fromkeys(workload.depends_on) if item in names and item != name]
-    workload.host_ports = _published(body.get("ports"))
-    if workload.host_ports:
-        workload.exposure = "node_port"
-    workload.store_kind = images.store_kind(image) if image else ""
-    workload.has_volume_claims = any(
-        isinstance(v, str) and not v.startswith(("/", ".", "~")) and ":" in v for v in as_items(body.get("volumes"))
-    )
-    workload.extra = {"Compose service": name, "Images": image or "(built from source)"}
-    networks = body.get("networks")
-    if networks:
-        workload.extra["Networks"] = ", ".join(
-            sorted(str(n) for n in (networks if isinstance(networks, Mapping) else as_items(networks)))
-        )
-    if workload.host_ports:
-        workload.extra["Published ports"] = ", ".join(workload.host_ports)[:2000]
-    return workload
+    return props
 
 
 def _binds(body: Mapping[str, Any]) -> list[dict[str, Any]]:
