@@ -316,12 +316,15 @@ SPECTACULAR_SETTINGS = {
         "MitigationStatusEnum": "threatmodel.models.workflow.MitigationStatus",
         "MitigationSettableStatusEnum": "threatmodel.models.workflow.SETTABLE_MITIGATION_STATUSES",
         "ThreatStatusEnum": "stride.choices.ThreatStatus",
+        "ImportStatusEnum": "threatmodel.models.imports.ImportStatus",
     },
 }
 
 # --- Product limits -----------------------------------------------------------------------------------
 # An import larger than this is refused from its Content-Length, before a byte of it is parsed.
 THREATMODEL_IMPORT_MAX_BYTES = env_int("THREATMODEL_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# An upload larger than this is imported by a worker (an import job with its steps), not inside the request.
+THREATMODEL_IMPORT_INLINE_MAX_BYTES = env_int("THREATMODEL_IMPORT_INLINE_MAX_BYTES", 2 * 1024 * 1024)
 # Bounds that keep a single request (and a hostile file) from exhausting the server.
 THREATMODEL_MAX_OPS_PER_BATCH = env_int("THREATMODEL_MAX_OPS_PER_BATCH", 50_000)
 THREATMODEL_MAX_ELEMENTS_PER_MODEL = env_int("THREATMODEL_MAX_ELEMENTS_PER_MODEL", 50_000)

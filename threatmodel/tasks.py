@@ -14,6 +14,7 @@ from celery.signals import task_failure
 
 from threatmodel import analysis
 from threatmodel.choices import AnalysisStatus
+from threatmodel.interop import import_jobs
 from threatmodel.models import ThreatModel
 from threatmodel.reporting import services as reporting
 from threatmodel.workflow.decisions import decisions_expire
@@ -75,3 +76,15 @@ def report_worker_lost(sender: Any = None, task_id: str = "", exception: BaseExc
 def reports_reap_task() -> list[int]:
     """The periodic sweep (threatmodel/celery.py): reports left "running" by a worker that died whole."""
     return reporting.report_reap_stale()
+
+
+@shared_task(name="threatmodel.import_run", acks_late=True)
+def import_run_task(job_id: int) -> None:
+    """A large import (threatmodel/interop/import_jobs.py): the same all-or-nothing import, in a worker."""
+    import_jobs.import_job_run(job_id=job_id)
+
+
+@task_failure.connect(sender=import_run_task)
+def import_worker_lost(sender: Any = None, exception: BaseException | None = None, args: Any = (), **kwargs: Any) -> None:
+    if args:
+        import_jobs.import_job_fail(job_id=int(args[0]), reason=f"The worker running the import stopped ({type(exception).__name__}).")

@@ -6,6 +6,7 @@ from dfd.api.views import ElementViewSet, FlowViewSet, VocabularyViewSet
 from stride.api.views import RuleViewSet, TacticViewSet, TechniqueViewSet
 from threatmodel.api.diagram_views import DiagramViewSet
 from threatmodel.api.formats import FormatViewSet
+from threatmodel.api.import_jobs import ImportJobViewSet
 from threatmodel.api.pipeline import ThreatModelCheckRunViewSet, ThreatModelPipelineViewSet
 from threatmodel.api.reports import ThreatModelReportViewSet
 from threatmodel.api.threat_views import CoverageNoteViewSet, ThreatViewSet
@@ -38,6 +39,7 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("import-jobs", ImportJobViewSet, basename="import-job")
 router.register("auth", AuthViewSet, basename="auth")
 # Models and diagrams
 router.register("threat-models", ThreatModelViewSet, basename="threat-model")

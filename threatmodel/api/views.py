@@ -15,7 +15,13 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
@@ -36,6 +42,7 @@ from stride.questions import open_questions
 from threatmodel import invitations, native, services
 from threatmodel.analysis import threat_model_analyse
 from threatmodel.api.document_schema import DocumentSerializer
+from threatmodel.api.import_jobs import ImportJobSerializer
 from threatmodel.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenSerializer,
@@ -54,6 +61,7 @@ from threatmodel.api.serializers import (
 )
 from threatmodel.api.uploads import uploaded_files
 from threatmodel.choices import Role
+from threatmodel.interop.import_jobs import import_queue
 from threatmodel.interop.imports import import_model
 from threatmodel.interop.registry import EXPORTS, IMPORTS
 from threatmodel.interop.sources import SourceFile
@@ -335,7 +343,8 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
             + "; when `format` is omitted it is detected from the content. Files over the configured limit are "
             "refused from their Content-Length; archives and compressed files are refused; errors name the place "
             "in the file (JSON path, or line and column). The answer lists what was created (`summary`) and what "
-            "was adapted (`warnings`)."
+            "was adapted (`warnings`). Larger uploads (over `THREATMODEL_IMPORT_INLINE_MAX_BYTES`) are answered 202 with an "
+            "import job to follow at `GET /api/v1/import-jobs/{id}/`, which a worker runs the same way."
         ),
         request={
             "multipart/form-data": ImportSerializer,
@@ -350,6 +359,10 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
         ],
         responses={
             201: OpenApiResponse(ImportResultSerializer, description="The new model, its source format, counts and warnings"),
+            202: OpenApiResponse(
+                inline_serializer("ImportQueued", {"job": ImportJobSerializer()}),
+                description="Files over THREATMODEL_IMPORT_INLINE_MAX_BYTES: the import runs in a worker; follow the job",
+            ),
             **errors(400, 403, 404, 413),
         },
     )
@@ -380,6 +393,16 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
             raise ValidationFailed("Say which team imports the model.", details=[{"path": "team", "message": "is required"}]) from None
         team = visible_team(request, team_id)
         require_role(request.user, team.pk, "write", what="team")
+        files = sources or [SourceFile("", raw)]
+        if sum(len(source.raw) for source in files) > settings.THREATMODEL_IMPORT_INLINE_MAX_BYTES:
+            job = import_queue(
+                actor=acting(request), team=team, files=files, fmt=fmt if isinstance(fmt, str) and fmt else None,
+                name=str(name)[:200] if isinstance(name, str) and name.strip() else None,
+            )  # fmt: skip
+            job.refresh_from_db()  # without a broker the job has already run
+            return Response(
+                {"job": ImportJobSerializer(job).data}, status=status.HTTP_202_ACCEPTED, headers={"Location": f"/api/v1/import-jobs/{job.pk}/"}
+            )
         outcome = import_model(
             actor=acting(request),
             team=team,

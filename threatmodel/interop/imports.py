@@ -195,12 +195,18 @@ def import_model(
     files: Sequence[SourceFile] = (),
     fmt: str | None = None,
     name: str | None = None,
+    on_step: Callable[[str, int], None] | None = None,
 ) -> ImportOutcome:
     """Create a model in ``team`` from one file (``raw``) or several (``files``) in an import format.
 
     The format is ``fmt`` when given, else the one the registry recognises in the parsed files.
+    ``on_step(step, percent)`` hears where a long import is (the import jobs report it).
     """
+    if on_step is not None:
+        on_step("reading and checking the files", 10)
     reader, translation = translate_files(files=list(files) or [SourceFile("", raw or b"")], fmt=fmt)
+    if on_step is not None:
+        on_step("writing the model and analysing it", 50)
     return _write(actor=actor, team=team, name=name, fmt=reader, translation=translation)
 
 

@@ -3,6 +3,7 @@
 from threatmodel.models.audit import AuditEvent
 from threatmodel.models.checks import CheckResult, CheckRun
 from threatmodel.models.controls import Control, ControlLayer, ControlPhase
+from threatmodel.models.imports import ImportJob, ImportJobFile, ImportStatus
 from threatmodel.models.reports import Report
 from threatmodel.models.teams import ApiToken, Invitation, Membership, Team
 from threatmodel.models.threat_models import ThreatModel
@@ -38,6 +39,9 @@ __all__ = [
     "DecisionKind",
     "DecisionStatus",
     "ImmutableRow",
+    "ImportJob",
+    "ImportJobFile",
+    "ImportStatus",
     "Invitation",
     "Membership",
     "Mitigation",

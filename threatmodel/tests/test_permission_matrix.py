@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from conftest import PASSWORD, World
 from stride.models import CoverageNote, Tactic, Threat
 from threatmodel.api.urls import router
-from threatmodel.models import ApiToken, CheckRun, Invitation, Membership, Report
+from threatmodel.models import ApiToken, CheckRun, ImportJob, Invitation, Membership, Report
 from threatmodel.native import native_export
 from threatmodel.services import api_token_create
 from threatmodel.workflow.risk import OWASP_IMPACT_FACTORS
@@ -84,6 +84,11 @@ def done_report(w: World) -> Report:
         report = Report.objects.create(threat_model=w.model, model_version=w.model.version, status="done")
         report.file.save("r.pdf", ContentFile(b"%PDF-1.7 matrix"), save=True)
     return report
+
+
+def import_job(w: World) -> ImportJob:
+    job = ImportJob.objects.filter(team=w.team).first()
+    return job or ImportJob.objects.create(team=w.team, requested_by=w.users["owner"], size=10, status="done", progress=100)
 
 
 def check_run(w: World) -> CheckRun:
@@ -195,6 +200,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("threat-model-check", "retrieve"): Row(
         Call("get", lambda w, p: f"/api/v1/threat-models/{w.model.pk}/checks/{check_run(w).pk}/"), READ_MEMBERS
     ),
+    # --- large imports: the job belongs to a team; its members follow it
+    ("import-job", "list"): Row(Call("get", lambda w, p: (import_job(w), "/api/v1/import-jobs/")[1]), same(200), hides_team_objects=True),
+    ("import-job", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/import-jobs/{import_job(w).pk}/"), READ_MEMBERS),
     # --- diagrams, elements, flows
     ("diagram", "list"): Row(Call("get", lambda w, p: "/api/v1/diagrams/"), same(200), hides_team_objects=True),
     ("diagram", "create"): Row(

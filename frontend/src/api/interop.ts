@@ -4,7 +4,8 @@
  * multipart upload (several files at once for manifests), the manifests' re-import, PDF reports, and the
  * pipeline checks' runs.
  */
-import { get, post, postForm } from './client'
+import { jobState } from '../core/import-job'
+import { ApiError, get, post, postForm } from './client'
 import type { Page } from './endpoints'
 import type { components } from './schema'
 
@@ -13,6 +14,26 @@ export type Formats = S['Formats']
 export type ExportFormat = S['ExportFormat']
 export type ImportFormat = S['ImportFormat']
 export type ImportResult = S['ImportResult']
+type ImportQueued = S['ImportQueued']
+type ImportJob = S['ImportJob']
+
+const POLL_MS = 1000
+
+/** Wait for a worker's import job to end: the same answer as an import done inside the request, or its refusal. */
+async function followJob(first: ImportJob, onProgress?: (text: string) => void): Promise<ImportResult> {
+  let job = first
+  for (;;) {
+    const state = jobState(job)
+    if (state.kind === 'done') {
+      const model = await get<ImportResult['threat_model']>(`/threat-models/${state.modelId}/`)
+      return { threat_model: model, format: state.format, summary: state.summary, warnings: state.warnings } as ImportResult
+    }
+    if (state.kind === 'failed') throw new ApiError(400, state.message, 'invalid', state.details)
+    onProgress?.(state.text)
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    job = await get<ImportJob>(`/import-jobs/${job.id}/`)
+  }
+}
 export type Report = S['Report']
 export type Paper = S['PaperEnum']
 export type ManifestSyncResult = S['ManifestSyncResult']
@@ -32,13 +53,21 @@ export const interopApi = {
   exportUrl: (modelId: number, format: string) => `/api/v1/threat-models/${modelId}/export/?format=${encodeURIComponent(format)}`,
   renderUrl: (diagramId: number, format: string) => `/api/v1/diagrams/${diagramId}/render/?format=${encodeURIComponent(format)}`,
   /** One file, or several of a format that reads several (Kubernetes, compose): one `file` field each, one import. */
-  importFiles: (upload: { files: readonly File[]; team: number; format?: string; name?: string }) => {
+  importFiles: async (upload: {
+    files: readonly File[]
+    team: number
+    format?: string
+    name?: string
+    /** What a large import (run by a worker) is doing, while the dialog waits. */
+    onProgress?: (text: string) => void
+  }): Promise<ImportResult> => {
     const form = new FormData()
     for (const file of upload.files) form.append('file', file)
     form.append('team', String(upload.team))
     if (upload.format) form.append('format', upload.format)
     if (upload.name) form.append('name', upload.name)
-    return postForm<ImportResult>('/threat-models/import/', form)
+    const answer = await postForm<ImportResult | ImportQueued>('/threat-models/import/', form)
+    return 'job' in answer ? followJob(answer.job, upload.onProgress) : answer
   },
   /** The drift between a diagram and manifest files: a dry run without `baseVersion`, else applied at it. */
   syncFromManifests: (diagramId: number, upload: { files: readonly File[]; format: string; baseVersion?: number }) => {

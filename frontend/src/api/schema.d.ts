@@ -474,6 +474,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/import-jobs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Large imports of your teams, newest first */
+        get: operations["import_jobs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/import-jobs/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One import job: its step and progress, then the model it made or why it failed */
+        get: operations["import_jobs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations/": {
         parameters: {
             query?: never;
@@ -1339,7 +1373,7 @@ export interface paths {
         put?: never;
         /**
          * Import a whole model (all or nothing)
-         * @description Send the file as multipart (`file`, `team`, optional `format` and `name`; repeat `file` to send several files of a format that reads several, such as `kubernetes` or `compose`) or the file itself as the body (JSON, YAML or XML) with `?team=<id>` and optional `?format=`. Formats (also listed by `GET /api/v1/formats/`): `json` (Native JSON), `otm` (Open Threat Model (JSON or YAML)), `threat-dragon` (OWASP Threat Dragon v1 or v2), `tmt` (Microsoft Threat Modeling Tool (.tm7)), `kubernetes` (Kubernetes manifests (YAML or JSON; helm template and kustomize build output)), `compose` (Docker Compose); when `format` is omitted it is detected from the content. Files over the configured limit are refused from their Content-Length; archives and compressed files are refused; errors name the place in the file (JSON path, or line and column). The answer lists what was created (`summary`) and what was adapted (`warnings`).
+         * @description Send the file as multipart (`file`, `team`, optional `format` and `name`; repeat `file` to send several files of a format that reads several, such as `kubernetes` or `compose`) or the file itself as the body (JSON, YAML or XML) with `?team=<id>` and optional `?format=`. Formats (also listed by `GET /api/v1/formats/`): `json` (Native JSON), `otm` (Open Threat Model (JSON or YAML)), `threat-dragon` (OWASP Threat Dragon v1 or v2), `tmt` (Microsoft Threat Modeling Tool (.tm7)), `kubernetes` (Kubernetes manifests (YAML or JSON; helm template and kustomize build output)), `compose` (Docker Compose); when `format` is omitted it is detected from the content. Files over the configured limit are refused from their Content-Length; archives and compressed files are refused; errors name the place in the file (JSON path, or line and column). The answer lists what was created (`summary`) and what was adapted (`warnings`). Larger uploads (over `THREATMODEL_IMPORT_INLINE_MAX_BYTES`) are answered 202 with an import job to follow at `GET /api/v1/import-jobs/{id}/`, which a worker runs the same way.
          */
         post: operations["threat_models_import_create"];
         delete?: never;
@@ -2221,6 +2255,42 @@ export interface components {
             /** @description Whether one import may send several files of this format. */
             several_files: boolean;
         };
+        ImportJob: {
+            readonly id: number;
+            readonly team: number;
+            /** @description Username of who sent the files. */
+            readonly requested_by: string | null;
+            /** @description The format asked for; blank: detected from the files. */
+            readonly format: string;
+            /** @description The new model's name; blank: the file's own. */
+            readonly name: string;
+            /** @description Bytes of all the files together. */
+            readonly size: number;
+            /** @description Names of the files, while the job holds them. */
+            readonly files: string[];
+            readonly status: components["schemas"]["ImportStatusEnum"];
+            /** @description Percent of the steps done. */
+            readonly progress: number;
+            /** @description What the worker is doing now. */
+            readonly step: string;
+            /** @description Why it failed, or what it waits for. */
+            readonly reason: string;
+            /** @description Where in the files it failed (path, message). */
+            readonly details: unknown;
+            /** @description The import's answer once done: format, summary, warnings. */
+            readonly result: unknown;
+            /** @description The model made. */
+            readonly threat_model: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        ImportQueued: {
+            job: components["schemas"]["ImportJob"];
+        };
         ImportRequest: {
             /** @description Id of the team that will own the imported model. */
             team: number;
@@ -2242,6 +2312,14 @@ export interface components {
             /** @description What was adapted on the way in. */
             warnings: string[];
         };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `done` - Done
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        ImportStatusEnum: "queued" | "running" | "done" | "failed";
         ImportSummary: {
             diagrams: number;
             /** @description External entities, processes and data stores (placeholders excluded). */
@@ -2660,6 +2738,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Flow"][];
         };
+        PaginatedImportJobList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ImportJob"][];
+        };
         PaginatedInvitationList: {
             /** @example 123 */
             count: number;
@@ -2954,7 +3047,7 @@ export interface components {
             readonly model_version: number;
             /** @description Whether the report describes the model's current version. */
             readonly is_current: boolean;
-            readonly status: components["schemas"]["ReportStatusEnum"];
+            readonly status: components["schemas"]["ImportStatusEnum"];
             /** @description Why the report failed, in words. */
             readonly reason: string;
             readonly paper: components["schemas"]["PaperEnum"];
@@ -2984,14 +3077,6 @@ export interface components {
              */
             paper: components["schemas"]["PaperEnum"];
         };
-        /**
-         * @description * `queued` - Queued
-         *     * `running` - Running
-         *     * `done` - Done
-         *     * `failed` - Failed
-         * @enum {string}
-         */
-        ReportStatusEnum: "queued" | "running" | "done" | "failed";
         /**
          * @description * `passed` - Passed
          *     * `failed` - Failed
@@ -5488,6 +5573,106 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Formats"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    import_jobs_list: {
+        parameters: {
+            query?: {
+                /** @description A page number, from 1; a page past the last is a 404. */
+                page?: number;
+                /** @description Results per page (50 unless given; at most 500). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedImportJobList"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    import_jobs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this import job. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
                 };
             };
             /** @description Invalid request; details name each field at fault */
@@ -9354,6 +9539,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Files over THREATMODEL_IMPORT_INLINE_MAX_BYTES: the import runs in a worker; follow the job */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportQueued"];
                 };
             };
             /** @description Invalid request; details name each field at fault */

@@ -30,6 +30,7 @@ export function ImportDialog({ teams, onClose, onOpen }: Props) {
   const [team, setTeam] = useState<number | null>(teams[0]?.id ?? null)
   const [name, setName] = useState('')
   const [busy, setBusy] = useState(false)
+  const [progress, setProgress] = useState('')
   const [refusal, setRefusal] = useState<{ message: string; problems: string[] } | null>(null)
   const [result, setResult] = useState<ImportResult | null>(null)
 
@@ -50,11 +51,12 @@ export function ImportDialog({ teams, onClose, onOpen }: Props) {
     setBusy(true)
     setRefusal(null)
     try {
-      setResult(await interopApi.importFiles({ files, team, format, name: name.trim() }))
+      setResult(await interopApi.importFiles({ files, team, format, name: name.trim(), onProgress: setProgress }))
     } catch (error) {
       setRefusal(error instanceof ApiError ? problemLines(error) : { message: 'The files could not be sent.', problems: [] })
     } finally {
       setBusy(false)
+      setProgress('')
     }
   }
 
@@ -134,6 +136,11 @@ export function ImportDialog({ teams, onClose, onOpen }: Props) {
             <input type="text" value={name} maxLength={200} onChange={(event) => setName(event.target.value)} />
           </Field>
           <Refusal refusal={refusal} />
+          {busy && progress && (
+            <p className="import-progress" role="status">
+              {progress}
+            </p>
+          )}
           <div className="modal-actions">
             <button type="button" onClick={onClose}>
               Cancel
