@@ -1,5 +1,6 @@
-"""The model in pipelines: ``POST …/check/`` (the gate against the model), ``GET …/checks/`` (its runs)
-and ``GET …/guardrails/`` (the policies generated from the model). See docs/ci.md and docs/guardrails.md.
+"""The model in pipelines: ``POST …/check/`` (the gate against the model), ``GET …/checks/`` (its runs),
+``GET …/guardrails/`` (the policies generated from the model) and ``POST …/evidence/`` (machine
+evidence for its mitigations). See docs/ci.md and docs/guardrails.md.
 """
 
 from __future__ import annotations
@@ -23,11 +24,15 @@ from common.api.requests import acting, payload
 from common.api.schema import errors
 from common.errors import NotFound, PayloadTooLarge, ValidationFailed
 from threatmodel.api.uploads import MAX_FILES, uploaded_files
+from threatmodel.evidence.read import FORMATS as EVIDENCE_FORMATS
+from threatmodel.evidence.read import read_report
 from threatmodel.guardrails import KINDS, render_yaml
 from threatmodel.interop.registry import IMPORTS
 from threatmodel.interop.sources import SourceFile
 from threatmodel.models import ApiToken, CheckRun, ThreatModel
+from threatmodel.permissions import require_role
 from threatmodel.pipeline import check_run, guardrails_of
+from threatmodel.workflow.evidence import evidence_ingest
 
 MODEL_PARAMETER = OpenApiParameter("threat_model_pk", int, OpenApiParameter.PATH, description="Id of the threat model.")
 
@@ -69,6 +74,32 @@ class CheckAnswerSerializer(serializers.Serializer[Any]):
     failures = serializers.ListField(child=serializers.DictField(), help_text="What fails the gate: fingerprint, title, subject, reasons.")
     warnings = serializers.ListField(child=serializers.CharField())
     sarif = serializers.DictField(help_text="The SARIF 2.1.0 log, as `threatmodel gate --sarif` writes it.")
+
+
+class EvidenceSummarySerializer(serializers.Serializer[Any]):
+    results = serializers.IntegerField()
+    matched = serializers.IntegerField()
+    unmatched = serializers.IntegerField()
+    verified = serializers.IntegerField()
+    reopened = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class EvidenceAnswerSerializer(serializers.Serializer[Any]):
+    format = serializers.ChoiceField(choices=list(EVIDENCE_FORMATS))
+    source = serializers.CharField(help_text="The tool that produced the report (PolicyReport `source`, SARIF driver, kubescape).")  # type: ignore[assignment]
+    report = serializers.CharField(help_text="The report's name (PolicyReport namespace/name, Kubescape report id, SARIF tool).")
+    generated_at = serializers.CharField(allow_null=True, help_text="When the report says it was made, if it says.")
+    file = serializers.CharField()
+    results = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Each matched result: path, key, outcome (pass/fail/other), status, subjects, message, mitigations and actions ({mitigation, did, reason}).",
+    )
+    unmatched = serializers.ListField(child=serializers.DictField(), help_text="Results that match no mitigation of the model (not an error).")
+    mitigations = serializers.ListField(
+        child=serializers.DictField(), help_text="Each matched mitigation: passed, failed, before, status, did (verified/reopened/unchanged), reason."
+    )
+    summary = EvidenceSummarySerializer()
 
 
 def _format(value: object) -> str | None:
@@ -167,6 +198,35 @@ class ThreatModelPipelineViewSet(viewsets.GenericViewSet[ThreatModel]):
         ]  # fmt: skip
         return Response({"passed": not failures, "run": CheckRunSerializer(outcome.run).data, "failures": failures,
                          "warnings": outcome.result.warnings, "sarif": outcome.sarif})  # fmt: skip
+
+    @extend_schema(
+        summary="Upload machine evidence: a Kyverno PolicyReport, a Kubescape JSON result or a SARIF 2.1.0 log",
+        description=(
+            "The results are matched to the model's mitigations through their catalogue control (docs/guardrails.md lists "
+            "the tables). A mitigation whose matched results all pass is verified by the uploader, as by hand (it must be "
+            "implemented and not implemented by the uploader); a failing result reopens a verified mitigation and the threats "
+            "it answers, with an audit entry and an e-mail to its owner. Unmatched results are listed, not refused. Send the "
+            "report as multipart `file` (one), optionally `format` (policyreport, kubescape, sarif; recognised when left out). "
+            "Editors and owners (or their API tokens) may upload. A malformed or unknown report is a 400 naming the place, "
+            "over the import limit a 413, an approved model a 409; nothing is written then."
+        ),
+        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        responses={200: EvidenceAnswerSerializer, **errors(400, 403, 404, 409, 413)},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[BoundedMultiPartParser])
+    def evidence(self, request: Request, pk: str | None = None) -> Response:
+        model = self.get_object()
+        actor = acting(request)
+        require_role(actor, model.team_id, "write", what="threat model")
+        files = uploaded_files(request)
+        if len(files) != 1:
+            raise ValidationFailed("Send one report per upload.", details=[{"path": "file", "message": f"{len(files)} files were sent"}])
+        fmt = payload(request).get("format") or None
+        if fmt is not None and fmt not in EVIDENCE_FORMATS:
+            raise ValidationFailed("Unknown evidence format.", details=[{"path": "format", "message": f"must be one of {', '.join(EVIDENCE_FORMATS)}"}])
+        report = read_report(files[0].raw, fmt)
+        outcome = evidence_ingest(actor=actor, threat_model=model, report=report, file=files[0].name or "report")
+        return Response(outcome.as_dict())
 
     @extend_schema(
         summary="Download the guardrails generated from the model (multi-document YAML)",

@@ -1127,6 +1127,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/threat-models/{id}/evidence/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload machine evidence: a Kyverno PolicyReport, a Kubescape JSON result or a SARIF 2.1.0 log
+         * @description The results are matched to the model's mitigations through their catalogue control (docs/guardrails.md lists the tables). A mitigation whose matched results all pass is verified by the uploader, as by hand (it must be implemented and not implemented by the uploader); a failing result reopens a verified mitigation and the threats it answers, with an audit entry and an e-mail to its owner. Unmatched results are listed, not refused. Send the report as multipart `file` (one), optionally `format` (policyreport, kubescape, sarif; recognised when left out). Editors and owners (or their API tokens) may upload. A malformed or unknown report is a 400 naming the place, over the import limit a 413, an approved model a 409; nothing is written then.
+         */
+        post: operations["threat_models_evidence_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/threat-models/{id}/export/": {
         parameters: {
             query?: never;
@@ -2137,6 +2157,44 @@ export interface components {
             path: string;
             message: string;
         };
+        EvidenceAnswer: {
+            format: components["schemas"]["EvidenceAnswerFormatEnum"];
+            /** @description The tool that produced the report (PolicyReport `source`, SARIF driver, kubescape). */
+            source: string;
+            /** @description The report's name (PolicyReport namespace/name, Kubescape report id, SARIF tool). */
+            report: string;
+            /** @description When the report says it was made, if it says. */
+            generated_at: string | null;
+            file: string;
+            /** @description Each matched result: path, key, outcome (pass/fail/other), status, subjects, message, mitigations and actions ({mitigation, did, reason}). */
+            results: {
+                [key: string]: unknown;
+            }[];
+            /** @description Results that match no mitigation of the model (not an error). */
+            unmatched: {
+                [key: string]: unknown;
+            }[];
+            /** @description Each matched mitigation: passed, failed, before, status, did (verified/reopened/unchanged), reason. */
+            mitigations: {
+                [key: string]: unknown;
+            }[];
+            summary: components["schemas"]["EvidenceSummary"];
+        };
+        /**
+         * @description * `policyreport` - policyreport
+         *     * `kubescape` - kubescape
+         *     * `sarif` - sarif
+         * @enum {string}
+         */
+        EvidenceAnswerFormatEnum: "policyreport" | "kubescape" | "sarif";
+        EvidenceSummary: {
+            results: number;
+            matched: number;
+            unmatched: number;
+            verified: number;
+            reopened: number;
+            unchanged: number;
+        };
         ExportFormat: {
             /** @description Value of ?format= on .../threat-models/{id}/export/ */
             name: string;
@@ -2158,12 +2216,6 @@ export interface components {
             readonly description: string;
             readonly properties: unknown;
         };
-        /**
-         * @description * `kubernetes` - kubernetes
-         *     * `compose` - compose
-         * @enum {string}
-         */
-        FormatEnum: "kubernetes" | "compose";
         Formats: {
             export: components["schemas"]["ExportFormat"][];
             import: components["schemas"]["ImportFormat"][];
@@ -2378,6 +2430,12 @@ export interface components {
             username: string;
             password: string;
         };
+        /**
+         * @description * `kubernetes` - kubernetes
+         *     * `compose` - compose
+         * @enum {string}
+         */
+        ManifestSyncRequestFormatEnum: "kubernetes" | "compose";
         ManifestSyncRequestRequest: {
             /**
              * Format: binary
@@ -2390,7 +2448,7 @@ export interface components {
              *     * `kubernetes` - kubernetes
              *     * `compose` - compose
              */
-            format: components["schemas"]["FormatEnum"];
+            format: components["schemas"]["ManifestSyncRequestFormatEnum"];
             /**
              * @description Only list the changes (the default).
              * @default true
@@ -8781,6 +8839,88 @@ export interface operations {
             };
             /** @description No such object, or not in one of your teams */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    threat_models_evidence_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this threat model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceAnswer"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The upload is larger than the configured limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

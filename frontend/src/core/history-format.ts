@@ -18,6 +18,7 @@ const ACTION_WORDS: Record<string, string> = {
   'mitigation.update': 'changed a mitigation',
   'mitigation.status': 'moved a mitigation',
   'mitigation.verify': 'verified a mitigation',
+  'mitigation.reopen': 'reopened a mitigation on failing evidence',
   'mitigation.link': 'linked a mitigation',
   'mitigation.unlink': 'unlinked a mitigation',
   'mitigation.delete': 'deleted a mitigation',
