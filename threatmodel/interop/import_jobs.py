@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from common.errors import ValidationFailed
 from threatmodel import queueing
-from threatmodel.interop.imports import import_model
+from threatmodel.interop.imports import import_model, precheck_files
 from threatmodel.interop.sources import SourceFile
 from threatmodel.models import ImportJob, ImportJobFile, ImportStatus, Team
 
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 
 def import_queue(*, actor: User, team: Team, files: Sequence[SourceFile], fmt: str | None, name: str | None) -> ImportJob:
-    """Store the files as a job of ``team`` and send it to a worker once committed."""
+    """Store the files as a job of ``team`` and send it to a worker once committed (what is cheap to refuse, refused first)."""
+    precheck_files(files=files, fmt=fmt)
     with transaction.atomic():
         job = ImportJob.objects.create(
             team=team, requested_by=actor, format=fmt or "", name=name or "", size=sum(len(f.raw) for f in files)

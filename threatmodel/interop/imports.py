@@ -106,6 +106,18 @@ def _parse_file(source: SourceFile, chosen: ImportFormat | None) -> list[SourceD
     return [SourceDocument(syntax, value, source.name, index) for index, value in safe_parse.load_yaml_documents(source.raw)]
 
 
+def precheck_files(*, files: Sequence[SourceFile], fmt: str | None = None) -> None:
+    """The checks that cost nothing, for an upload a worker will parse later: an unknown format, too many
+    files for it, an archive, or a syntax the format does not read is refused now, in the request."""
+    chosen = _chosen(fmt)
+    if len(files) > 1 and chosen is not None and not chosen.several_files:
+        raise _refuse(f"{chosen.label} is read one file at a time.", f"{len(files)} files were sent", "file")
+    for source in files:
+        safe_parse.refuse_archives(source.raw)
+        if chosen is not None and chosen.parse is None and _syntax(source.raw) not in chosen.syntaxes:
+            raise _syntax_refusal(_syntax(source.raw), chosen)
+
+
 def parse_upload(source: SourceFile, chosen: ImportFormat) -> list[SourceDocument]:
     """One file of a named format as its documents, every string checked (for re-imports that do not create a model)."""
     documents = _parse_file(source, chosen)

@@ -109,3 +109,17 @@ def test_a_real_worker_runs_the_job(world: World, small_inline_limit: None, cele
     assert job.threat_model is not None
     assert Element.objects.filter(diagram__threat_model=job.threat_model).count() == 5
     assert job.started_at is not None and job.finished_at is not None and job.finished_at >= job.started_at
+
+
+@pytest.mark.django_db
+def test_what_is_cheap_to_refuse_is_refused_in_the_request(world: World, small_inline_limit: None) -> None:
+    gzip_bytes = b"\x1f\x8b\x08\x00" + b"\x00" * 400
+    archive = _upload(world, "editor", gzip_bytes, name="model.json.gz")
+    assert archive.status_code == 400 and "not an archive" in archive.json()["error"]["message"]
+    upload = io.BytesIO(b"<?xml version='1.0'?>" + b"<a/>" * 100)
+    upload.name = "model.xml"
+    wrong = world.client("editor").post(
+        "/api/v1/threat-models/import/", data={"team": world.team.pk, "file": upload, "format": "otm"}, format="multipart"
+    )
+    assert wrong.status_code == 400, wrong.json()
+    assert not ImportJob.objects.exists()
