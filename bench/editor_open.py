@@ -126,6 +126,10 @@ def run() -> None:
             page.get_by_label("Password").fill("bench-password-1")
             page.get_by_role("button", name="Sign in").click()
             page.get_by_role("heading", name="Threat models").wait_for()
+            if os.environ.get("BENCH_ONLY") == "grid":
+                grid(page, base, model.pk)
+                browser.close()
+                return
             runs = [open_once(page, base, model.pk) for _ in range(3)]
             print("open (3 runs, each a fresh page load; ms from navigation start):")
             for key in ("document_ms", "first_node_ms", "interactive_ms", "click_to_panel_ms"):
@@ -141,6 +145,7 @@ def run() -> None:
                   f"{page.locator('.react-flow__edge').count()} flows in the DOM)")
             drag(page, "with the whole diagram on screen")
             property_change(page, base, model.pk)
+            grid(page, base, model.pk)
             browser.close()
     finally:
         server.terminate()
@@ -261,5 +266,49 @@ def property_change(page: Any, base: str, model_id: int) -> None:
     print(f"  from the change to the new threat in the list: {shown:.0f} ms")
 
 
+def grid(page: Any, base: str, model_id: int) -> None:
+    """The threat grid on every threat of the model: from the click to the first page of rows on
+    screen, and each interaction (a sort, a filter, a search, the next page) until it is painted."""
+    page.goto(f"{base}/models/{model_id}/")
+    page.locator(".react-flow__node").first.wait_for()
+    painted = """() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))"""
+
+    def timed(action: Any) -> float:
+        started = page.evaluate("performance.now()")
+        action()
+        page.evaluate(painted)
+        return float(page.evaluate("performance.now()")) - started
+
+    def samples(action: Any, runs: int = 5) -> str:
+        values = [timed(action) for _ in range(runs)]
+        return f"median {statistics.median(values):6.0f} ms   runs {', '.join(f'{v:.0f}' for v in values)}"
+
+    def open_grid() -> None:
+        page.get_by_role("button", name="Diagram", exact=True).click()
+        page.locator(".react-flow__node").first.wait_for()
+        started = page.evaluate("performance.now()")
+        page.get_by_role("button", name="Threat grid").click()
+        page.locator(".grid-table tbody tr").first.wait_for()
+        page.evaluate(painted)
+        opened.append(float(page.evaluate("performance.now()")) - started)
+
+    opened: list[float] = []
+    for _ in range(3):
+        open_grid()
+    total = page.locator(".grid-pager").inner_text()
+    print(f"threat grid ({total.split(chr(10))[-2] if chr(10) in total else total}; ms until painted):")
+    print(f"  open the grid       median {statistics.median(opened):6.0f} ms   runs {', '.join(f'{v:.0f}' for v in opened)}")
+    print(f"  rows in the DOM: {page.locator('.grid-table tbody tr').count()}")
+    print(f"  sort by subject     {samples(lambda: page.locator('th.col-subject button').click())}")
+    status = page.get_by_role("combobox", name="STRIDE")
+    print(f"  filter STRIDE       {samples(lambda: (status.select_option('E'), status.select_option('')))} (two changes each)")
+    search = page.get_by_role("searchbox", name="Search threats")
+    print(f"  search typed        {samples(lambda: (search.fill(''), search.press_sequentially('t1611', delay=0)))} (5 keys each)")
+    search.fill("")
+    pager = page.get_by_role("group", name="Pages")
+    print(f"  next page           {samples(lambda: pager.get_by_role('button', name='Next').click(), runs=3)}")
+
+
 if __name__ == "__main__":
     main()
+

@@ -13,6 +13,7 @@ import { applyFilter, filterLabel, type Measure, type Placement, type ThreatFilt
 import { needs, NEED_LABEL, riskBand, riskScore, STRIDE_NAMES, threatKeys, threatsFor, type EditorThreat, type Need } from '../core/threats'
 import type { DiagramState } from '../core/types'
 import { BandChip } from '../workflow/BandChip'
+import { BulkBar } from '../workflow/BulkBar'
 import { QuestionAnswer, type AnswerQuestion } from '../workflow/QuestionAnswer'
 import type { Question } from '../core/questions'
 import type { BulkKind } from '../core/bulk'
@@ -73,7 +74,6 @@ export const ThreatPanel = memo(function ThreatPanel({
   const [limit, setLimit] = useState(PAGE)
   const visible = shown.length > limit ? shown.slice(0, limit) : shown
   const picked = useMemo(() => shown.filter((threat) => checked.has(threat.id)), [shown, checked])
-  const allPicked = shown.length > 0 && picked.length === shown.length
   const unconfirmed = useMemo(() => shown.filter((threat) => !threat.confirmed).length, [shown])
   const heading = filter
     ? 'Threats in the heat-map filter'
@@ -149,38 +149,7 @@ export const ThreatPanel = memo(function ThreatPanel({
               : 'No threats for this selection.'}
         </p>
       )}
-      {canBulk && shown.length > 0 && (
-        <div className="bulk-bar" role="group" aria-label="Act on selected threats">
-          <label className="check-line">
-            <input
-              type="checkbox"
-              checked={allPicked}
-              ref={(box) => {
-                if (box) box.indeterminate = picked.length > 0 && !allPicked
-              }}
-              onChange={(event) => setChecked(event.target.checked ? new Set(shown.map((t) => t.id)) : new Set())}
-            />{' '}
-            Select all {shown.length}
-          </label>
-          {picked.length > 0 && (
-            <span className="bulk-actions">
-              <span className="muted">{picked.length} selected:</span>
-              <button type="button" className="small" onClick={() => onBulk('keep', picked)}>
-                Keep
-              </button>
-              <button type="button" className="small" onClick={() => onBulk('rate', picked)}>
-                Rate…
-              </button>
-              <button type="button" className="small" onClick={() => onBulk('mitigate', picked)}>
-                Mitigate…
-              </button>
-              <button type="button" className="small" onClick={() => onBulk('accept', picked)}>
-                Accept…
-              </button>
-            </span>
-          )}
-        </div>
-      )}
+      {canBulk && shown.length > 0 && <BulkBar shown={shown} picked={picked} onPick={setChecked} onBulk={onBulk} />}
       <ul className="threat-list" aria-label="Threats">
         {visible.map((threat) => {
           const score = riskScore(threat)

@@ -70,6 +70,8 @@ export interface WorkspaceWorkflow {
   onBulk: (kind: BulkKind, threats: EditorThreat[]) => void
   /** Select and centre this element or flow (a new nonce asks again for the same key). */
   focus: { key: string; nonce: number } | null
+  /** Diagram or threat grid: the switch for the toolbar, and the grid when it is shown (in place of the canvas). */
+  view?: { switcher: ReactNode; grid: ReactNode }
   /** Model-wide views for the toolbar (coverage, history). */
   modelTools: ReactNode
   /** The open questions' needs: elements and flows as drawn on any diagram, the answer (an edit), where to show one. */
@@ -335,6 +337,7 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
           onBrowserSvg={() => exportSvg(state, `${doc.name} - ${diagramName}`)}
           onBrowserPng={() => exportPng(state, `${doc.name} - ${diagramName}`).catch((error: unknown) => setProblem(error instanceof Error ? error.message : 'Export failed'))}
         />
+        {wf.view?.switcher}
         {wf.modelTools}
         <button type="button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
           Help
@@ -342,6 +345,12 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
         <span className="toolbar-spacer" />
         <SaveStatus snapshot={snapshot} readOnly={readOnly} onRetry={() => session.retryNow()} />
       </div>
+      {wf.view?.grid ? (
+        <div className={`ws-body is-grid${wf.drawer ? ' has-drawer' : ''}`}>
+          {wf.view.grid}
+          {wf.drawer}
+        </div>
+      ) : (
       <div className={`ws-body${wf.drawer ? ' has-drawer' : ''}`}>
         <Palette onAdd={addStencil} disabled={readOnly} />
         <section className="ws-center" aria-label="Diagram">
@@ -449,6 +458,7 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
           </div>
         </aside>
       </div>
+      )}
       {help && <HelpPanel onClose={() => setHelp(false)} />}
     </>
   )

@@ -29,6 +29,8 @@ import { useGateTargets } from '../workspace/useGateTargets'
 import { useModelLoad } from '../workspace/useModelLoad'
 import { useQuestions } from '../workspace/useQuestions'
 import { useThreatSync } from '../workspace/useThreatSync'
+import { AnalysisToast, useGridView, ViewSwitch } from '../workspace/useGridView'
+import { ThreatGrid } from '../workflow/ThreatGrid'
 import { useWorkspaceActions } from '../workspace/useWorkspaceActions'
 import { useWorkspaceState } from '../workspace/useWorkspaceState'
 import { WorkspaceDialogs, WorkspaceDrawer } from '../workspace/WorkspaceDialogs'
@@ -57,7 +59,8 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
   const refreshWorkflow = useWorkflow(store, modelId)
   const { afterSave, threatChanged, modelWide } = useThreatSync(store, modelId, refreshWorkflow)
   const room = useLiveRoom(modelId, modelWide)
-  const { sessionFor, nameOf, diagramOf } = useDiagramSessions(store, modelId, afterSave, room)
+  const grid = useGridView(store, afterSave)
+  const { sessionFor, nameOf, diagramOf } = useDiagramSessions(store, modelId, grid.afterSave, room)
   const { targetOf, onTarget } = useGateTargets({ store, modelId, teams: me.teams, diagramOf, onAnalysed: modelWide, refreshWorkflow })
   const actions = useWorkspaceActions(store, modelId, refreshWorkflow)
   const { lookup, answer } = useQuestions(state.doc, sessionFor, diagramOf)
@@ -92,6 +95,23 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
     openThreat,
     onBulk,
     focus: state.focus,
+    view: {
+      switcher: <ViewSwitch view={grid.view} onView={grid.setView} />,
+      grid: grid.view === 'grid' && (
+        <ThreatGrid
+          threats={state.threats}
+          loadError={state.threatError}
+          policy={policy ?? DEFAULT_THRESHOLDS}
+          nameOf={nameOf}
+          activeThreat={state.drawer?.threatId ?? null}
+          onOpen={openThreat}
+          canBulk={caps.edit}
+          onBulk={onBulk}
+          changed={grid.changed}
+          onClearChanged={grid.clearChanged}
+        />
+      ),
+    },
     modelTools: (
       <ModelTools
         store={store}
@@ -169,6 +189,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
           </div>
         )}
       </ReactFlowProvider>
+      {grid.toast && <AnalysisToast toast={grid.toast} onShow={grid.showNews} onDismiss={grid.dismissToast} />}
       <WorkspaceDialogs {...common} canWrite={canWrite} policy={policy} placements={placements} onBulkDone={modelWide} refreshWorkflow={refreshWorkflow} />
     </div>
   )

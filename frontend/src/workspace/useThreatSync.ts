@@ -12,7 +12,8 @@ import { analysisQueued, ThreatSync } from '../core/threat-sync'
 import { threatListOf, type WorkspaceStore } from '../core/workspace-store'
 
 export interface ThreatFollowUps {
-  afterSave: (result: OpsResult) => void
+  /** Resolves once the list follows the batch. */
+  afterSave: (result: OpsResult) => Promise<void>
   threatChanged: (row: ApiThreat) => void
   modelWide: () => void
 }
@@ -25,7 +26,9 @@ export function useThreatSync(store: WorkspaceStore, modelId: number, refreshWor
       // Every saved diagram change can move the gates (a property set, a boundary drawn, drift);
       // a worker's analysis moves them again when it is done.
       refreshWorkflow()
-      void sync.afterSave(result).then(() => analysisQueued(result) && refreshWorkflow())
+      const done = sync.afterSave(result)
+      void done.then(() => analysisQueued(result) && refreshWorkflow())
+      return done
     },
     [sync, refreshWorkflow],
   )
