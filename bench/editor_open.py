@@ -274,7 +274,7 @@ def grid(page: Any, base: str, model_id: int) -> None:
     painted = """() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))"""
 
     def timed(action: Any) -> float:
-        started = page.evaluate("performance.now()")
+        started = float(page.evaluate("performance.now()"))
         action()
         page.evaluate(painted)
         return float(page.evaluate("performance.now()")) - started

@@ -139,6 +139,9 @@ class Threat(models.Model):
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True, max_length=20_000)
     explanation = models.JSONField(default=dict, blank=True)
+    # A manual threat's statement in the parts of a threat grammar (actor, precondition, action,
+    # impact; the subject is the element or flow): the title is composed from them in the browser.
+    statement = models.JSONField(default=dict, blank=True)
     techniques = models.ManyToManyField(Technique, related_name="threats", blank=True)
     status = models.CharField(max_length=16, choices=ThreatStatus.choices, default=ThreatStatus.OPEN)
     # The status a threat had when it became obsolete, restored if its rule fires again.

@@ -187,7 +187,8 @@ _COLUMNS = (
     "confirmed", "questions",
 )
 # Columns Django fills with field defaults on save; COPY must give them (the table has no DB defaults).
-_DEFAULTS = {"description": "", "status": ThreatStatus.OPEN.value, "status_before_obsolete": "", "triaged": False, "rationale": "", "notes": ""}
+_DEFAULTS = {"description": "", "status": ThreatStatus.OPEN.value, "status_before_obsolete": "", "triaged": False, "rationale": "", "notes": "",
+             "statement": "{}"}
 
 
 def _copy_threats(rows: list[tuple[Any, ...]]) -> None:

@@ -67,6 +67,7 @@ def _load(model: ThreatModel) -> dict[str, Any]:
             "explanation",
             "confirmed",
             "questions",
+            "statement",
             "status",
             "likelihood",
             "impact",
@@ -141,6 +142,7 @@ def _threat_out(row: Mapping[str, Any], techniques: list[str]) -> dict[str, Any]
         "explanation": row["explanation"] or {},
         "confirmed": row["confirmed"],
         "questions": list(row["questions"] or []),
+        **({"statement": row["statement"]} if row.get("statement") else {}),
         "techniques": sorted(techniques),
         "status": row["status"],
         "likelihood": row["likelihood"],
@@ -170,6 +172,7 @@ def native_export(model: ThreatModel) -> dict[str, Any]:
             "name": model.name,
             "description": model.description,
             "scope": model.scope,
+            "out_of_scope": model.out_of_scope,
             "assumptions": model.assumptions,
             "stage": model.stage,
         },
@@ -316,6 +319,7 @@ def native_import_data(
         "name": check.text(meta, "name", "threat_model", 200, required=True),
         "description": check.text(meta, "description", "threat_model", 20_000),
         "scope": check.text(meta, "scope", "threat_model", 20_000),
+        "out_of_scope": check.text(meta, "out_of_scope", "threat_model", 20_000),
         "assumptions": check.text(meta, "assumptions", "threat_model", 20_000),
     }
     stage = check.choice(meta, "stage", "threat_model", list(Stage.values), default=Stage.DESIGN)
@@ -489,6 +493,7 @@ class _ThreatPlan:
             **_threat_texts(check, threat, t_path),
             "explanation": _explanation(check, threat, t_path),
             **_confirmation(check, threat, t_path),
+            "statement": _statement(check, threat, t_path),
             "owner_id": self._owner(check, threat, t_path, members),
             "triaged": check.boolean(threat, "triaged", t_path),
             "origin": check.choice(threat, "origin", t_path, list(ThreatOrigin.values), default=ThreatOrigin.MANUAL),
@@ -555,6 +560,22 @@ def _threat_texts(check: _Checker, threat: Mapping[str, Any], t_path: str) -> di
         "notes": check.text(threat, "notes", t_path, 20_000),
         "rationale": check.text(threat, "rationale", t_path, 20_000),
     }
+
+
+STATEMENT_PARTS = {"actor": 300, "precondition": 1_000, "action": 1_000, "impact": 1_000}
+
+
+def _statement(check: _Checker, threat: Mapping[str, Any], t_path: str) -> dict[str, str]:
+    """A manual threat's grammar parts (absent: none); unknown parts are refused by name."""
+    statement = threat.get("statement")
+    if statement is None:
+        return {}
+    if not isinstance(statement, Mapping):
+        check.fail(f"{t_path}.statement", "must be an object")
+        return {}
+    for name in sorted(set(statement) - set(STATEMENT_PARTS)):
+        check.fail(f"{t_path}.statement.{str(name)[:40]}", "not a part of the statement (actor, precondition, action, impact)")
+    return {name: check.text(statement, name, f"{t_path}.statement", limit) for name, limit in STATEMENT_PARTS.items()}
 
 
 def _explanation(check: _Checker, threat: Mapping[str, Any], t_path: str) -> dict[str, Any]:

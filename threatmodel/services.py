@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 TOKEN_PREFIX = "tmk_"
 
-THREAT_MODEL_FIELDS = ("name", "description", "scope", "assumptions")
+THREAT_MODEL_FIELDS = ("name", "description", "scope", "out_of_scope", "assumptions")
 
 
 # --- teams ----------------------------------------------------------------------------------------------
@@ -158,6 +158,7 @@ def threat_model_create(
     description: str = "",
     scope: str = "",
     assumptions: str = "",
+    out_of_scope: str = "",
     with_diagram: bool = True,
 ) -> ThreatModel:
     """Create a model in the design stage, with one empty level-0 diagram to draw on."""
@@ -166,7 +167,8 @@ def threat_model_create(
 
     with transaction.atomic():
         model = ThreatModel(
-            team=team, name=name.strip(), description=description, scope=scope, assumptions=assumptions, created_by=actor
+            team=team, name=name.strip(), description=description, scope=scope, out_of_scope=out_of_scope, assumptions=assumptions,
+            created_by=actor,
         )
         model.full_clean()
         model.save()

@@ -10,6 +10,25 @@ from stride.choices import Stride, ThreatStatus
 from stride.models import AttackMitigation, CoverageNote, Tactic, Technique, Threat
 from stride.techniques import techniques_of
 
+STATEMENT_PARTS = ("actor", "precondition", "action", "impact")
+
+
+class ThreatStatementSerializer(serializers.Serializer[dict[str, str]]):
+    """A manual threat in the parts of a threat grammar; the subject is the threat's element or flow."""
+
+    actor = serializers.CharField(max_length=300, required=False, allow_blank=True, default="", help_text="Who: an external attacker, a tenant…")
+    precondition = serializers.CharField(max_length=1_000, required=False, allow_blank=True, default="", help_text="With what: what the actor must have.")
+    action = serializers.CharField(max_length=1_000, required=False, allow_blank=True, default="", help_text="Can do what.")
+    impact = serializers.CharField(max_length=1_000, required=False, allow_blank=True, default="", help_text="Leading to what.")
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(STATEMENT_PARTS))
+            if unknown:
+                raise serializers.ValidationError({name: "not a part of the statement (actor, precondition, action, impact)" for name in unknown})
+        value = super().to_internal_value(data)
+        return {part: value.get(part, "").strip() for part in STATEMENT_PARTS}
+
 
 class ThreatSerializer(serializers.ModelSerializer[Threat]):
     techniques = serializers.SerializerMethodField(help_text="ATT&CK technique ids: the rule's, and any added by hand.")
@@ -22,6 +41,8 @@ class ThreatSerializer(serializers.ModelSerializer[Threat]):
         read_only=True,
         help_text="Unconfirmed rule threats: what would settle them (answer by setting the property). Empty when confirmed.",
     )
+
+    statement = ThreatStatementSerializer(read_only=True, help_text="Manual threats: the grammar parts it was written in (empty otherwise).")
 
     def get_techniques(self, threat: Threat) -> list[str]:
         return techniques_of(threat)
@@ -42,6 +63,7 @@ class ThreatSerializer(serializers.ModelSerializer[Threat]):
             "title",
             "description",
             "explanation",
+            "statement",
             "confirmed",
             "questions",
             "techniques",
@@ -68,6 +90,7 @@ class ThreatCreateSerializer(serializers.Serializer[Threat]):
     stride = serializers.ChoiceField(choices=Stride.choices)
     title = serializers.CharField(max_length=300)
     description = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
+    statement = ThreatStatementSerializer(required=False, help_text="The grammar parts (actor, precondition, action, impact).")
     element = serializers.CharField(max_length=80, required=False, allow_blank=True, default="", help_text="Element key.")
     flow = serializers.CharField(max_length=80, required=False, allow_blank=True, default="", help_text="Flow key.")
     techniques = serializers.ListField(child=serializers.CharField(max_length=16), required=False, default=list, max_length=50)
@@ -90,6 +113,9 @@ class ThreatUpdateSerializer(serializers.Serializer[Threat]):
     techniques = serializers.ListField(
         child=serializers.CharField(max_length=16), required=False, max_length=50, help_text="Manual threats only."
     )
+    statement = ThreatStatementSerializer(required=False, help_text="Manual threats only: the grammar parts.")
+    element = serializers.CharField(max_length=80, required=False, allow_blank=True, help_text="Manual threats only: the element key (empty: none).")
+    flow = serializers.CharField(max_length=80, required=False, allow_blank=True, help_text="Manual threats only: the flow key (empty: none).")
 
 
 class TacticSerializer(serializers.ModelSerializer[Tactic]):

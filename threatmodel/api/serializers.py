@@ -81,6 +81,7 @@ class ThreatModelSerializer(serializers.ModelSerializer[ThreatModel]):
             "name",
             "description",
             "scope",
+            "out_of_scope",
             "assumptions",
             "stage",
             "version",
@@ -118,6 +119,7 @@ class ThreatModelCreateSerializer(serializers.Serializer[ThreatModel]):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
     scope = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
+    out_of_scope = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
     assumptions = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
 
 
@@ -125,6 +127,7 @@ class ThreatModelUpdateSerializer(serializers.Serializer[ThreatModel]):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
     scope = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    out_of_scope = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
     assumptions = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
 
 

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from dfd.api.views import ElementViewSet, FlowViewSet, VocabularyViewSet
 from stride.api.views import RuleViewSet, TacticViewSet, TechniqueViewSet
+from threatmodel.api.assumption_views import AssumptionViewSet
 from threatmodel.api.diagram_views import DiagramViewSet
 from threatmodel.api.formats import FormatViewSet
 from threatmodel.api.import_jobs import ImportJobViewSet
@@ -63,6 +64,7 @@ router.register("snapshots", SnapshotViewSet, basename="snapshot")
 router.register("risk-policies", RiskPolicyViewSet, basename="risk-policy")
 router.register("band-changes", BandChangeViewSet, basename="band-change")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("assumptions", AssumptionViewSet, basename="assumption")
 router.register("controls", ControlViewSet, basename="control")
 router.register("risk", RiskViewSet, basename="risk")
 # Ways in and out: format list and PDF reports (nested under their model)

@@ -1,5 +1,6 @@
 """Models of the core app, split by family and re-exported here."""
 
+from threatmodel.models.assumptions import Assumption, AssumptionStatus
 from threatmodel.models.audit import AuditEvent
 from threatmodel.models.checks import CheckResult, CheckRun
 from threatmodel.models.controls import Control, ControlLayer, ControlPhase
@@ -28,6 +29,8 @@ __all__ = [
     "PROJECTED_STATUSES",
     "SETTABLE_MITIGATION_STATUSES",
     "ApiToken",
+    "Assumption",
+    "AssumptionStatus",
     "AuditEvent",
     "BandChange",
     "CheckResult",

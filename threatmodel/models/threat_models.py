@@ -32,6 +32,7 @@ class ThreatModel(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=20_000)
     scope = models.TextField(blank=True, max_length=20_000)
+    out_of_scope = models.TextField(blank=True, max_length=20_000, help_text="What the model deliberately leaves out.")
     assumptions = models.TextField(blank=True, max_length=20_000)
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DESIGN)
     version = models.PositiveIntegerField(default=1)

@@ -225,6 +225,25 @@ def _authors(model: ThreatModel) -> list[str]:
     return [user.get_full_name() or user.get_username() for user in users]
 
 
+def _assumption_items(model: ThreatModel) -> list[dict[str, Any]]:
+    """The model's assumptions with what rests on them, by name, for the scope chapter."""
+    from threatmodel.models import Assumption
+
+    rows = Assumption.objects.filter(threat_model=model).prefetch_related("elements", "flows", "threats", "mitigations").order_by("id")
+    return [
+        {
+            "text": row.text,
+            "false": row.status == "false",
+            "falsified_at": row.falsified_at,
+            "falsified_reason": row.falsified_reason,
+            "subjects": [e.name for e in row.elements.all()] + [f.label or f.key for f in row.flows.all()],
+            "threats": [t.title for t in row.threats.all()],
+            "mitigations": [f"{m.ref} {m.title}".strip() for m in row.mitigations.all()],
+        }
+        for row in rows
+    ]
+
+
 def report_context(model: ThreatModel, *, generated_at: datetime, paper: str, report_id: int | None = None) -> dict[str, Any]:
     register = threat_register(model)
     policy = data.policy(model)
@@ -250,6 +269,7 @@ def report_context(model: ThreatModel, *, generated_at: datetime, paper: str, re
         "bands": _bands(register),
         "band_labels": data.BAND_LABELS,
         "decisions": data.model_decisions(model),
+        "assumption_items": _assumption_items(model),
         "gates": data.open_gate_items(model),
         "coverage": coverage,
         "techniques_mapped": sum(len(tactic.mapped) for tactic in coverage),

@@ -327,6 +327,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("band-change", "acknowledge"): Row(Call("post", lambda w, p: _band_change_url(w, "acknowledge/")), WRITE),
     ("audit-event", "list"): Row(Call("get", lambda w, p: "/api/v1/audit-events/"), same(200), hides_team_objects=True),
     ("audit-event", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/audit-events/{_audit_event(w).pk}/"), READ_MEMBERS),
+    ("assumption", "list"): Row(Call("get", lambda w, p: "/api/v1/assumptions/"), same(200), hides_team_objects=True),
+    ("assumption", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/assumptions/", lambda w, p: {"threat_model": w.model.pk, "text": "The mesh enforces mTLS"}),
+        CREATE,
+    ),
+    ("assumption", "retrieve"): Row(Call("get", lambda w, p: _assumption_url(w)), READ_MEMBERS),
+    ("assumption", "partial_update"): Row(Call("patch", lambda w, p: _assumption_url(w), lambda w, p: {"text": "Reworded"}), WRITE),
+    ("assumption", "destroy"): Row(Call("delete", lambda w, p: _assumption_url(w)), DELETE_AS_EDITOR),
+    ("assumption", "falsify"): Row(Call("post", lambda w, p: _assumption_url(w, "falsify/"), lambda w, p: {"reason": "pen test"}), WRITE),
     # The catalogue and the risk scales hold no team data: every signed-in user reads them.
     ("control", "list"): Row(Call("get", lambda w, p: _controls("/api/v1/controls/")), same(200)),
     ("control", "retrieve"): Row(Call("get", lambda w, p: _controls("/api/v1/controls/RTC-11/")), same(200)),
@@ -366,6 +375,14 @@ def _mitigation_url(w: World, suffix: str = "", *, linked: bool = False, status:
     if linked:
         ThreatMitigation.objects.create(mitigation=mitigation, threat=the_threat(w))
     return f"/api/v1/mitigations/{mitigation.pk}/{suffix}"
+
+
+def _assumption_url(w: World, suffix: str = "") -> str:
+    from threatmodel.models import Assumption
+
+    assumption = Assumption.objects.create(threat_model=w.model, text="Only the gateway is exposed")
+    assumption.threats.add(the_threat(w))
+    return f"/api/v1/assumptions/{assumption.pk}/{suffix}"
 
 
 def _decision_url(w: World, suffix: str = "", *, pending: bool = False) -> str:

@@ -171,7 +171,7 @@ def threat_status_set(*, actor: User, threat: Threat, status: object, reason: ob
 # owner and an expiry (the workflow records it); obsolete belongs to the engine.
 DIRECT_STATUSES = {ThreatStatus.OPEN, ThreatStatus.MITIGATED, ThreatStatus.ELIMINATED, ThreatStatus.NOT_APPLICABLE}
 TRIAGE_FIELDS = {"notes", "owner", "triaged", "duplicate_of", "rationale", "likelihood", "impact", "status"}
-MANUAL_FIELDS = {"title", "description", "stride", "techniques"}
+MANUAL_FIELDS = {"title", "description", "stride", "techniques", "statement", "element", "flow"}
 
 
 def threat_create(
@@ -186,18 +186,14 @@ def threat_create(
     techniques: list[str] | None = None,
     likelihood: int | None = None,
     impact: int | None = None,
+    statement: dict[str, str] | None = None,
 ) -> Threat:
     """A threat written by a person (no rule); it sits beside generated ones and is never made obsolete."""
     require_role(actor, threat_model.team_id, "write", what="threat model")
     if stride not in Stride.values:
         raise ValidationFailed("Unknown STRIDE category.", details=[{"path": "stride", "message": "must be one of S T R I D E"}])
     with transaction.atomic():
-        element = Element.objects.filter(threat_model=threat_model, key=element_key).first() if element_key else None
-        flow = Flow.objects.filter(threat_model=threat_model, key=flow_key).first() if flow_key else None
-        if element_key and element is None:
-            raise ValidationFailed("No such element in this model.", details=[{"path": "element", "message": f"no element {element_key!r}"}])
-        if flow_key and flow is None:
-            raise ValidationFailed("No such flow in this model.", details=[{"path": "flow", "message": f"no flow {flow_key!r}"}])
+        element, flow = _subject(threat_model.pk, element_key, flow_key)
         threat = Threat(
             threat_model=threat_model,
             fingerprint=f"MANUAL@{uuid.uuid4().hex}",
@@ -211,6 +207,7 @@ def threat_create(
             flow_key=flow_key,
             likelihood=likelihood,
             impact=impact,
+            statement=statement or {},
         )
         threat.full_clean()
         threat.save()
@@ -251,12 +248,27 @@ def threat_update(*, actor: User, threat: Threat, changes: dict[str, Any]) -> Th
                 locked.duplicate_of_id = value
             elif name == "techniques":
                 locked.techniques.set(_techniques(value))
+            elif name in ("element", "flow"):
+                subject, _other = _subject(model.pk, value if name == "element" else "", value if name == "flow" else "")
+                setattr(locked, name, subject if name == "element" else _other)
+                setattr(locked, f"{name}_key", value)
             else:
                 setattr(locked, name, value)
         locked.full_clean()
         locked.save()
         audit(actor=actor, action="threat.update", obj=locked, before=before, after=_snapshot(locked))
         return locked
+
+
+def _subject(model_id: int, element_key: str, flow_key: str) -> tuple[Element | None, Flow | None]:
+    """The element and flow a manual threat is about, by key; a key not in the model is refused."""
+    element = Element.objects.filter(threat_model_id=model_id, key=element_key).first() if element_key else None
+    flow = Flow.objects.filter(threat_model_id=model_id, key=flow_key).first() if flow_key else None
+    if element_key and element is None:
+        raise ValidationFailed("No such element in this model.", details=[{"path": "element", "message": f"no element {element_key!r}"}])
+    if flow_key and flow is None:
+        raise ValidationFailed("No such flow in this model.", details=[{"path": "flow", "message": f"no flow {flow_key!r}"}])
+    return element, flow
 
 
 def _check_fields(threat: Threat, changes: Mapping[str, Any]) -> None:
@@ -354,6 +366,9 @@ def _snapshot(threat: Threat) -> dict[str, Any]:
         "triaged": threat.triaged,
         "duplicate_of": threat.duplicate_of_id,
         "title": threat.title,
+        "statement": threat.statement,
+        "element": threat.element_key,
+        "flow": threat.flow_key,
     }
 
 

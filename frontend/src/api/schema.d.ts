@@ -4,6 +4,59 @@
  */
 
 export interface paths {
+    "/api/v1/assumptions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Assumptions of your teams' models (filter by threat_model, status) */
+        get: operations["assumptions_list"];
+        put?: never;
+        /** Record an assumption and what rests on it */
+        post: operations["assumptions_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assumptions/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["assumptions_retrieve"];
+        put?: never;
+        post?: never;
+        /** Delete an assumption */
+        delete: operations["assumptions_destroy"];
+        options?: never;
+        head?: never;
+        /** Change an assumption's text or links (a list replaces the links of its kind) */
+        patch: operations["assumptions_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/assumptions/{id}/falsify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** This assumption turned out false: reopen the threats that depend on it */
+        post: operations["assumptions_falsify_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-events/": {
         parameters: {
             query?: never;
@@ -1711,6 +1764,59 @@ export interface components {
             /** Format: date-time */
             expires_at?: string | null;
         };
+        Assumption: {
+            readonly id: number;
+            readonly threat_model: number;
+            readonly text: string;
+            readonly status: components["schemas"]["AssumptionStatusEnum"];
+            /** @description Element keys. */
+            readonly elements: string[];
+            /** @description Flow keys. */
+            readonly flows: string[];
+            readonly threats: number[];
+            readonly mitigations: number[];
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly falsified_by: string | null;
+            /** Format: date-time */
+            readonly falsified_at: string | null;
+            readonly falsified_reason: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        AssumptionCreateRequest: {
+            /** @description What the team takes for granted. */
+            text: string;
+            /** @description Element keys. */
+            elements?: string[];
+            /** @description Flow keys. */
+            flows?: string[];
+            /** @description Threat ids. */
+            threats?: number[];
+            /** @description Mitigation ids. */
+            mitigations?: number[];
+            /** @description Id of the model. */
+            threat_model: number;
+        };
+        AssumptionFalsified: {
+            assumption: components["schemas"]["Assumption"];
+            /** @description Ids of the threats reopened. */
+            reopened: number[];
+        };
+        AssumptionFalsifyRequest: {
+            /**
+             * @description What showed it false.
+             * @default
+             */
+            reason: string;
+        };
+        /**
+         * @description * `holds` - Holds
+         *     * `false` - Turned out false
+         * @enum {string}
+         */
+        AssumptionStatusEnum: "holds" | "false";
         AuditEvent: {
             readonly id: number;
             readonly team: number;
@@ -2661,6 +2767,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ApiToken"][];
         };
+        PaginatedAssumptionList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Assumption"][];
+        };
         PaginatedAuditEventList: {
             /** @example 123 */
             count: number;
@@ -2967,6 +3088,18 @@ export interface components {
          * @enum {string}
          */
         PaperEnum: "a4" | "letter";
+        PatchedAssumptionWriteRequest: {
+            /** @description What the team takes for granted. */
+            text?: string;
+            /** @description Element keys. */
+            elements?: string[];
+            /** @description Flow keys. */
+            flows?: string[];
+            /** @description Threat ids. */
+            threats?: number[];
+            /** @description Mitigation ids. */
+            mitigations?: number[];
+        };
         PatchedDiagramRequest: {
             name?: string;
             level?: components["schemas"]["LevelEnum"];
@@ -2999,6 +3132,8 @@ export interface components {
             name?: string;
             description?: string;
             scope?: string;
+            /** @description What the model deliberately leaves out. */
+            out_of_scope?: string;
             assumptions?: string;
         };
         PatchedThreatUpdateRequest: {
@@ -3028,6 +3163,12 @@ export interface components {
             stride?: components["schemas"]["StrideEnum"];
             /** @description Manual threats only. */
             techniques?: string[];
+            /** @description Manual threats only: the grammar parts. */
+            statement?: components["schemas"]["ThreatStatementRequest"];
+            /** @description Manual threats only: the element key (empty: none). */
+            element?: string;
+            /** @description Manual threats only: the flow key (empty: none). */
+            flow?: string;
         };
         /**
          * @description * `develop` - Develop
@@ -3339,6 +3480,8 @@ export interface components {
             readonly title: string;
             readonly description: string;
             readonly explanation: unknown;
+            /** @description Manual threats: the grammar parts it was written in (empty otherwise). */
+            readonly statement: components["schemas"]["ThreatStatement"];
             readonly confirmed: boolean;
             /** @description Unconfirmed rule threats: what would settle them (answer by setting the property). Empty when confirmed. */
             readonly questions: string[];
@@ -3404,6 +3547,8 @@ export interface components {
             title: string;
             /** @default  */
             description: string;
+            /** @description The grammar parts (actor, precondition, action, impact). */
+            statement?: components["schemas"]["ThreatStatementRequest"];
             /**
              * @description Element key.
              * @default
@@ -3452,6 +3597,8 @@ export interface components {
             name: string;
             description?: string;
             scope?: string;
+            /** @description What the model deliberately leaves out. */
+            out_of_scope?: string;
             assumptions?: string;
             readonly stage: components["schemas"]["StageEnum"];
             readonly version: number;
@@ -3475,12 +3622,15 @@ export interface components {
             /** @default  */
             scope: string;
             /** @default  */
+            out_of_scope: string;
+            /** @default  */
             assumptions: string;
         };
         ThreatModelUpdateRequest: {
             name?: string;
             description?: string;
             scope?: string;
+            out_of_scope?: string;
             assumptions?: string;
         };
         ThreatRateRequest: {
@@ -3510,6 +3660,52 @@ export interface components {
             impact: number | null;
             rationale: string;
             risk: components["schemas"]["RiskNumbers"];
+        };
+        /** @description A manual threat in the parts of a threat grammar; the subject is the threat's element or flow. */
+        ThreatStatement: {
+            /**
+             * @description Who: an external attacker, a tenant…
+             * @default
+             */
+            actor: string;
+            /**
+             * @description With what: what the actor must have.
+             * @default
+             */
+            precondition: string;
+            /**
+             * @description Can do what.
+             * @default
+             */
+            action: string;
+            /**
+             * @description Leading to what.
+             * @default
+             */
+            impact: string;
+        };
+        /** @description A manual threat in the parts of a threat grammar; the subject is the threat's element or flow. */
+        ThreatStatementRequest: {
+            /**
+             * @description Who: an external attacker, a tenant…
+             * @default
+             */
+            actor: string;
+            /**
+             * @description With what: what the actor must have.
+             * @default
+             */
+            precondition: string;
+            /**
+             * @description Can do what.
+             * @default
+             */
+            action: string;
+            /**
+             * @description Leading to what.
+             * @default
+             */
+            impact: string;
         };
         /**
          * @description * `open` - Open
@@ -3632,6 +3828,398 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    assumptions_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number, from 1; a page past the last is a 404. */
+                page?: number;
+                /** @description Results per page (50 unless given; at most 500). */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                /**
+                 * @description * `holds` - Holds
+                 *     * `false` - Turned out false
+                 */
+                status?: "false" | "holds";
+                threat_model?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAssumptionList"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assumptions_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssumptionCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AssumptionCreateRequest"];
+                "multipart/form-data": components["schemas"]["AssumptionCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assumption"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assumptions_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this assumption. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assumption"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assumptions_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this assumption. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assumptions_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this assumption. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedAssumptionWriteRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedAssumptionWriteRequest"];
+                "multipart/form-data": components["schemas"]["PatchedAssumptionWriteRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assumption"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assumptions_falsify_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this assumption. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AssumptionFalsifyRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AssumptionFalsifyRequest"];
+                "multipart/form-data": components["schemas"]["AssumptionFalsifyRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssumptionFalsified"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     audit_events_list: {
         parameters: {
             query?: {

@@ -6,6 +6,7 @@ import type { DocumentThreat } from './types'
 export const apiThreat = (over: Partial<ApiThreat>): ApiThreat => ({
   id: 1, threat_model: 1, fingerprint: 'K8S-001@web', rule_id: 'K8S-001', origin: 'rule', stride: 'E', element: 7,
   element_key: 'web', flow: null, flow_key: '', title: 'Escape', description: '', explanation: {}, techniques: ['T1611'],
+  statement: { actor: '', precondition: '', action: '', impact: '' },
   status: 'open', status_before_obsolete: 'open', likelihood: null, impact: null, suggested_likelihood: 4, suggested_impact: 5,
   inherent_score: null, rationale: '', triaged: false, duplicate_of: null, owner: null, notes: '', confirmed: true, questions: [],
   created_at: '2026-11-01T10:00:00Z', updated_at: '2026-11-01T10:00:00Z', ...over,

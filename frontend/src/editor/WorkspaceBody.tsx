@@ -72,6 +72,8 @@ export interface WorkspaceWorkflow {
   focus: { key: string; nonce: number } | null
   /** Diagram or threat grid: the switch for the toolbar, and the grid when it is shown (in place of the canvas). */
   view?: { switcher: ReactNode; grid: ReactNode }
+  /** An attack path outlined on the canvas (its elements and flows), over the drawer's highlight. */
+  pathHighlight?: ReadonlySet<string> | null
   /** Model-wide views for the toolbar (coverage, history). */
   modelTools: ReactNode
   /** The open questions' needs: elements and flows as drawn on any diagram, the answer (an edit), where to show one. */
@@ -121,8 +123,8 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
   const questionBadges = useMemo(() => questionCounts(questions), [questions])
   const errorKeys = useMemo(() => new Set(snapshot.fieldErrors.map((error) => error.key)), [snapshot.fieldErrors])
   const decorations: Decorations = useMemo(
-    () => ({ selection: liveSelection, openThreats: counts, openQuestions: questionBadges, highlighted: highlight, errors: errorKeys }),
-    [liveSelection, counts, questionBadges, highlight, errorKeys],
+    () => ({ selection: liveSelection, openThreats: counts, openQuestions: questionBadges, highlighted: wf.pathHighlight ?? highlight, errors: errorKeys }),
+    [liveSelection, counts, questionBadges, highlight, errorKeys, wf.pathHighlight],
   )
 
 

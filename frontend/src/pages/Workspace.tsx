@@ -23,6 +23,7 @@ import { useWorkflow } from '../workflow/useWorkflow'
 import { ManifestReimport } from '../workspace/ManifestReimport'
 import { ModelTools } from '../workspace/ModelTools'
 import { PresenceBar } from '../editor/Presence'
+import { RoomTools } from '../room/RoomTools'
 import { useDiagramSessions } from '../workspace/useDiagramSessions'
 import { useLiveRoom } from '../workspace/useLiveRoom'
 import { useGateTargets } from '../workspace/useGateTargets'
@@ -75,6 +76,8 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
   const openThreat = useCallback((id: number | null) => store.dispatch(id === null ? { type: 'drawerClosed' } : { type: 'threatOpened', threatId: id }), [store])
   const onBulk = useCallback((kind: BulkKind, list: EditorThreat[]) => store.dispatch({ type: 'bulkOpened', kind, threats: list }), [store])
   const dismissNotice = useCallback(() => store.dispatch({ type: 'noticeDismissed' }), [store])
+  // The attack path outlined on the canvas (the room's panel sets it; null: none).
+  const [pathHighlight, setPathHighlight] = useState<ReadonlySet<string> | null>(null)
 
   const { doc, vocab } = state
   if (state.loadError && !doc) return <ModelLoadFailed me={me} message={state.loadError} onSignOut={onSignOut} />
@@ -112,12 +115,27 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
         />
       ),
     },
+    pathHighlight,
     modelTools: (
-      <ModelTools
-        store={store}
-        modelId={modelId}
-        reimport={canWrite && session && onReload && <ManifestReimport session={session} vocab={vocab} onApplied={onReload} />}
-      />
+      <>
+        <ModelTools
+          store={store}
+          modelId={modelId}
+          reimport={canWrite && session && onReload && <ManifestReimport session={session} vocab={vocab} onApplied={onReload} />}
+        />
+        <RoomTools
+          store={store}
+          state={state}
+          modelId={modelId}
+          canEdit={caps.edit}
+          nameOf={nameOf}
+          onThreatChanged={threatChanged}
+          onModelWide={modelWide}
+          onHighlight={setPathHighlight}
+          me={me.username}
+          role={role}
+        />
+      </>
     ),
     questions: { lookup, answer, show: showSubject, unsaved: state.unsaved },
     drawer: state.drawer && (
