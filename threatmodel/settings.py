@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "threatmodel",
     "dfd",
     "stride",
+    "library",
 ]
 
 MIDDLEWARE = [

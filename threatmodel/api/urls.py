@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from dfd.api.views import ElementViewSet, FlowViewSet, VocabularyViewSet
+from library.api.views import TemplateViewSet, ThreatModelFromTemplateViewSet
 from stride.api.views import RuleViewSet, TacticViewSet, TechniqueViewSet
 from threatmodel.api.assumption_views import AssumptionViewSet
 from threatmodel.api.diagram_views import DiagramViewSet
@@ -42,7 +43,8 @@ router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("import-jobs", ImportJobViewSet, basename="import-job")
 router.register("auth", AuthViewSet, basename="auth")
-# Models and diagrams
+# Models and diagrams (from-template first: the model detail route would take "from-template" for an id)
+router.register("threat-models", ThreatModelFromTemplateViewSet, basename="threat-model-template")
 router.register("threat-models", ThreatModelViewSet, basename="threat-model")
 router.register("diagrams", DiagramViewSet, basename="diagram")
 router.register("elements", ElementViewSet, basename="element")
@@ -73,5 +75,7 @@ router.register(r"threat-models/(?P<threat_model_pk>[0-9]+)/reports", ThreatMode
 # Pipelines (issue 15): the gate against a model (/threat-models/{id}/check/), its runs, and the guardrails
 router.register("threat-models", ThreatModelPipelineViewSet, basename="threat-model-pipeline")
 router.register(r"threat-models/(?P<threat_model_pk>[0-9]+)/checks", ThreatModelCheckRunViewSet, basename="threat-model-check")
+# The team library (issue 17): model templates, and a new model from one (/threat-models/from-template/)
+router.register("templates", TemplateViewSet, basename="template")
 
 urlpatterns = router.urls

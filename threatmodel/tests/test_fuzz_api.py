@@ -25,6 +25,7 @@ from schemathesis.core import media_types
 from schemathesis.core.result import Err, Ok
 
 from conftest import World
+from library.templates import template_save
 from threatmodel.services import api_token_create
 from threatmodel.tests.helpers import acceptance, add_threat, mitigation
 from threatmodel.workflow.snapshots import snapshot_create
@@ -72,6 +73,7 @@ def fuzz_world(world: World) -> Iterator[dict[str, Any]]:
         "snapshots": snapshot.pk,
         "teams": world.team.pk,
         "memberships": world.team.memberships.get(user=world.users["viewer"]).pk,
+        "templates": template_save(actor=world.users["owner"], model=world.model, name="fuzz").pk,
     }
     try:
         yield {"ids": ids, "tokens": tokens}

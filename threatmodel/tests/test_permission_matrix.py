@@ -20,6 +20,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD, World
+from library.models import ModelTemplate
 from stride.models import CoverageNote, Tactic, Threat
 from threatmodel.api.urls import router
 from threatmodel.models import ApiToken, CheckRun, ImportJob, Invitation, Membership, Report
@@ -98,6 +99,15 @@ def check_run(w: World) -> CheckRun:
         run = CheckRun.objects.create(threat_model=w.model, result="passed", source_format="kubernetes", policy_version=1,
                                       model_version=w.model.version, sarif_sha256="0" * 64)  # fmt: skip
     return run
+
+
+def team_template(w: World) -> ModelTemplate:
+    """A template of the world's team, saved from its model (named so the outsider check can spot it)."""
+    row = ModelTemplate.objects.filter(team=w.team).first()
+    if row is None:
+        row = ModelTemplate.objects.create(team=w.team, name="Checkout pattern", document=native_export(w.model),
+                                           element_count=5, flow_count=2)  # fmt: skip
+    return row
 
 
 @pytest.fixture(autouse=True)
@@ -182,6 +192,19 @@ MATRIX: dict[tuple[str, str], Row] = {
             lambda w, p: json.dumps(native_export(w.model)).encode(),
             fmt="raw-json",
         ),
+        CREATE,
+    ),
+    # --- the library: model templates (shipped ones for everyone, a team's for its members) and a model from one
+    ("template", "list"): Row(
+        Call("get", lambda w, p: (team_template(w), "/api/v1/templates/")[1]), same(200), hides_team_objects=True
+    ),
+    ("template", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/templates/", lambda w, p: {"threat_model": w.model.pk, "name": "Saved pattern"}), CREATE
+    ),
+    ("template", "destroy"): Row(Call("delete", lambda w, p: f"/api/v1/templates/{team_template(w).pk}/"), DELETE_AS_EDITOR),
+    ("threat-model-template", "from_template"): Row(
+        Call("post", lambda w, p: "/api/v1/threat-models/from-template/",
+             lambda w, p: {"template": str(team_template(w).pk), "team": w.team.pk}),
         CREATE,
     ),
     # --- PDF reports (any member may ask for one: review boards read)

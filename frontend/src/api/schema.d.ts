@@ -1034,6 +1034,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/templates/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Templates to start a model from: the shipped ones, then your teams' */
+        get: operations["templates_list"];
+        put?: never;
+        /** Save a model as a template of its team (editors) */
+        post: operations["templates_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a team template (editors); shipped templates cannot be deleted */
+        delete: operations["templates_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/threat-models/": {
         parameters: {
             query?: never;
@@ -1429,6 +1464,26 @@ export interface paths {
         get: operations["threat_models_reports_download_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threat-models/from-template/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a new model from a template (editors of the target team)
+         * @description The template goes through the native import (its limits and checks), then the model is analysed.
+         */
+        post: operations["threat_models_from_template_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2330,6 +2385,18 @@ export interface components {
             /** @description paper of POST .../reports/ */
             report_paper_sizes: string[];
         };
+        FromTemplateRequest: {
+            template: string;
+            /** Format: int64 */
+            team: number;
+            /** @default  */
+            name: string;
+        };
+        FromTemplateResult: {
+            threat_model: components["schemas"]["ThreatModel"];
+            warnings: string[];
+            analysis: components["schemas"]["AnalysisResult"];
+        };
         GateAction: {
             label: string;
             method: string;
@@ -3052,6 +3119,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Technique"][];
         };
+        PaginatedTemplateList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Template"][];
+        };
         PaginatedThreatList: {
             /** @example 123 */
             count: number;
@@ -3186,6 +3268,12 @@ export interface components {
             acceptance_max_days: number;
             exception_max_days: number;
         };
+        /**
+         * @description * `shipped` - shipped
+         *     * `team` - team
+         * @enum {string}
+         */
+        ProvenanceEnum: "shipped" | "team";
         QuestionSubject: {
             key: string;
             /** @description An element kind, or flow. */
@@ -3465,6 +3553,30 @@ export interface components {
             revoked?: boolean;
             deprecated?: boolean;
             readonly mitigations: string[];
+        };
+        Template: {
+            /** @description A shipped template's name (kubernetes-reference) or a team template's number */
+            id: string;
+            /**
+             * @description shipped with the app, or saved by a team
+             *
+             *     * `shipped` - shipped
+             *     * `team` - team
+             */
+            provenance: components["schemas"]["ProvenanceEnum"];
+            /** @description The team a saved template belongs to; null when shipped */
+            team: number | null;
+            name: string;
+            description: string;
+            element_count: number;
+            flow_count: number;
+        };
+        TemplateSaveRequest: {
+            /** Format: int64 */
+            threat_model: number;
+            name: string;
+            /** @default  */
+            description: string;
         };
         Threat: {
             readonly id: number;
@@ -8720,6 +8832,187 @@ export interface operations {
             };
         };
     };
+    templates_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number, from 1; a page past the last is a 404. */
+                page?: number;
+                /** @description Results per page (50 unless given; at most 500). */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTemplateList"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    templates_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateSaveRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TemplateSaveRequest"];
+                "multipart/form-data": components["schemas"]["TemplateSaveRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The upload is larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    templates_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     threat_models_list: {
         parameters: {
             query?: {
@@ -10234,6 +10527,76 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    threat_models_from_template_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FromTemplateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["FromTemplateRequest"];
+                "multipart/form-data": components["schemas"]["FromTemplateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FromTemplateResult"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The upload is larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };

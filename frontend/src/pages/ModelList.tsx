@@ -7,6 +7,7 @@ import { ApiError } from '../api/client'
 import { models, type MeWithTeams, type ThreatModel } from '../api/endpoints'
 import { ExportMenu } from '../interop/ExportMenu'
 import { ImportDialog } from '../interop/ImportDialog'
+import { FromTemplateDialog } from '../interop/TemplateDialog'
 import { navigate } from '../router'
 import { AppHeader } from './AppHeader'
 
@@ -24,6 +25,7 @@ export function ModelList({ me, onSignOut }: { me: MeWithTeams; onSignOut: () =>
   const [confirmDelete, setConfirmDelete] = useState<ThreatModel | null>(null)
   const [reload, setReload] = useState(0)
   const [importing, setImporting] = useState(false)
+  const [fromTemplate, setFromTemplate] = useState(false)
   const teamName = new Map(me.teams.map((team) => [team.id, team.name]))
   const teamRole = new Map(me.teams.map((team) => [team.id, team.role]))
 
@@ -125,6 +127,9 @@ export function ModelList({ me, onSignOut }: { me: MeWithTeams; onSignOut: () =>
             <button type="button" onClick={() => setImporting(true)}>
               Import from a file…
             </button>
+            <button type="button" onClick={() => setFromTemplate(true)}>
+              New model from template…
+            </button>
           </form>
         )}
         {rows === null ? (
@@ -218,6 +223,7 @@ export function ModelList({ me, onSignOut }: { me: MeWithTeams; onSignOut: () =>
           onOpen={(id) => navigate(`/models/${id}/`)}
         />
       )}
+      {fromTemplate && <FromTemplateDialog teams={writableTeams} onClose={() => setFromTemplate(false)} onOpen={(id) => navigate(`/models/${id}/`)} />}
       {confirmDelete && <ConfirmDelete model={confirmDelete} onCancel={() => setConfirmDelete(null)} onConfirm={() => remove(confirmDelete)} />}
     </div>
   )

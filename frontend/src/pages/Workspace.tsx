@@ -121,6 +121,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
         <ModelTools
           store={store}
           modelId={modelId}
+          templateName={canWrite ? doc.name : undefined}
           reimport={canWrite && session && onReload && <ManifestReimport session={session} vocab={vocab} onApplied={onReload} />}
         />
         <RoomTools

@@ -1,11 +1,21 @@
-/** The toolbar's model-wide views: STRIDE coverage, history (versions and the audit trail), the PDF report, pipelines; and the manifests' re-import. */
+/** The toolbar's model-wide views: STRIDE coverage, history (versions and the audit trail), the PDF report, pipelines; saving the model as a team template; and the manifests' re-import. */
 import { useState, type ReactNode } from 'react'
 import { createPortal } from 'react-dom'
 import type { WorkspaceStore } from '../core/workspace-store'
 import { PipelineDialog } from '../interop/PipelineDialog'
+import { SaveTemplateDialog } from '../interop/TemplateDialog'
 
-export function ModelTools({ store, modelId, reimport }: { store: WorkspaceStore; modelId: number; reimport?: ReactNode }) {
+interface Props {
+  store: WorkspaceStore
+  modelId: number
+  reimport?: ReactNode
+  /** Set for editors and owners: the model's name, offered as the template's. */
+  templateName?: string | undefined
+}
+
+export function ModelTools({ store, modelId, reimport, templateName }: Props) {
   const [pipelineOpen, setPipelineOpen] = useState(false)
+  const [saving, setSaving] = useState(false)
   return (
     <>
       <button type="button" onClick={() => store.dispatch({ type: 'coverageOpened', focus: null })} title="STRIDE coverage of every element and flow">
@@ -22,6 +32,12 @@ export function ModelTools({ store, modelId, reimport }: { store: WorkspaceStore
       </button>
       {/* Outside the toolbar, whose no-wrap and flex rules a dialog must not inherit. */}
       {pipelineOpen && createPortal(<PipelineDialog modelId={modelId} onClose={() => setPipelineOpen(false)} />, document.body)}
+      {templateName !== undefined && (
+        <button type="button" onClick={() => setSaving(true)} title="Save this model in your team's templates, to start new models from">
+          Save as template
+        </button>
+      )}
+      {saving && templateName !== undefined && createPortal(<SaveTemplateDialog modelId={modelId} modelName={templateName} onClose={() => setSaving(false)} />, document.body)}
       {reimport}
     </>
   )
