@@ -61,6 +61,9 @@ def drag_by(page: Page, grip: Locator, dx: float, dy: float) -> None:
 
 
 def wait_saved(page: Page) -> None:
+    # Two frames first: on a loaded machine the edit of the gesture just made may not have rendered yet,
+    # and the status would still say "saved" from before it.
+    page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))")
     expect(page.locator(".save-status")).to_have_attribute("data-status", "saved", timeout=15_000)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -502,6 +503,9 @@ def test_selecting_moving_nesting_and_a_threat_that_highlights_its_element(page:
     user, app = box_of(node(page, "User")), box_of(boundary(page, "App"))
     drag_by(page, node(page, "User").locator(".dfd-name"), app["x"] + app["width"] - 100 - user["x"], app["y"] + app["height"] - 60 - user["y"])
     wait_saved(page)
+    deadline = time.monotonic() + 10
+    while Element.objects.get(threat_model=model, key="user").parent_id is None and time.monotonic() < deadline:
+        time.sleep(0.1)  # the drop's reparenting is its own batch, after the move's
     assert Element.objects.select_related("parent").get(threat_model=model, key="user").parent.key == "tb-app"  # type: ignore[union-attr]
 
     # Ctrl+D duplicates the selection under fresh keys.
