@@ -8,11 +8,14 @@ from common.admin import ReadOnlyAdmin
 from threatmodel.forms import AdminSignInForm
 from threatmodel.models import (
     ApiToken,
+    Assumption,
     AuditEvent,
     BandChange,
     CheckRun,
     Control,
     Decision,
+    ImportJob,
+    ImportJobFile,
     Invitation,
     Membership,
     Mitigation,
@@ -144,6 +147,30 @@ class CheckRunAdmin(ReadOnlyAdmin):
 
     list_display = ["threat_model", "result", "commit", "run_by", "token_prefix", "findings", "failures", "created_at"]
     list_filter = ["result"]
+
+
+@admin.register(Assumption)
+class AssumptionAdmin(ReadOnlyAdmin):
+    """Assumptions change through the workshop (``/api/v1/assumptions/``), where falsifying one reopens threats."""
+
+    list_display = ["threat_model", "text", "status", "created_at"]
+    list_filter = ["status"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    """Large imports run by a worker; the admin shows their step and outcome."""
+
+    list_display = ["team", "requested_by", "format", "size", "status", "progress", "step", "created_at", "finished_at"]
+    list_filter = ["status"]
+
+
+@admin.register(ImportJobFile)
+class ImportJobFileAdmin(ReadOnlyAdmin):
+    """The files a job waits with (kept only until it ends); the bytes are not shown."""
+
+    list_display = ["job", "name"]
+    exclude = ["raw"]
 
 
 # The admin's sign-in says so when the sign-in lock (threatmodel.signin) refused it.

@@ -107,15 +107,14 @@ def _parse_file(source: SourceFile, chosen: ImportFormat | None) -> list[SourceD
 
 
 def precheck_files(*, files: Sequence[SourceFile], fmt: str | None = None) -> None:
-    """The checks that cost nothing, for an upload a worker will parse later: an unknown format, too many
-    files for it, an archive, or a syntax the format does not read is refused now, in the request."""
+    """What an upload a worker will import is refused for in the request: an unknown format, too many files
+    for it, an archive, a syntax the format does not read, and anything the bounded parsers stop (depth,
+    values, NUL characters) — those stop within their bounds, so a hostile file never reaches a worker.
+    Translating and writing, the long part of a legitimate large import, is left to the worker."""
     chosen = _chosen(fmt)
     if len(files) > 1 and chosen is not None and not chosen.several_files:
         raise _refuse(f"{chosen.label} is read one file at a time.", f"{len(files)} files were sent", "file")
-    for source in files:
-        safe_parse.refuse_archives(source.raw)
-        if chosen is not None and chosen.parse is None and _syntax(source.raw) not in chosen.syntaxes:
-            raise _syntax_refusal(_syntax(source.raw), chosen)
+    _refuse_bad_strings([document for source in files for document in _parse_file(source, chosen)])
 
 
 def parse_upload(source: SourceFile, chosen: ImportFormat) -> list[SourceDocument]:
