@@ -2,6 +2,7 @@ import { DiagramSession, type OpsResult, type Transport, type TransportError } f
 import type { Op } from './ops'
 import { draw, SMALL, vocab } from './test-helpers'
 import type { DiagramState } from './types'
+import { Clock } from './test-clock'
 
 /** A fake server: applies batches like the real one, answers 409 on a stale version, can fail. */
 class FakeServer implements Transport {
@@ -31,38 +32,6 @@ class FakeServer implements Transport {
   }
 }
 
-/** Timers the test fires by hand. */
-class Clock {
-  now = 0
-  private queue: { at: number; fn: () => void; id: number }[] = []
-  private next = 1
-  schedule = (fn: () => void, ms: number): unknown => {
-    const id = this.next++
-    this.queue.push({ at: this.now + ms, fn, id })
-    return id
-  }
-  cancel = (handle: unknown): void => {
-    this.queue = this.queue.filter((t) => t.id !== handle)
-  }
-  /** Run every timer due within `ms`, letting promises settle in between. */
-  async advance(ms: number): Promise<void> {
-    const until = this.now + ms
-    for (;;) {
-      await settle()
-      const due = this.queue.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0]
-      if (!due) break
-      this.queue = this.queue.filter((t) => t !== due)
-      this.now = due.at
-      due.fn()
-    }
-    this.now = until
-    await settle()
-  }
-}
-
-const settle = async () => {
-  for (let i = 0; i < 10; i += 1) await Promise.resolve()
-}
 
 function setup() {
   const server = new FakeServer()

@@ -4,6 +4,7 @@ import { ACK_TIMEOUT_MS, LiveRoom, RECONNECT_DELAYS_MS, roomUrl, type SocketLike
 import { applyOps, type Op } from './ops'
 import { draw, SMALL, vocab } from './test-helpers'
 import type { DiagramState } from './types'
+import { Clock, settle } from './test-clock'
 
 /** What the room's server does, in memory: one document, a log, rebase by replaying what still applies. */
 class FakeRoom {
@@ -179,37 +180,6 @@ class FakeSocket implements SocketLike {
   }
 }
 
-/** Timers the test fires by hand. */
-class Clock {
-  now = 0
-  private queue: { at: number; fn: () => void; id: number }[] = []
-  private next = 1
-  schedule = (fn: () => void, ms: number): unknown => {
-    const id = this.next++
-    this.queue.push({ at: this.now + ms, fn, id })
-    return id
-  }
-  cancel = (handle: unknown): void => {
-    this.queue = this.queue.filter((t) => t.id !== handle)
-  }
-  async advance(ms: number): Promise<void> {
-    const until = this.now + ms
-    for (;;) {
-      await settle()
-      const due = this.queue.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0]
-      if (!due) break
-      this.queue = this.queue.filter((t) => t !== due)
-      this.now = due.at
-      due.fn()
-    }
-    this.now = until
-    await settle()
-  }
-}
-
-const settle = async () => {
-  for (let i = 0; i < 10; i += 1) await Promise.resolve()
-}
 
 let ids = 0
 
