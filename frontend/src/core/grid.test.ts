@@ -143,7 +143,8 @@ describe('analysis news', () => {
 })
 
 describe('at 3,000 threats', () => {
-  it('builds, filters, searches and sorts within a frame budget', () => {
+  // Correctness at size only: the timings are a benchmark (bench/editor_open.py, BENCH_ONLY=grid), not a test.
+  it('filters, searches and sorts every row the filter keeps', () => {
     const many = Array.from({ length: 3000 }, (_, i) =>
       editorThreat({
         id: i + 1,
@@ -159,26 +160,12 @@ describe('at 3,000 threats', () => {
         confirmed: i % 4 !== 0,
       }),
     )
-    const time = (run: () => unknown) => {
-      const samples: number[] = []
-      for (let n = 0; n < 15; n++) {
-        const start = performance.now()
-        run()
-        samples.push(performance.now() - start)
-      }
-      samples.sort((a, b) => a - b)
-      return samples[Math.floor(samples.length / 2)]!
-    }
-    let built = gridRows(many, DEFAULT_THRESHOLDS, (key) => `Service ${key}`)
-    const build = time(() => (built = gridRows(many, DEFAULT_THRESHOLDS, (key) => `Service ${key}`)))
-    const sortAll = time(() => gridView(built, NO_FILTER, { key: 'subject', descending: false }))
-    const filtered = time(() => gridView(built, { ...NO_FILTER, stride: 'E', status: 'open', search: 't1005' }, DEFAULT_SORT))
-    const options = time(() => filterOptions(built))
+    const built = gridRows(many, DEFAULT_THRESHOLDS, (key) => `Service ${key}`)
+    expect(built).toHaveLength(3000)
+    expect(gridView(built, NO_FILTER, { key: 'subject', descending: false })).toHaveLength(3000)
+    expect(filterOptions(built)).toBeTruthy()
     const result = gridView(built, { ...NO_FILTER, stride: 'E', status: 'open', search: 't1005' }, DEFAULT_SORT)
     expect(result.length).toBeGreaterThan(0)
     expect(result.every((r) => r.threat.stride === 'E' && r.threat.status === 'open' && r.threat.techniques.includes('T1005'))).toBe(true)
-    console.log(`grid at 3000 threats (median of 15): rows ${build.toFixed(2)} ms, sort all ${sortAll.toFixed(2)} ms, filter+search+sort ${filtered.toFixed(2)} ms, options ${options.toFixed(2)} ms`)
-    // A generous budget on a shared machine: one frame (16 ms) each is what it takes on a quiet one.
-    expect(Math.max(build, sortAll, filtered, options)).toBeLessThan(100)
   })
 })
