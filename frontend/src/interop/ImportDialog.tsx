@@ -25,8 +25,9 @@ interface Props {
 export function ImportDialog({ teams, onClose, onOpen }: Props) {
   const [formats, setFormats] = useState<Formats | null>(null)
   const [files, setFiles] = useState<File[]>([])
-  const [format, setFormat] = useState('')
-  const [guessed, setGuessed] = useState('')
+  // null until the user names a format; until then the guess from the file names (derived, so a
+  // pick made before the format list arrives is still guessed once it does)
+  const [chosen, setChosen] = useState<string | null>(null)
   const [team, setTeam] = useState<number | null>(teams[0]?.id ?? null)
   const [name, setName] = useState('')
   const [busy, setBusy] = useState(false)
@@ -41,10 +42,10 @@ export function ImportDialog({ teams, onClose, onOpen }: Props) {
   const pick = (picked: File[]) => {
     setFiles(picked)
     setRefusal(null)
-    const suggestion = formats ? suggestedFormat(picked.map((f) => f.name), (n) => formatForFile(n, formats.import, formats.export)) : ''
-    setGuessed(suggestion)
-    setFormat(suggestion)
+    setChosen(null)
   }
+  const guessed = formats ? suggestedFormat(files.map((f) => f.name), (n) => formatForFile(n, formats.import, formats.export)) : ''
+  const format = chosen ?? guessed
 
   const submit = async () => {
     if (files.length === 0 || team === null || tooMany) return
@@ -112,7 +113,7 @@ export function ImportDialog({ teams, onClose, onOpen }: Props) {
           )}
           {tooMany && <p className="form-error">{tooMany}</p>}
           <Field label="Format">
-            <select value={format} onChange={(event) => setFormat(event.target.value)}>
+            <select value={format} onChange={(event) => setChosen(event.target.value)}>
               <option value="">Detect from the content</option>
               {formats?.import.map((f) => (
                 <option key={f.name} value={f.name}>

@@ -40,15 +40,31 @@ def centre(locator: Locator) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
+def settled_centre(page: Page, locator: Locator) -> tuple[float, float]:
+    """The centre once it has stopped moving: a node just dropped or renamed may still be laid out,
+    and a gesture aimed where it was a frame ago misses on a loaded machine."""
+    previous = centre(locator)
+    for _ in range(20):
+        page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))")
+        current = centre(locator)
+        if current == previous:
+            return current
+        previous = current
+    raise AssertionError("the element kept moving")
+
+
 def connect(page: Page, source: Locator, source_side: str, target: Locator, target_side: str) -> None:
-    """Draw a flow by dragging from one element's handle to another's."""
-    sx, sy = centre(source.locator(f".react-flow__handle-{source_side}"))
-    tx, ty = centre(target.locator(f".react-flow__handle-{target_side}"))
+    """Draw a flow by dragging from one element's handle to another's, and wait until it is drawn."""
+    edges = page.locator(".react-flow__edge")
+    before = edges.count()
+    sx, sy = settled_centre(page, source.locator(f".react-flow__handle-{source_side}"))
+    tx, ty = settled_centre(page, target.locator(f".react-flow__handle-{target_side}"))
     page.mouse.move(sx, sy)
     page.mouse.down()
     page.mouse.move((sx + tx) / 2, (sy + ty) / 2, steps=5)
     page.mouse.move(tx, ty, steps=5)
     page.mouse.up()
+    expect(edges).to_have_count(before + 1)
 
 
 def drag_by(page: Page, grip: Locator, dx: float, dy: float) -> None:
