@@ -15,6 +15,7 @@ import { filesText, severalFilesProblem, suggestedFormat } from '../core/manifes
 import { Field } from '../components/Field'
 import { Modal } from '../workflow/Modal'
 import { Refusal } from './Refusal'
+import { Select, TeamField } from '../components/Select'
 
 interface Props {
   teams: readonly Team[]
@@ -113,26 +114,9 @@ export function ImportDialog({ teams, onClose, onOpen }: Props) {
           )}
           {tooMany && <p className="form-error">{tooMany}</p>}
           <Field label="Format">
-            <select value={format} onChange={(event) => setChosen(event.target.value)}>
-              <option value="">Detect from the content</option>
-              {formats?.import.map((f) => (
-                <option key={f.name} value={f.name}>
-                  {f.label}
-                </option>
-              ))}
-            </select>
+            <Select value={format} empty="Detect from the content" options={(formats?.import ?? []).map((f) => ({ value: f.name, label: f.label }))} onChange={setChosen} />
           </Field>
-          {teams.length > 1 && (
-            <Field label="Team">
-              <select value={team ?? ''} onChange={(event) => setTeam(Number(event.target.value))}>
-                {teams.map((t) => (
-                  <option key={t.id} value={t.id}>
-                    {t.name}
-                  </option>
-                ))}
-              </select>
-            </Field>
-          )}
+          <TeamField teams={teams} team={team} onChange={setTeam} />
           <Field label="Name (optional)" hint="Leave empty to keep the name in the file.">
             <input type="text" value={name} maxLength={200} onChange={(event) => setName(event.target.value)} />
           </Field>

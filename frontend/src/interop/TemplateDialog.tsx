@@ -11,6 +11,7 @@ import { problemLines } from '../core/interop'
 import { Field } from '../components/Field'
 import { Modal } from '../workflow/Modal'
 import { Refusal } from './Refusal'
+import { TeamField } from '../components/Select'
 
 type RefusalText = { message: string; problems: string[] }
 
@@ -72,17 +73,7 @@ export function FromTemplateDialog({ teams, onClose, onOpen }: { teams: readonly
           ))}
         </fieldset>
       )}
-      {teams.length > 1 && (
-        <Field label="Team">
-          <select value={team ?? ''} onChange={(e) => setTeam(Number(e.target.value))}>
-            {teams.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </Field>
-      )}
+      <TeamField teams={teams} team={team} onChange={setTeam} />
       <Field label="Model name" hint="Leave empty to keep the template’s name.">
         <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
       </Field>

@@ -10,6 +10,7 @@ import { ImportDialog } from '../interop/ImportDialog'
 import { FromTemplateDialog } from '../interop/TemplateDialog'
 import { navigate } from '../router'
 import { AppHeader } from './AppHeader'
+import { Select } from '../components/Select'
 
 const STAGE_LABEL: Record<string, string> = { design: 'Design', break: 'Break', fix: 'Fix', verify: 'Verify', approved: 'Approved' }
 
@@ -111,13 +112,7 @@ export function ModelList({ me, onSignOut }: { me: MeWithTeams; onSignOut: () =>
             {writableTeams.length > 1 && (
               <>
                 <label htmlFor="new-model-team">Team</label>
-                <select id="new-model-team" value={newTeam ?? ''} onChange={(e) => setNewTeam(Number(e.target.value))}>
-                  {writableTeams.map((team) => (
-                    <option key={team.id} value={team.id}>
-                      {team.name}
-                    </option>
-                  ))}
-                </select>
+                <Select id="new-model-team" value={newTeam ?? ''} options={writableTeams.map((team) => ({ value: team.id, label: team.name }))} onChange={(value) => setNewTeam(Number(value))} />
               </>
             )}
             <button type="submit" className="primary" disabled={!newName.trim()}>

@@ -6,6 +6,10 @@ import type { components } from '../api/schema'
 import { Field, FormErrors } from '../components/Field'
 import { NO_ERRORS, placeErrors, type PlacedErrors } from '../core/form-errors'
 import { changeProblem, ROLE_HELP, ROLES, sortMembers, type Role } from '../core/team'
+import { Select } from '../components/Select'
+import { plainOptions } from '../core/options'
+
+const ROLE_OPTIONS = plainOptions(ROLES)
 
 type Membership = components['schemas']['Membership']
 
@@ -90,13 +94,7 @@ export function TeamPanel({ teamId, isOwner, me }: { teamId: number; isOwner: bo
               </td>
               <td>
                 {isOwner ? (
-                  <select aria-label={`Role of ${m.username}`} value={m.role ?? 'viewer'} disabled={busy} onChange={(e) => change(m, e.target.value as Role)}>
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {r}
-                      </option>
-                    ))}
-                  </select>
+                  <Select aria-label={`Role of ${m.username}`} value={m.role ?? 'viewer'} disabled={busy} options={ROLE_OPTIONS} onChange={(value) => change(m, value as Role)} />
                 ) : (
                   <span title={ROLE_HELP[(m.role ?? 'viewer') as Role]}>{m.role}</span>
                 )}
@@ -125,13 +123,7 @@ export function TeamPanel({ teamId, isOwner, me }: { teamId: number; isOwner: bo
             <input value={who} onChange={(e) => setWho(e.target.value)} maxLength={254} />
           </Field>
           <Field label="Role" error={errors.fields['role']} hint={ROLE_HELP[role]}>
-            <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>
+            <Select value={role} options={ROLE_OPTIONS} onChange={(value) => setRole(value as Role)} />
           </Field>
           <button type="submit" className="primary" disabled={busy || !who.trim()}>
             Add

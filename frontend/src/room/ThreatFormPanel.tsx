@@ -20,6 +20,7 @@ import {
   type ThreatForm,
 } from '../core/threat-statement'
 import { roomApi, type RoomThreat } from './roomApi'
+import { Select } from '../components/Select'
 
 interface Props {
   modelId: number
@@ -30,6 +31,7 @@ interface Props {
   onCancel: () => void
 }
 
+const STRIDE_OPTIONS = Object.entries(STRIDE_NAMES).map(([letter, label]) => ({ value: letter, label: `${letter} — ${label}` }))
 const FIELDS = ['stride', 'statement', 'element', 'flow', 'title', 'description'] as const
 
 export function ThreatFormPanel({ modelId, threatId, subjects, onSaved, onDeleted, onCancel }: Props) {
@@ -134,14 +136,7 @@ export function ThreatFormPanel({ modelId, threatId, subjects, onSaved, onDelete
           </select>
         </Field>
         <Field label="STRIDE category" error={errors.stride ?? server.fields['stride']}>
-          <select value={form.stride} onChange={set('stride')}>
-            <option value="">Choose…</option>
-            {Object.entries(STRIDE_NAMES).map(([letter, label]) => (
-              <option key={letter} value={letter}>
-                {letter} — {label}
-              </option>
-            ))}
-          </select>
+          <Select value={form.stride} empty="Choose…" options={STRIDE_OPTIONS} onChange={(stride) => setForm((f) => ({ ...f, stride }))} />
         </Field>
       </div>
       <Field label="More (free text)" error={errors.notes ?? server.fields['description']} hint="Evidence, where it was seen, what the room discussed.">

@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'react'
 import { decisionApi, mitigationApi, threatApi, type Control, type Membership, type Mitigation } from '../api/workflow'
-import { LEVEL_NAMES, type BandOrUnrated } from '../core/bands'
+import type { BandOrUnrated } from '../core/bands'
 import { runBulk, type BulkFailure, type BulkKind } from '../core/bulk'
 import { decisionBody, decisionProblems, defaultExpiry, emptyDraft, kindRefusal, localToday, type DecisionPolicy } from '../core/decision-form'
 import type { EditorThreat } from '../core/threats'
@@ -15,6 +15,8 @@ import { Field, FormErrors } from '../components/Field'
 import { MitigationFields } from './MitigationFields'
 import { Modal } from './Modal'
 import { useAction } from './useAction'
+import { Select } from '../components/Select'
+import { LEVEL_OPTIONS, memberOptions } from '../core/options'
 
 export const BULK_TITLE: Record<BulkKind, string> = {
   keep: 'Keep the selected threats',
@@ -197,22 +199,10 @@ function RateForm({ threats, onClose, execute }: Props & { execute: Execute }) {
       {mode === 'fixed' && (
         <div className="field-row">
           <Field label="Likelihood">
-            <select value={likelihood} onChange={(event) => setLikelihood(Number(event.target.value))}>
-              {[1, 2, 3, 4, 5].map((n) => (
-                <option key={n} value={n}>
-                  {n} · {LEVEL_NAMES[n]}
-                </option>
-              ))}
-            </select>
+            <Select value={likelihood} options={LEVEL_OPTIONS} onChange={(value) => setLikelihood(Number(value))} />
           </Field>
           <Field label="Impact">
-            <select value={impact} onChange={(event) => setImpact(Number(event.target.value))}>
-              {[1, 2, 3, 4, 5].map((n) => (
-                <option key={n} value={n}>
-                  {n} · {LEVEL_NAMES[n]}
-                </option>
-              ))}
-            </select>
+            <Select value={impact} options={LEVEL_OPTIONS} onChange={(value) => setImpact(Number(value))} />
           </Field>
         </div>
       )}
@@ -249,14 +239,7 @@ function AcceptForm({ threats, members, policy, projectedBand, onClose, execute 
         risks cannot be accepted{skipped.length > 0 ? `: ${skipped.length} of the selected are left out` : ''}.
       </p>
       <Field label="Risk owner" error={errors.owner}>
-        <select value={draft.owner} onChange={(event) => setDraft({ ...draft, owner: event.target.value })}>
-          <option value="">— choose —</option>
-          {members.map((m) => (
-            <option key={m.id} value={m.username}>
-              {m.username} ({m.role})
-            </option>
-          ))}
-        </select>
+        <Select value={draft.owner} empty="— choose —" options={memberOptions(members, true)} onChange={(owner) => setDraft({ ...draft, owner })} />
       </Field>
       <Field label="Justification" error={errors.justification} hint="Why further reduction is not reasonably practicable now (ALARP).">
         <textarea rows={3} value={draft.justification} maxLength={20000} onChange={(event) => setDraft({ ...draft, justification: event.target.value })} />
@@ -376,14 +359,7 @@ function MitigateForm({ threats, modelId, members, controls, onClose, execute }:
         </>
       ) : (
         <Field label="Existing mitigation" error={create.errors.fields.threats}>
-          <select value={picked} onChange={(event) => setPicked(event.target.value)}>
-            <option value="">— choose —</option>
-            {(existing ?? []).map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.ref} · {m.title} ({m.status})
-              </option>
-            ))}
-          </select>
+          <Select value={picked} empty="— choose —" options={(existing ?? []).map((m) => ({ value: m.id, label: `${m.ref} · ${m.title} (${m.status})` }))} onChange={setPicked} />
         </Field>
       )}
       <label className="check-line">

@@ -5,6 +5,8 @@
  */
 import type { Membership } from '../api/workflow'
 import { Field } from '../components/Field'
+import { Select } from '../components/Select'
+import { numberOptions } from '../core/options'
 
 interface Props {
   errors: Record<string, string>
@@ -25,22 +27,10 @@ export function MitigationFields(props: Props) {
     <>
       <div className="field-row">
         <Field label="Likelihood −" error={errors.likelihood_reduction} hint="0–3 levels">
-          <select value={props.likelihoodReduction} onChange={(event) => props.onLikelihoodReduction(Number(event.target.value))}>
-            {[0, 1, 2, 3].map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
+          <Select value={props.likelihoodReduction} options={numberOptions(0, 3)} onChange={(value) => props.onLikelihoodReduction(Number(value))} />
         </Field>
         <Field label="Impact −" error={errors.impact_reduction} hint="0–2 levels">
-          <select value={props.impactReduction} onChange={(event) => props.onImpactReduction(Number(event.target.value))}>
-            {[0, 1, 2].map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
+          <Select value={props.impactReduction} options={numberOptions(0, 2)} onChange={(value) => props.onImpactReduction(Number(value))} />
         </Field>
         <Field label="Status" error={errors.status}>
           <select value={props.status} onChange={(event) => props.onStatus(event.target.value)}>
@@ -51,14 +41,7 @@ export function MitigationFields(props: Props) {
         </Field>
       </div>
       <Field label="Owner" error={errors.owner}>
-        <select value={props.owner} onChange={(event) => props.onOwner(event.target.value)}>
-          <option value="">— nobody yet —</option>
-          {members.map((m) => (
-            <option key={m.id} value={m.username}>
-              {m.username}
-            </option>
-          ))}
-        </select>
+        <Select value={props.owner} empty="— nobody yet —" options={members.map((m) => ({ value: m.username, label: m.username }))} onChange={props.onOwner} />
       </Field>
     </>
   )

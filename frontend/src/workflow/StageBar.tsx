@@ -14,6 +14,7 @@ import { placeErrors, type PlacedErrors, NO_ERRORS } from '../core/form-errors'
 import { advanceLabel, capabilities, earlierStages, mayTakeNextStep, nextStage, STAGE_LABEL, STAGE_QUESTION, STAGES, type Stage } from '../core/workflow'
 import { Field, FormErrors } from '../components/Field'
 import { Modal } from './Modal'
+import { Select } from '../components/Select'
 
 interface Props {
   gates: GateReport | null
@@ -283,13 +284,7 @@ function ReopenDialog({ stage, onCancel, onReopen }: { stage: Stage; onCancel: (
     <Modal title="Reopen the model" onClose={onCancel}>
       <FormErrors messages={errors.general} />
       <Field label="Back to" error={errors.fields.to}>
-        <select value={to} onChange={(event) => setTo(event.target.value as Stage)}>
-          {options.map((s) => (
-            <option key={s} value={s}>
-              {STAGE_LABEL[s]}
-            </option>
-          ))}
-        </select>
+        <Select value={to} options={options.map((s) => ({ value: s, label: STAGE_LABEL[s] }))} onChange={(value) => setTo(value as Stage)} />
       </Field>
       <Field label="Reason" error={errors.fields.reason} hint="Recorded in the audit trail with your name.">
         <textarea rows={3} value={reason} maxLength={5000} onChange={(event) => setReason(event.target.value)} />

@@ -26,6 +26,8 @@ import {
 import { Field, FormErrors } from '../../components/Field'
 import { useAction } from '../useAction'
 import { useDrawer } from './context'
+import { Select } from '../../components/Select'
+import { memberOptions } from '../../core/options'
 
 const KIND_WORDS: Record<string, string> = { acceptance: 'Acceptance', exception: 'Exception', transfer: 'Transfer', not_applicable: 'Not applicable' }
 
@@ -236,14 +238,7 @@ function DecisionForm({ onDone }: { onDone: () => void }) {
         if (field === 'owner') {
           return (
             <Field key={field} label={LABELS.owner(draft.kind)} error={error}>
-              <select value={draft.owner} onChange={(event) => set('owner', event.target.value)}>
-                <option value="">— choose —</option>
-                {members.map((m) => (
-                  <option key={m.id} value={m.username}>
-                    {m.username} ({m.role})
-                  </option>
-                ))}
-              </select>
+              <Select value={draft.owner} empty="— choose —" options={memberOptions(members, true)} onChange={(value) => set('owner', value)} />
             </Field>
           )
         }

@@ -13,6 +13,7 @@ import { Field, FormErrors } from '../../components/Field'
 import { MitigationFields } from '../MitigationFields'
 import { useAction } from '../useAction'
 import { useDrawer } from './context'
+import { Select } from '../../components/Select'
 
 const STATUS_LABEL: Record<string, string> = { proposed: 'Proposed', planned: 'Planned', implemented: 'Implemented', verified: 'Verified' }
 
@@ -326,14 +327,7 @@ function LinkExisting({ candidates }: { candidates: readonly Mitigation[] }) {
     <div className="drawer-actions wrap">
       <FormErrors messages={action.errors.general} />
       <Field label="Link an existing mitigation" error={action.errors.fields.threats} className="grow">
-        <select value={picked} onChange={(event) => setPicked(event.target.value)}>
-          <option value="">— choose —</option>
-          {candidates.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.ref} · {m.title} ({STATUS_LABEL[m.status] ?? m.status})
-            </option>
-          ))}
-        </select>
+        <Select value={picked} empty="— choose —" options={candidates.map((m) => ({ value: m.id, label: `${m.ref} · ${m.title} (${STATUS_LABEL[m.status] ?? m.status})` }))} onChange={setPicked} />
       </Field>
       <button type="button" disabled={!picked || action.busy} onClick={() => void link()}>
         Link

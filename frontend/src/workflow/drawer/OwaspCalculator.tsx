@@ -8,8 +8,10 @@ import { LEVEL_NAMES } from '../../core/bands'
 import { missingFactors, OWASP_FACTORS, OWASP_QUESTION, owaspBody, type OwaspAnswers, type OwaspGroup } from '../../core/owasp'
 import { Field, FormErrors } from '../../components/Field'
 import { useAction } from '../useAction'
+import { Select } from '../../components/Select'
+import { numberOptions } from '../../core/options'
 
-const VALUES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+const FACTOR_VALUES = numberOptions(0, 9)
 
 export function OwaspCalculator({ initial, onUse }: { initial: OwaspAnswers; onUse: (answers: OwaspAnswers, proposal: OwaspProposal) => void }) {
   const [answers, setAnswers] = useState<OwaspAnswers>(initial)
@@ -48,14 +50,7 @@ export function OwaspCalculator({ initial, onUse }: { initial: OwaspAnswers; onU
             const [question, scale] = OWASP_QUESTION[factor] ?? [factor, '']
             return (
               <Field key={factor} label={question} hint={scale} error={action.errors.fields[`${group}.${factor}`]} className="owasp-factor">
-                <select value={answers[group]?.[factor] ?? ''} onChange={(event) => set(group, factor, event.target.value)}>
-                  <option value="">—</option>
-                  {VALUES.map((v) => (
-                    <option key={v} value={v}>
-                      {v}
-                    </option>
-                  ))}
-                </select>
+                <Select value={answers[group]?.[factor] ?? ''} empty="—" options={FACTOR_VALUES} onChange={(value) => set(group, factor, value)} />
               </Field>
             )
           })}

@@ -11,8 +11,9 @@ import { Field, FormErrors } from '../../components/Field'
 import { useAction } from '../useAction'
 import { useDrawer } from './context'
 import { OwaspCalculator } from './OwaspCalculator'
+import { Select } from '../../components/Select'
+import { LEVEL_OPTIONS } from '../../core/options'
 
-const LEVELS = [1, 2, 3, 4, 5]
 
 export function RatingSection() {
   const { assessment, caps, threatId, changed } = useDrawer()
@@ -59,24 +60,10 @@ export function RatingSection() {
       <FormErrors messages={action.errors.general} />
       <div className="field-row">
         <Field label="Likelihood" error={action.errors.fields.likelihood}>
-          <select value={likelihood ?? ''} disabled={readOnly} onChange={(event) => setLikelihood(event.target.value ? Number(event.target.value) : null)}>
-            <option value="">— not rated —</option>
-            {LEVELS.map((level) => (
-              <option key={level} value={level}>
-                {level} · {LEVEL_NAMES[level]}
-              </option>
-            ))}
-          </select>
+          <Select value={likelihood ?? ''} disabled={readOnly} empty="— not rated —" options={LEVEL_OPTIONS} onChange={(value) => setLikelihood(value ? Number(value) : null)} />
         </Field>
         <Field label="Impact" error={action.errors.fields.impact}>
-          <select value={impact ?? ''} disabled={readOnly} onChange={(event) => setImpact(event.target.value ? Number(event.target.value) : null)}>
-            <option value="">— not rated —</option>
-            {LEVELS.map((level) => (
-              <option key={level} value={level}>
-                {level} · {LEVEL_NAMES[level]}
-              </option>
-            ))}
-          </select>
+          <Select value={impact ?? ''} disabled={readOnly} empty="— not rated —" options={LEVEL_OPTIONS} onChange={(value) => setImpact(value ? Number(value) : null)} />
         </Field>
       </div>
       <Field label="Rationale" error={action.errors.fields.rationale} hint="Why these levels: preconditions, exposure, what would be lost.">

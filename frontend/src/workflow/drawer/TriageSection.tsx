@@ -8,6 +8,7 @@ import type { EditorThreat } from '../../core/threats'
 import { Field, FormErrors } from '../../components/Field'
 import { useAction } from '../useAction'
 import { useDrawer } from './context'
+import { Select } from '../../components/Select'
 
 const STATUS_WORDS: Record<string, string> = {
   open: 'Open',
@@ -57,14 +58,12 @@ export function TriageSection({ threats }: { threats: readonly EditorThreat[] })
             </button>
           )}
           <Field label="Duplicate of" error={triage.errors.fields.duplicate_of} className="grow">
-            <select value={duplicateOf} onChange={(event) => setDuplicateOf(event.target.value)}>
-              <option value="">— choose the threat it repeats —</option>
-              {others.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.stride} · {t.title}
-                </option>
-              ))}
-            </select>
+            <Select
+              value={duplicateOf}
+              empty="— choose the threat it repeats —"
+              options={others.map((t) => ({ value: t.id, label: `${t.stride} · ${t.title}` }))}
+              onChange={setDuplicateOf}
+            />
           </Field>
           <button type="button" disabled={!duplicateOf || triage.busy} onClick={() => void change({ duplicate_of: Number(duplicateOf) })}>
             Mark duplicate
