@@ -7,17 +7,14 @@ editor or above in the template's team; starting a model needs editor or above i
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api.requests import acting
+from common.api.requests import acting, validated
 from common.api.schema import errors
-from common.errors import NotFound
 from library import templates
 from library.api.serializers import (
     FromTemplateResultSerializer,
@@ -26,14 +23,8 @@ from library.api.serializers import (
     TemplateSerializer,
 )
 from library.models import ModelTemplate
+from threatmodel.api.access import visible_model, visible_team
 from threatmodel.api.serializers import ThreatModelSerializer
-from threatmodel.models import Team, ThreatModel
-
-
-def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class TemplateViewSet(viewsets.GenericViewSet[ModelTemplate]):
@@ -53,10 +44,8 @@ class TemplateViewSet(viewsets.GenericViewSet[ModelTemplate]):
         responses={201: TemplateSerializer, **errors(400, 403, 404, 413)},
     )
     def create(self, request: Request) -> Response:
-        data = _valid(TemplateSaveSerializer, request)
-        model = ThreatModel.objects.visible_to(request.user).filter(pk=data["threat_model"]).first()
-        if model is None:
-            raise NotFound("No such threat model.")
+        data = validated(TemplateSaveSerializer, request)
+        model = visible_model(request, data["threat_model"])
         row = templates.template_save(actor=acting(request), model=model, name=str(data["name"]),
                                       description=str(data.get("description") or ""))  # fmt: skip
         return Response(templates._team_info(row).as_dict(), status=status.HTTP_201_CREATED)
@@ -81,10 +70,8 @@ class ThreatModelFromTemplateViewSet(viewsets.ViewSet):
     )
     @action(detail=False, methods=["post"], url_path="from-template")
     def from_template(self, request: Request) -> Response:
-        data = _valid(FromTemplateSerializer, request)
-        team = Team.objects.visible_to(request.user).filter(pk=data["team"]).first()
-        if team is None:
-            raise NotFound("No such team.")
+        data = validated(FromTemplateSerializer, request)
+        team = visible_team(request, data["team"])
         name = str(data.get("name") or "").strip() or None
         model, warnings, analysis = templates.model_from_template(
             actor=acting(request), team=team, template_id=str(data["template"]), name=name

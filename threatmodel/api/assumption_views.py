@@ -15,10 +15,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api.requests import acting
+from common.api.requests import acting, validated
 from common.api.schema import errors
-from common.errors import NotFound
-from threatmodel.models import Assumption, ThreatModel
+from threatmodel.api.access import visible_model
+from threatmodel.models import Assumption
 from threatmodel.workflow import assumptions
 
 
@@ -97,12 +97,8 @@ class AssumptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     @extend_schema(summary="Record an assumption and what rests on it", request=AssumptionCreateSerializer,
                    responses={201: AssumptionSerializer, **errors(400, 403, 404, 409)})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = AssumptionCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        model = ThreatModel.objects.visible_to(request.user).filter(pk=data.pop("threat_model")).first()
-        if model is None:
-            raise NotFound("No such threat model.")
+        data = validated(AssumptionCreateSerializer, request)
+        model = visible_model(request, data.pop("threat_model"))
         created = assumptions.assumption_create(actor=acting(request), threat_model=model, data=data)
         return Response(self._fresh(created.pk), status=status.HTTP_201_CREATED)
 
@@ -110,9 +106,8 @@ class AssumptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                    request=AssumptionWriteSerializer, responses={200: AssumptionSerializer, **errors(400, 403, 404, 409)})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         assumption = self.get_object()
-        serializer = AssumptionWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        assumptions.assumption_update(actor=acting(request), assumption=assumption, data=dict(serializer.validated_data))
+        data = validated(AssumptionWriteSerializer, request, partial=True)
+        assumptions.assumption_update(actor=acting(request), assumption=assumption, data=data)
         return Response(self._fresh(assumption.pk))
 
     def perform_destroy(self, instance: Assumption) -> None:
@@ -126,7 +121,6 @@ class AssumptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     @action(detail=True, methods=["post"])
     def falsify(self, request: Request, pk: str | None = None) -> Response:
         assumption = self.get_object()
-        serializer = AssumptionFalsifySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        _, reopened = assumptions.assumption_falsify(actor=acting(request), assumption=assumption, reason=serializer.validated_data["reason"])
+        data = validated(AssumptionFalsifySerializer, request)
+        _, reopened = assumptions.assumption_falsify(actor=acting(request), assumption=assumption, reason=data["reason"])
         return Response({"assumption": self._fresh(assumption.pk), "reopened": reopened})

@@ -18,9 +18,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api.requests import acting, payload
+from common.api.requests import acting, payload, validated
 from common.api.schema import errors
-from common.errors import NotFound, ValidationFailed
+from common.errors import ValidationFailed
 from dfd.api import views as diagram_views
 from dfd.api.serializers import (
     DiagramCreateSerializer,
@@ -30,11 +30,11 @@ from dfd.api.serializers import (
 )
 from dfd.models import Diagram
 from threatmodel import diagrams
+from threatmodel.api.access import visible_model
 from threatmodel.api.serializers import ManifestSyncRequestSerializer, ManifestSyncResultSerializer, OpsResultSerializer
 from threatmodel.api.uploads import uploaded_files
 from threatmodel.interop.manifests.sync import diagram_sync_from_manifests
 from threatmodel.live import room
-from threatmodel.models import ThreatModel
 
 
 @extend_schema_view(
@@ -43,12 +43,8 @@ from threatmodel.models import ThreatModel
 class DiagramViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, diagram_views.DiagramViewSet):
     @extend_schema(request=DiagramCreateSerializer, responses={201: DiagramSerializer, **errors(400, 403, 404)})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = DiagramCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        model = ThreatModel.objects.visible_to(request.user).filter(pk=data.pop("threat_model")).first()
-        if model is None:
-            raise NotFound("No such threat model.")
+        data = validated(DiagramCreateSerializer, request)
+        model = visible_model(request, data.pop("threat_model"))
         diagram = diagrams.diagram_create(actor=acting(request), threat_model=model, **data)
         return Response(DiagramSerializer(diagram).data, status=status.HTTP_201_CREATED)
 

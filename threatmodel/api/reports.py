@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api.renderers import FILE_RENDERERS
-from common.api.requests import acting
+from common.api.requests import acting, validated
 from common.api.schema import errors
 from common.errors import ApplicationError, NotFound
 from threatmodel.choices import PaperSize, ReportStatus
@@ -103,9 +103,8 @@ class ThreatModelReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         model = self.threat_model()
-        serializer = ReportRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        report, _ = report_request(actor=acting(request), threat_model=model, paper=serializer.validated_data["paper"])
+        paper = validated(ReportRequestSerializer, request)["paper"]
+        report, _ = report_request(actor=acting(request), threat_model=model, paper=paper)
         report.refresh_from_db()  # an eager worker (no broker) may already have rendered it
         data = ReportSerializer(report).data
         headers = {"Location": data["url"]}

@@ -14,9 +14,8 @@ from rest_framework import mixins, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api.requests import acting
+from common.api.requests import acting, validated
 from common.api.schema import errors
-from common.errors import NotFound
 from stride.api import views as engine_views
 from stride.api.serializers import (
     CoverageNoteCreateSerializer,
@@ -26,7 +25,7 @@ from stride.api.serializers import (
     ThreatUpdateSerializer,
 )
 from stride.models import CoverageNote, Threat
-from threatmodel.models import ThreatModel
+from threatmodel.api.access import visible_model
 from threatmodel.workflow import threats
 
 
@@ -39,12 +38,8 @@ from threatmodel.workflow import threats
 class ThreatViewSet(mixins.DestroyModelMixin, engine_views.ThreatViewSet):
     @extend_schema(request=ThreatCreateSerializer, responses={201: ThreatSerializer, **errors(400, 403, 404)}, summary="Write a manual threat")
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = ThreatCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        model = ThreatModel.objects.visible_to(request.user).filter(pk=data.pop("threat_model")).first()
-        if model is None:
-            raise NotFound("No such threat model.")
+        data = validated(ThreatCreateSerializer, request)
+        model = visible_model(request, data.pop("threat_model"))
         threat = threats.threat_create(
             actor=acting(request), threat_model=model, element_key=data.pop("element"), flow_key=data.pop("flow"), **data
         )
@@ -53,9 +48,8 @@ class ThreatViewSet(mixins.DestroyModelMixin, engine_views.ThreatViewSet):
     @extend_schema(request=ThreatUpdateSerializer, responses={200: ThreatSerializer, **errors(400, 403, 404)}, summary="Triage a threat")
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         threat = self.get_object()
-        serializer = ThreatUpdateSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        updated = threats.threat_update(actor=acting(request), threat=threat, changes=dict(serializer.validated_data))
+        data = validated(ThreatUpdateSerializer, request, partial=True)
+        updated = threats.threat_update(actor=acting(request), threat=threat, changes=data)
         return Response(ThreatSerializer(updated).data)
 
     def perform_destroy(self, instance: Threat) -> None:
@@ -72,12 +66,8 @@ class CoverageNoteViewSet(mixins.DestroyModelMixin, engine_views.CoverageNoteVie
         summary="Record a cell as considered, none needed (or change its reason)",
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = CoverageNoteCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        model = ThreatModel.objects.visible_to(request.user).filter(pk=data["threat_model"]).first()
-        if model is None:
-            raise NotFound("No such threat model.")
+        data = validated(CoverageNoteCreateSerializer, request)
+        model = visible_model(request, data["threat_model"])
         note = threats.coverage_note_set(
             actor=acting(request), threat_model=model, target_key=data["target"], stride=data["stride"], reason=data["reason"]
         )

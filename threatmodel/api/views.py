@@ -32,15 +32,16 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, User
 
 from common.api.parsers import BoundedFormParser, BoundedMultiPartParser
 from common.api.renderers import FILE_RENDERERS
-from common.api.requests import acting, payload
+from common.api.requests import acting, payload, validated
 from common.api.schema import errors
-from common.errors import NotFound, PayloadTooLarge, Throttled, ValidationFailed
+from common.errors import PayloadTooLarge, Throttled, ValidationFailed
 from dfd.selectors import graph_for_model
 from stride.api.serializers import AnalysisResultSerializer, CoverageSerializer, OpenQuestionsSerializer
 from stride.coverage import coverage_for
 from stride.questions import open_questions
 from threatmodel import invitations, native, services
 from threatmodel.analysis import threat_model_analyse
+from threatmodel.api.access import visible_team
 from threatmodel.api.document_schema import DocumentSerializer
 from threatmodel.api.import_jobs import ImportJobSerializer
 from threatmodel.api.serializers import (
@@ -68,13 +69,6 @@ from threatmodel.interop.sources import SourceFile
 from threatmodel.models import ApiToken, Invitation, Membership, Team, ThreatModel
 from threatmodel.permissions import require_role
 from threatmodel.signin import locked_message, retry_after
-
-
-def visible_team(request: Request, team_id: object) -> Team:
-    team = Team.objects.visible_to(request.user).filter(pk=team_id).first() if isinstance(team_id, int) else None
-    if team is None:
-        raise NotFound("No such team.")
-    return team
 
 
 @extend_schema_view(
@@ -282,9 +276,7 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
         summary="Create a threat model (editors and owners)",
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = ThreatModelCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(ThreatModelCreateSerializer, request)
         team = visible_team(request, data.pop("team"))
         model = services.threat_model_create(actor=acting(request), team=team, **data)
         return Response(ThreatModelSerializer(model).data, status=status.HTTP_201_CREATED)
@@ -494,12 +486,11 @@ class AuthViewSet(viewsets.ViewSet):
     def login(self, request: Request) -> Response:
         # Signing in is a write made with the browser's cookies: it needs the CSRF token too.
         SessionAuthentication().enforce_csrf(request)
-        serializer = LoginSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(LoginSerializer, request)
         user = authenticate(
             request._request,
-            username=serializer.validated_data["username"],
-            password=serializer.validated_data["password"],
+            username=data["username"],
+            password=data["password"],
         )
         if user is None:
             wait = retry_after(request._request)

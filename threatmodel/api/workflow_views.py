@@ -21,11 +21,12 @@ from rest_framework.response import Response
 
 from common.api.filters import IdFilter, ScopedFilterSet
 from common.api.pagination import PagePagination
-from common.api.requests import acting
+from common.api.requests import acting, validated
 from common.api.schema import errors
 from common.errors import NotFound, ValidationFailed
 from stride.api.serializers import ThreatSerializer
 from stride.models import Threat
+from threatmodel.api.access import visible_model, visible_team
 from threatmodel.api.workflow_serializers import (
     AdvanceSerializer,
     AuditEventSerializer,
@@ -71,7 +72,6 @@ from threatmodel.models import (
     Mitigation,
     RiskPolicy,
     Snapshot,
-    Team,
     ThreatModel,
     ThreatRating,
 )
@@ -127,19 +127,6 @@ class RiskPolicyFilter(ScopedFilterSet):
 MODEL_MEMBER = "threat_model__team__memberships__user"
 
 
-def _visible_model(request: Request, model_id: int) -> ThreatModel:
-    model = ThreatModel.objects.visible_to(request.user).filter(pk=model_id).first()
-    if model is None:
-        raise NotFound("No such threat model.")
-    return model
-
-
-def _validated(serializer_class: type[Any], request: Request, *, partial: bool = False) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _usernames(ids: frozenset[int]) -> dict[int, str]:
     from django.contrib.auth import get_user_model
 
@@ -192,7 +179,7 @@ class ThreatModelWorkflowViewSet(viewsets.GenericViewSet[ThreatModel]):
     )
     @action(detail=True, methods=["post"])
     def advance(self, request: Request, pk: str | None = None) -> Response:
-        data = _validated(AdvanceSerializer, request)
+        data = validated(AdvanceSerializer, request)
         model, snapshot = stages.threat_model_advance(
             actor=acting(request), threat_model=self.get_object(), to=data.get("to"), note=data.get("note", "")
         )
@@ -205,7 +192,7 @@ class ThreatModelWorkflowViewSet(viewsets.GenericViewSet[ThreatModel]):
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
-        data = _validated(ReopenSerializer, request)
+        data = validated(ReopenSerializer, request)
         model = stages.threat_model_reopen(actor=acting(request), threat_model=self.get_object(), to=data["to"], reason=data["reason"])
         return Response(_stage_change(model, None, request))
 
@@ -255,7 +242,7 @@ class ThreatWorkflowViewSet(viewsets.GenericViewSet[Threat]):
     )
     @action(detail=True, methods=["put"])
     def rating(self, request: Request, pk: str | None = None) -> Response:
-        data = _validated(ThreatRateSerializer, request)
+        data = validated(ThreatRateSerializer, request)
         threat = threats.threat_rate(
             actor=acting(request),
             threat=self.get_object(),
@@ -273,7 +260,7 @@ class ThreatWorkflowViewSet(viewsets.GenericViewSet[Threat]):
     )
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request: Request, pk: str | None = None) -> Response:
-        data = _validated(ThreatStatusSerializer, request)
+        data = validated(ThreatStatusSerializer, request)
         threat = threats.threat_status_set(actor=acting(request), threat=self.get_object(), status=data["status"], reason=data["reason"])
         return Response(_threat_risk(threat))
 
@@ -377,8 +364,8 @@ class MitigationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         responses={201: MitigationSerializer, **errors(400, 403, 404, 409)},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _validated(MitigationCreateSerializer, request)
-        model = _visible_model(request, data.pop("threat_model"))
+        data = validated(MitigationCreateSerializer, request)
+        model = visible_model(request, data.pop("threat_model"))
         mitigation = mitigations.mitigation_create(actor=acting(request), threat_model=model, **data)
         return Response(MitigationSerializer(_mitigations().get(pk=mitigation.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -390,7 +377,7 @@ class MitigationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         mitigation = self.get_object()
         body = request.data if isinstance(request.data, dict) else {}
-        data = _validated(MitigationWriteSerializer, request, partial=True)
+        data = validated(MitigationWriteSerializer, request, partial=True)
         unknown = sorted(set(body) - set(MitigationWriteSerializer().fields))
         if unknown:
             raise ValidationFailed("Unknown fields.", details=[{"path": name[:60], "message": "cannot be changed here"} for name in unknown])
@@ -403,14 +390,14 @@ class MitigationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     @extend_schema(summary="Link threats this mitigation answers", request=ThreatIdsSerializer, responses={200: MitigationSerializer, **errors(400, 403, 404, 409)})
     @action(detail=True, methods=["post"])
     def link(self, request: Request, pk: str | None = None) -> Response:
-        data = _validated(ThreatIdsSerializer, request)
+        data = validated(ThreatIdsSerializer, request)
         mitigation = mitigations.mitigation_link(actor=acting(request), mitigation=self.get_object(), threats=data["threats"])
         return Response(MitigationSerializer(_mitigations().get(pk=mitigation.pk)).data)
 
     @extend_schema(summary="Unlink threats", request=ThreatIdsSerializer, responses={200: MitigationSerializer, **errors(400, 403, 404, 409)})
     @action(detail=True, methods=["post"])
     def unlink(self, request: Request, pk: str | None = None) -> Response:
-        data = _validated(ThreatIdsSerializer, request)
+        data = validated(ThreatIdsSerializer, request)
         mitigation = mitigations.mitigation_unlink(actor=acting(request), mitigation=self.get_object(), threats=data["threats"])
         return Response(MitigationSerializer(_mitigations().get(pk=mitigation.pk)).data)
 
@@ -421,7 +408,7 @@ class MitigationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     )
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request: Request, pk: str | None = None) -> Response:
-        data = _validated(MitigationStatusSerializer, request)
+        data = validated(MitigationStatusSerializer, request)
         mitigation = mitigations.mitigation_status_set(actor=acting(request), mitigation=self.get_object(), status=data["status"])
         return Response(MitigationSerializer(_mitigations().get(pk=mitigation.pk)).data)
 
@@ -432,7 +419,7 @@ class MitigationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     )
     @action(detail=True, methods=["post"])
     def verify(self, request: Request, pk: str | None = None) -> Response:
-        data = _validated(MitigationVerifySerializer, request)
+        data = validated(MitigationVerifySerializer, request)
         mitigation = mitigations.mitigation_verify(
             actor=acting(request), mitigation=self.get_object(), evidence_url=data.get("evidence_url"), evidence=data.get("evidence")
         )
@@ -466,7 +453,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         responses={201: DecisionSerializer, **errors(400, 403, 404, 409)},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _validated(DecisionCreateSerializer, request)
+        data = validated(DecisionCreateSerializer, request)
         threat = Threat.objects.visible_to(request.user).select_related("threat_model").filter(pk=data.pop("threat")).first()
         if threat is None:
             raise NotFound("No such threat.")
@@ -489,7 +476,7 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
-        data = _validated(ReasonSerializer, request)
+        data = validated(ReasonSerializer, request)
         decision = decisions.decision_revoke(actor=acting(request), decision=self.get_object(), reason=data["reason"])
         return Response(DecisionSerializer(decision).data)
 
@@ -525,8 +512,8 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         responses={201: SnapshotSummarySerializer, **errors(400, 403, 404)},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _validated(SnapshotCreateSerializer, request)
-        model = _visible_model(request, data["threat_model"])
+        data = validated(SnapshotCreateSerializer, request)
+        model = visible_model(request, data["threat_model"])
         snapshot = snapshots.snapshot_create(actor=acting(request), threat_model=model, label=data["label"])
         return Response(SnapshotSummarySerializer(snapshot).data, status=status.HTTP_201_CREATED)
 
@@ -577,10 +564,8 @@ class RiskPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         responses={201: RiskPolicyChangeSerializer, **errors(400, 403, 404)},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _validated(RiskPolicyCreateSerializer, request)
-        team = Team.objects.visible_to(request.user).filter(pk=data.pop("team")).first()
-        if team is None:
-            raise NotFound("No such team.")
+        data = validated(RiskPolicyCreateSerializer, request)
+        team = visible_team(request, data.pop("team"))
         change = policies.risk_policy_change(actor=acting(request), team=team, **data)
         return Response(
             {
