@@ -85,6 +85,18 @@ class EvidenceSummarySerializer(serializers.Serializer[Any]):
     unchanged = serializers.IntegerField()
 
 
+class EvidenceMitigationSerializer(serializers.Serializer[Any]):
+    mitigation = serializers.CharField(help_text="The mitigation's reference (M-3).")
+    title = serializers.CharField()
+    control = serializers.CharField(help_text="The catalogue control the results were matched through.")
+    passed = serializers.IntegerField(help_text="Matched results that pass.")
+    failed = serializers.IntegerField(help_text="Matched results that fail.")
+    before = serializers.CharField(help_text="The mitigation's status before the upload.")
+    status = serializers.CharField(help_text="Its status after the upload.")
+    did = serializers.ChoiceField(choices=["verified", "reopened", "unchanged"])
+    reason = serializers.CharField(help_text="Why, in a sentence (the evidence recorded, or why nothing changed).")
+
+
 class EvidenceAnswerSerializer(serializers.Serializer[Any]):
     format = serializers.ChoiceField(choices=list(EVIDENCE_FORMATS))
     source = serializers.CharField(help_text="The tool that produced the report (PolicyReport `source`, SARIF driver, kubescape).")  # type: ignore[assignment]
@@ -96,9 +108,7 @@ class EvidenceAnswerSerializer(serializers.Serializer[Any]):
         help_text="Each matched result: path, key, outcome (pass/fail/other), status, subjects, message, mitigations and actions ({mitigation, did, reason}).",
     )
     unmatched = serializers.ListField(child=serializers.DictField(), help_text="Results that match no mitigation of the model (not an error).")
-    mitigations = serializers.ListField(
-        child=serializers.DictField(), help_text="Each matched mitigation: passed, failed, before, status, did (verified/reopened/unchanged), reason."
-    )
+    mitigations = EvidenceMitigationSerializer(many=True, help_text="Each mitigation the results were matched to, and what the upload did to it.")
     summary = EvidenceSummarySerializer()
 
 

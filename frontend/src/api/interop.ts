@@ -1,8 +1,8 @@
 /**
  * Typed calls for the ways in and out (docs/interop.md, docs/reports.md): the format list, export
  * and drawing URLs (plain links: the session cookie authorises the download), imports as a
- * multipart upload (several files at once for manifests), the manifests' re-import, PDF reports, and the
- * pipeline checks' runs.
+ * multipart upload (several files at once for manifests), the manifests' re-import, PDF reports, the
+ * pipeline checks' runs and scanners' evidence.
  */
 import { jobState } from '../core/import-job'
 import { ApiError, get, post, postForm } from './client'
@@ -38,6 +38,7 @@ export type Report = S['Report']
 export type Paper = S['PaperEnum']
 export type ManifestSyncResult = S['ManifestSyncResult']
 export type CheckRun = S['CheckRun']
+export type EvidenceAnswer = S['EvidenceAnswer']
 
 let formatsOnce: Promise<Formats> | null = null
 
@@ -83,4 +84,11 @@ export const interopApi = {
   requestReport: (modelId: number, paper: Paper) => post<Report>(`/threat-models/${modelId}/reports/`, { paper }),
   /** The pipeline checks of the model (`POST …/check/` runs, docs/ci.md), newest first. */
   checks: async (modelId: number): Promise<CheckRun[]> => (await get<Page<CheckRun>>(`/threat-models/${modelId}/checks/?page_size=20`)).results,
+  /** A scanner's report (PolicyReport, Kubescape, SARIF) as evidence for the model's mitigations; the format is recognised when not named. */
+  uploadEvidence: (modelId: number, file: File, format?: string): Promise<EvidenceAnswer> => {
+    const form = new FormData()
+    form.append('file', file)
+    if (format) form.append('format', format)
+    return postForm<EvidenceAnswer>(`/threat-models/${modelId}/evidence/`, form)
+  },
 }

@@ -2126,6 +2126,13 @@ export interface components {
             level?: components["schemas"]["LevelEnum"];
             order?: number;
         };
+        /**
+         * @description * `verified` - verified
+         *     * `reopened` - reopened
+         *     * `unchanged` - unchanged
+         * @enum {string}
+         */
+        DidEnum: "verified" | "reopened" | "unchanged";
         Diff: {
             threat_model: number;
             to: components["schemas"]["DiffEnd"];
@@ -2335,10 +2342,8 @@ export interface components {
             unmatched: {
                 [key: string]: unknown;
             }[];
-            /** @description Each matched mitigation: passed, failed, before, status, did (verified/reopened/unchanged), reason. */
-            mitigations: {
-                [key: string]: unknown;
-            }[];
+            /** @description Each mitigation the results were matched to, and what the upload did to it. */
+            mitigations: components["schemas"]["EvidenceMitigation"][];
             summary: components["schemas"]["EvidenceSummary"];
         };
         /**
@@ -2348,6 +2353,24 @@ export interface components {
          * @enum {string}
          */
         EvidenceAnswerFormatEnum: "policyreport" | "kubescape" | "sarif";
+        EvidenceMitigation: {
+            /** @description The mitigation's reference (M-3). */
+            mitigation: string;
+            title: string;
+            /** @description The catalogue control the results were matched through. */
+            control: string;
+            /** @description Matched results that pass. */
+            passed: number;
+            /** @description Matched results that fail. */
+            failed: number;
+            /** @description The mitigation's status before the upload. */
+            before: string;
+            /** @description Its status after the upload. */
+            status: string;
+            did: components["schemas"]["DidEnum"];
+            /** @description Why, in a sentence (the evidence recorded, or why nothing changed). */
+            reason: string;
+        };
         EvidenceSummary: {
             results: number;
             matched: number;

@@ -1,4 +1,4 @@
-import { acceptAttribute, formatForFile, isFinished, pollReport, problemLines, reportLine, sizeText, summaryLines, type ReportLike } from './interop'
+import { acceptAttribute, formatForFile, isFinished, pollReport, problemLines, refusalOf, reportLine, sizeText, summaryLines, type ReportLike } from './interop'
 
 const imports = [
   { name: 'json', label: 'Native JSON', extensions: ['.json'] },
@@ -109,5 +109,14 @@ describe('reports', () => {
     let looks = 0
     await pollReport(async () => (looks++, report({})), { sleep: async () => undefined, cancelled: () => looks >= 2 })
     expect(looks).toBe(2)
+  })
+})
+
+describe('refusals', () => {
+  it('words an answered refusal with its problems and an unanswered one with the fallback', () => {
+    const refused = Object.assign(new Error('The report is malformed.'), { status: 400, details: [{ path: 'results[0]', message: 'has no result' }] })
+    expect(refusalOf(refused, 'not sent')).toEqual({ message: 'The report is malformed.', problems: ['results[0]: has no result'] })
+    expect(refusalOf(new TypeError('Failed to fetch'), 'The file could not be sent.')).toEqual({ message: 'The file could not be sent.', problems: [] })
+    expect(refusalOf('odd', 'fallback').message).toBe('fallback')
   })
 })

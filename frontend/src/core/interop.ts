@@ -83,6 +83,13 @@ export function problemLines(error: { message: string; details?: readonly Detail
   }
 }
 
+/** A refusal as the Refusal box shows it: the server's answer (an error with a status), or the fallback
+ *  when the request got no answer at all (offline, aborted). */
+export function refusalOf(error: unknown, fallback: string): { message: string; problems: string[] } {
+  const answered = error instanceof Error && 'status' in error && typeof (error as { status: unknown }).status === 'number'
+  return answered ? problemLines(error as Error & { details?: readonly DetailLike[] }) : { message: fallback, problems: [] }
+}
+
 export function sizeText(bytes: number | null | undefined): string {
   if (bytes == null) return ''
   if (bytes < 1024) return `${bytes} B`

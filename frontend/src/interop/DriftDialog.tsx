@@ -7,7 +7,7 @@
 import { useMemo, useState } from 'react'
 import { ApiError } from '../api/client'
 import { interopApi, type ManifestSyncResult } from '../api/interop'
-import { problemLines } from '../core/interop'
+import { refusalOf } from '../core/interop'
 import { diagramManifestFormat, driftCounts, driftPreview, staleText, type ManifestFormat } from '../core/manifests'
 import type { DiagramState } from '../core/types'
 import { Field } from '../components/Field'
@@ -28,8 +28,6 @@ interface Props {
 }
 
 type Refused = { message: string; problems: string[] }
-const refusalOf = (error: unknown): Refused =>
-  error instanceof ApiError ? problemLines(error) : { message: 'The files could not be sent.', problems: [] }
 
 export function DriftDialog({ diagramId, state, unsaved, labelOf, onClose, onApplied }: Props) {
   const [files, setFiles] = useState<File[]>([])
@@ -57,7 +55,7 @@ export function DriftDialog({ diagramId, state, unsaved, labelOf, onClose, onApp
       }
     } catch (error) {
       if (which === 'apply' && answer && error instanceof ApiError && error.status === 409) setStale(staleText(answer.base_version, error.extra.current_version))
-      else setRefusal(refusalOf(error))
+      else setRefusal(refusalOf(error, 'The files could not be sent.'))
     } finally {
       setBusy(null)
     }

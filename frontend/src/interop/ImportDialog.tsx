@@ -7,10 +7,9 @@
  * created and everything the server adapted on the way (its warnings).
  */
 import { useEffect, useState } from 'react'
-import { ApiError } from '../api/client'
 import type { Team } from '../api/endpoints'
 import { interopApi, type Formats, type ImportResult } from '../api/interop'
-import { acceptAttribute, formatForFile, problemLines, sizeText, summaryLines } from '../core/interop'
+import { acceptAttribute, formatForFile, refusalOf, sizeText, summaryLines } from '../core/interop'
 import { filesText, severalFilesProblem, suggestedFormat } from '../core/manifests'
 import { Field } from '../components/Field'
 import { Modal } from '../workflow/Modal'
@@ -55,7 +54,7 @@ export function ImportDialog({ teams, onClose, onOpen }: Props) {
     try {
       setResult(await interopApi.importFiles({ files, team, format, name: name.trim(), onProgress: setProgress }))
     } catch (error) {
-      setRefusal(error instanceof ApiError ? problemLines(error) : { message: 'The files could not be sent.', problems: [] })
+      setRefusal(refusalOf(error, 'The files could not be sent.'))
     } finally {
       setBusy(false)
       setProgress('')

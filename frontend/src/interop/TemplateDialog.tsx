@@ -4,20 +4,15 @@
  * template. The server imports the template through the native import and analyses the new model.
  */
 import { useEffect, useState } from 'react'
-import { ApiError } from '../api/client'
 import type { Team } from '../api/endpoints'
 import { libraryApi, type ModelTemplate } from '../api/library'
-import { problemLines } from '../core/interop'
+import { refusalOf } from '../core/interop'
 import { Field } from '../components/Field'
 import { Modal } from '../workflow/Modal'
 import { Refusal } from './Refusal'
 import { TeamField } from '../components/Select'
 
 type RefusalText = { message: string; problems: string[] }
-
-function refusalOf(error: unknown, fallback: string): RefusalText {
-  return error instanceof ApiError ? problemLines(error) : { message: fallback, problems: [] }
-}
 
 export function FromTemplateDialog({ teams, onClose, onOpen }: { teams: readonly Team[]; onClose: () => void; onOpen: (modelId: number) => void }) {
   const [rows, setRows] = useState<ModelTemplate[] | null>(null)
