@@ -2,7 +2,8 @@
 
 The numbers of risk, the mitigations, decisions and gate items come from ``reporting.data``, the one
 place that will switch to the workflow's services; diagrams are drawn by ``dfd.render``; the
-threat register is ``reporting.register``. Reads are bounded in number whatever the model's size.
+threat register is ``reporting.register``; the executive summary, the mitigations with their
+evidence, the approval record and the changes since the last approval are ``reporting.review``. Reads are bounded in number whatever the model's size.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from stride.models import AttackRelease, Tactic, Technique, Threat
 from stride.techniques import techniques_by_threat
 from threatmodel.choices import Stage
 from threatmodel.notices import ATTACK_LICENSE_URL, ATTACK_NOTICE, ATTACK_TRADEMARK
-from threatmodel.reporting import data
+from threatmodel.reporting import data, review
 from threatmodel.reporting.register import RegisterRow, threat_register
 from threatmodel.workflow.risk import Policy
 
@@ -250,6 +251,9 @@ def report_context(model: ThreatModel, *, generated_at: datetime, paper: str, re
     live = [row for row in register if row.status not in NOT_LIVE]
     release = AttackRelease.objects.first()
     coverage = _coverage(model, register)
+    decisions = data.model_decisions(model)
+    assumptions = _assumption_items(model)
+    approval = review.approval_record(model)
     return {
         "model": model,
         "team": model.team.name,
@@ -268,8 +272,15 @@ def report_context(model: ThreatModel, *, generated_at: datetime, paper: str, re
         "policy": policy,
         "bands": _bands(register),
         "band_labels": data.BAND_LABELS,
-        "decisions": data.model_decisions(model),
-        "assumption_items": _assumption_items(model),
+        "decisions": decisions,
+        "assumption_items": assumptions,
+        "summary": review.executive_summary(
+            model, register=register, decisions=decisions, assumptions=assumptions, not_live=NOT_LIVE, today=generated_at.date()
+        ),
+        "mitigations": review.model_mitigations(model, register),
+        "approval": approval,
+        "changes": review.changes_since_approval(model, approval),
+        "list_cap": review.LIST_CAP,
         "gates": data.open_gate_items(model),
         "coverage": coverage,
         "techniques_mapped": sum(len(tactic.mapped) for tactic in coverage),

@@ -1,12 +1,16 @@
 """The threat register: every threat of a model with its target, risk, techniques, mitigations and
 decision, riskiest first. The PDF report and the CSV export print the same rows, read in a fixed
 number of queries whatever the model's size.
+
+Riskiest first means by residual risk, then projected, then inherent; threats nobody has rated yet
+come last, ordered among themselves by their rule's suggested risk — so an unrated model still
+opens on its worst findings rather than on whichever STRIDE letter sorts first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dfd.models import Element, Flow
 from stride.choices import Stride, ThreatStatus
@@ -46,11 +50,17 @@ class RegisterRow:
     rule_id: str
     notes: str
     explained: Explained
+    suggested: int | None = None  # the rule's suggested likelihood × impact, shown while unrated
 
     @property
     def description_text(self) -> str:
         """What a description field prints: the threat explained (a person's own text leads it)."""
         return self.explained.as_text()
+
+
+def _suggested(row: Any) -> int | None:
+    """The rule's suggested likelihood × impact, or None when it suggests none."""
+    return (row["suggested_likelihood"] or 0) * (row["suggested_impact"] or 0) or None
 
 
 def threat_register(model: ThreatModel, *, include_obsolete: bool = False) -> list[RegisterRow]:
@@ -75,11 +85,15 @@ def threat_register(model: ThreatModel, *, include_obsolete: bool = False) -> li
     rows = list(
         threats.values(
             "id", "fingerprint", "stride", "title", "description", "element_key", "flow_key", "status", "owner__username",
-            "origin", "rule_id", "notes", "likelihood", "impact",
+            "origin", "rule_id", "notes", "likelihood", "impact", "suggested_likelihood", "suggested_impact",
         )
     )  # fmt: skip
     explained = model_explanations(model, include_obsolete=include_obsolete)
-    rows.sort(key=lambda row: (risks.get(row["fingerprint"], data.UNRATED).sort_key, row["stride"], row["fingerprint"]))
+    def unrated_key(row: Any) -> int:
+        """Among unrated threats, the highest suggested risk first; rated threats are already apart."""
+        return 0 if risks.get(row["fingerprint"], data.UNRATED).inherent is not None else -(_suggested(row) or 0)
+
+    rows.sort(key=lambda row: (risks.get(row["fingerprint"], data.UNRATED).sort_key, unrated_key(row), row["stride"], row["fingerprint"]))
     register = []
     for rank, row in enumerate(rows, start=1):
         if row["flow_key"]:
@@ -112,6 +126,7 @@ def threat_register(model: ThreatModel, *, include_obsolete: bool = False) -> li
                 rule_id=row["rule_id"],
                 notes=row["notes"],
                 explained=explained[row["id"]],
+                suggested=_suggested(row),
             )
         )
     return register

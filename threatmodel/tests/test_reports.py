@@ -204,8 +204,9 @@ def test_the_report_has_every_section_with_honest_empty_states(world: World, med
     done = services.report_generate(report_id=report.pk)
     assert done is not None
     text = pdf_text(done.file.read(), tmp_path)
-    for heading in ("Contents", "Scope and assumptions", "Diagrams and inventory", "Threat register", "Risk: heat maps and bands",
-                    "Accepted risks and exceptions", "ATT&CK coverage by tactic", "Open gate items", "Sign-off"):  # fmt: skip
+    for heading in ("Contents", "Executive summary", "Scope and assumptions", "Diagrams and inventory", "Threat register",
+                    "Mitigations and evidence", "Risk: heat maps and bands", "Accepted risks and exceptions",
+                    "Changes since the last approval", "ATT&CK coverage by tactic", "Open gate items", "Approval record and sign-off"):  # fmt: skip
         assert heading in text, heading
     assert "Shop <rich>" in text and f"Page 1 of {done.pages}" in text and f"Page {done.pages} of {done.pages}" in text
     assert "Container escape from the web pod" in text and "T1611" in text and "Orders DB exhausted" in text
