@@ -2,13 +2,28 @@
  * The model in pipelines: the runs of `POST …/check/` (who, which commit, the verdict and counts)
  * and the guardrails generated from the model, to download and review (docs/ci.md,
  * docs/guardrails.md). Any member sees both; the runs come from pipelines, not from this dialog.
+ * Editors and owners can also upload a scanner's report as evidence for the mitigations.
  */
 import { useEffect, useState } from 'react'
 import { interopApi, type CheckRun } from '../api/interop'
 import { checkLine, GUARDRAIL_KINDS, guardrailsUrl } from '../core/pipeline'
 import { Modal } from '../workflow/Modal'
+import { EvidenceUpload } from './EvidenceUpload'
 
-export function PipelineDialog({ modelId, onClose }: { modelId: number; onClose: () => void }) {
+interface Props {
+  modelId: number
+  /** Set for editors and owners, who may upload evidence; called on closing when an upload changed mitigations. */
+  onEvidence?: ((notice: string) => void) | undefined
+  onClose: () => void
+}
+
+export function PipelineDialog({ modelId, onEvidence, onClose }: Props) {
+  // What the uploads changed, said once the dialog closes (reloading at once would close it on the answer).
+  const [changed, setChanged] = useState<string | null>(null)
+  const close = () => {
+    onClose()
+    if (changed && onEvidence) onEvidence(changed)
+  }
   const [runs, setRuns] = useState<CheckRun[] | null>(null)
   const [problem, setProblem] = useState<string | null>(null)
   useEffect(() => {
@@ -22,7 +37,7 @@ export function PipelineDialog({ modelId, onClose }: { modelId: number; onClose:
     }
   }, [modelId])
   return (
-    <Modal title="Pipeline checks and guardrails" onClose={onClose}>
+    <Modal title="Pipeline checks and guardrails" onClose={close}>
       <section aria-label="Check runs">
         <h3 className="panel-title">Check runs</h3>
         <p className="muted">
@@ -64,6 +79,7 @@ export function PipelineDialog({ modelId, onClose }: { modelId: number; onClose:
           ))}
         </ul>
       </section>
+      {onEvidence && <EvidenceUpload modelId={modelId} onChanged={setChanged} />}
     </Modal>
   )
 }

@@ -122,6 +122,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
           store={store}
           modelId={modelId}
           templateName={canWrite ? doc.name : undefined}
+          onEvidence={canWrite ? (onReload ?? (() => undefined)) : undefined}
           reimport={canWrite && session && onReload && <ManifestReimport session={session} vocab={vocab} onApplied={onReload} />}
         />
         <RoomTools

@@ -11,9 +11,11 @@ interface Props {
   reimport?: ReactNode
   /** Set for editors and owners: the model's name, offered as the template's. */
   templateName?: string | undefined
+  /** Set for editors and owners: when the pipeline dialog closes after evidence changed mitigations (reload the model with this notice). */
+  onEvidence?: ((notice: string) => void) | undefined
 }
 
-export function ModelTools({ store, modelId, reimport, templateName }: Props) {
+export function ModelTools({ store, modelId, reimport, templateName, onEvidence }: Props) {
   const [pipelineOpen, setPipelineOpen] = useState(false)
   const [saving, setSaving] = useState(false)
   return (
@@ -31,7 +33,7 @@ export function ModelTools({ store, modelId, reimport, templateName }: Props) {
         Pipeline
       </button>
       {/* Outside the toolbar, whose no-wrap and flex rules a dialog must not inherit. */}
-      {pipelineOpen && createPortal(<PipelineDialog modelId={modelId} onClose={() => setPipelineOpen(false)} />, document.body)}
+      {pipelineOpen && createPortal(<PipelineDialog modelId={modelId} onEvidence={onEvidence} onClose={() => setPipelineOpen(false)} />, document.body)}
       {templateName !== undefined && (
         <button type="button" onClick={() => setSaving(true)} title="Save this model in your team's templates, to start new models from">
           Save as template
