@@ -42,6 +42,7 @@ COMPONENTS = (
     "ingress_controller",
     "load_balancer",
     "api_gateway",
+    "web_service",
     "kube_apiserver",
     "kubelet",
     "container_runtime",
@@ -445,6 +446,15 @@ _SPECS: tuple[PropertySpec, ...] = (
         "Sensitive hostPath mount",
         "A node directory that leads to the node is mounted: /, or /etc, /root, /home, /proc, /sys, /dev, /boot, "
         "/var/run, /run, /var/lib/kubelet, /var/lib/docker, /var/lib/containerd, /var/log, /lib/modules or below, or a runtime socket.",
+        (PR,),
+        group="container",
+    ),
+    PropertySpec(
+        "cryptominer",
+        "bool",
+        "Runs a cryptominer",
+        "The container's image, command or arguments name a cryptocurrency miner, the stratum mining protocol "
+        "or a mining pool.",
         (PR,),
         group="container",
     ),

@@ -173,6 +173,14 @@ TMT_COMPONENTS = {
     "SE.DS.TMCore.AzureKeyVault": "secrets_manager",
     "SE.P.TMCore.AzureEventHub": "message_queue",
     "SE.P.TMCore.AzureTrafficManager": "load_balancer",
+    # Processes that serve web requests: TMT's web and API stencils (its Azure template's API rules key on them).
+    "SE.P.TMCore.WebApp": "web_service",
+    "SE.P.TMCore.WebAPI": "web_service",
+    "SE.P.TMCore.WebSvc": "web_service",
+    "SE.P.TMCore.WebServer": "web_service",
+    "SE.P.TMCore.AzureAppServiceWebApp": "web_service",
+    "SE.P.TMCore.AzureAppServiceApiApp": "web_service",
+    "SE.P.TMCore.AzureAppServiceMobileApp": "web_service",
 }
 # Boundary types (TypeId) as our boundary_type.
 TMT_BOUNDARIES = {
@@ -196,8 +204,55 @@ TMT_BOUNDARIES = {
 }
 
 
-def tmt_facts(kind: str, props: Mapping[str, str], *, type_id: str = "", type_name: str = "") -> dict[str, Any]:
-    """A TMT stencil's or flow's properties (``{display name: value}``) and its type as our vocabulary."""
+# --- Protocols: what a flow's protocol name says about encryption in transit -----------------------------------
+
+# Names (lower case, as words of the protocol text) that are encrypted by definition, and ones that are plain
+# text unless wrapped: "HTTPS" is encrypted, "HTTP" is not. A name in neither list (TCP, gRPC, JDBC) says nothing.
+ENCRYPTED_PROTOCOLS = frozenset({
+    "https", "http/s", "tls", "ssl", "mtls", "dtls", "ssh", "sftp", "scp", "ftps", "wss", "amqps", "mqtts",
+    "ldaps", "smtps", "imaps", "pop3s", "ipsec", "wireguard", "grpcs", "rediss",
+})  # fmt: skip
+CLEARTEXT_PROTOCOLS = frozenset({
+    "http", "ftp", "tftp", "telnet", "ws", "amqp", "mqtt", "ldap", "snmp", "upnp", "ssdp", "smb", "nfs",
+    "syslog", "memcached", "redis",
+})  # fmt: skip
+
+
+def protocol_encrypted(protocol: object) -> bool | None:
+    """True for an encrypted protocol name, False for a plain-text one, None when the name says neither.
+
+    The text may name several layers ("HTTPS / JSON", "TLS over TCP"): one encrypted layer makes the flow
+    encrypted; only a plain-text name with no encrypted layer makes it unencrypted.
+    """
+    if not isinstance(protocol, str):
+        return None
+    text = protocol.strip().lower()
+    if not text:
+        return None
+    words = {text, *"".join(ch if ch.isalnum() or ch == "/" else " " for ch in text).split()}
+    if words & ENCRYPTED_PROTOCOLS:
+        return True
+    if words & CLEARTEXT_PROTOCOLS:
+        return False
+    return None
+
+
+def _protocol(facts: Facts, protocol: object) -> None:
+    """A flow's protocol as ``encrypted`` where nothing the tool stated set it already."""
+    if facts.kind == FLOW and "encrypted" not in facts.properties:
+        encrypted = protocol_encrypted(protocol)
+        if encrypted is not None:
+            facts.set("encrypted", encrypted)
+
+
+def tmt_facts(
+    kind: str, props: Mapping[str, str], *, type_id: str = "", type_name: str = "", protocol: str = ""
+) -> dict[str, Any]:
+    """A TMT stencil's or flow's properties (``{display name: value}``) and its type as our vocabulary.
+
+    A flow's stencil type is its protocol (``HTTPS``, ``HTTP``): it says whether the flow is encrypted when
+    "Provides Confidentiality" is not answered.
+    """
     facts = Facts(kind)
     if kind in NODES and type_name:
         facts.set("technology", type_name)
@@ -214,6 +269,7 @@ def tmt_facts(kind: str, props: Mapping[str, str], *, type_id: str = "", type_na
     for name, value in props.items():
         if name.strip().lower() not in TMT_IGNORED and not facts.read(TMT, name, value):
             facts.keep(name, value)
+    _protocol(facts, protocol)
     return facts.result()
 
 
@@ -227,6 +283,7 @@ TD: Mapping[str, Fact] = {
     "isencrypted": Fact("encrypted", {"true": True}, kinds=(DS, FLOW)),
     "storescredentials": Fact("stores_credentials", {"true": True}, kinds=(DS,)),
     "ispublicnetwork": Fact("public_network", {"true": True}, kinds=(FLOW,)),
+    "iswebapplication": Fact("component", {"true": "web_service"}, keep=True, kinds=(PR,)),
 }
 # Keys of a cell's data that are the cell itself (drawn, named, carried elsewhere), not facts.
 TD_STRUCTURAL = {"type", "name", "description", "threats", "hasopenthreats", "istrustboundary", "threatfrequency",
@@ -246,7 +303,9 @@ _PRIVILEGE_WORDS = {
 def td_facts(kind: str, data: Mapping[str, Any], *, v1: bool = False) -> dict[str, Any]:
     """A Threat Dragon cell's property form as our vocabulary: ticked boxes, the privilege level, out of scope.
 
-    An unticked box is "not considered" in Threat Dragon (its default), so it sets nothing.
+    An unticked box is "not considered" in Threat Dragon (its default), so it sets nothing; a flow's protocol
+    name still says whether it is encrypted (``protocol_encrypted``), and a ticked "Web Application" makes the
+    process a ``web_service``.
     """
     facts = Facts(kind)
     for name, value in data.items():
@@ -257,8 +316,10 @@ def td_facts(kind: str, data: Mapping[str, Any], *, v1: bool = False) -> dict[st
             _privilege(facts, value)
         elif key == "reasonoutofscope" and data.get("outOfScope") is not True:
             continue
-        elif not facts.read(TD, key, value):
+        elif not facts.read(TD, str(name), value):
             facts.keep(name, value)
+    # An unticked "Encrypted" is "not considered"; the flow's protocol (HTTPS, HTTP) may still say.
+    _protocol(facts, data.get("protocol"))
     return facts.result()
 
 

@@ -74,6 +74,21 @@ def guess_kind(component_type: str, name: str) -> str:
     return "process"
 
 
+_WEB_WORDS = {"service", "application", "app", "api", "server", "site", "portal"}
+
+
+def guess_component(component_type: str, kind: str) -> str | None:
+    """The ``component`` an OTM type key names, where the rules care: a web application, service or API.
+
+    Read from the type key only (``web-service``, ``web-application``, ``rest-api``), not the name, which is
+    free text about this system rather than what kind of thing it is.
+    """
+    tokens = set(re.split(r"[^a-z0-9]+", component_type.lower())) - {""}
+    if kind == "process" and (("web" in tokens and tokens & _WEB_WORDS) or {"api", "rest"} <= tokens or "graphql" in tokens):
+        return "web_service"
+    return None
+
+
 # --- export ------------------------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from stride.choices import ThreatStatus
 from threatmodel.interop.facts import otm_facts
-from threatmodel.interop.otm import _TRUST_RATING, NS, OURS, guess_kind
+from threatmodel.interop.otm import _TRUST_RATING, NS, OURS, guess_component, guess_kind
 from threatmodel.interop.translate import (
     STRIDE_NAMES,
     NativeBuilder,
@@ -340,6 +340,9 @@ class _OtmReader:
             assets = as_mapping(component.get("assets"))
             held = [*as_list(assets.get("processed")), *as_list(assets.get("stored"))]
             facts = otm_facts(kind, component, confidentiality=self.confidentiality(held))
+            component_kind = guess_component(component_type, kind)
+            if component_kind and "component" not in facts:
+                facts["component"] = component_kind
             return kind, {"technology": component_type, **facts} if component_type else facts
         kind = str(_ours(component).get("kind", ""))
         if kind not in ("external_entity", "process", "data_store"):

@@ -234,8 +234,9 @@ class _TmtReader:
         """The stencil's or flow's properties and its template type (a standard element's name) as our vocabulary."""
         type_id = _text(value, "TypeId")
         type_name = self.type_names.get(type_id, "") if type_id.startswith("SE.") else ""
-        if kind == "flow":
-            type_name = ""  # a flow's type is its protocol
+        if kind == "flow":  # a flow's type is its protocol
+            protocol = self.type_names.get(type_id, "") if type_id.startswith("SE.DF.") else ""
+            return tmt_facts(kind, props, type_id=type_id, protocol=protocol)
         return tmt_facts(kind, props, type_id=type_id, type_name=type_name)
 
     # --- line boundaries and flows (the surface's Lines) -------------------------------------------

@@ -17,8 +17,8 @@ from conftest import World
 from dfd import vocabulary
 from dfd.models import Element, Flow
 from stride.models import Threat
-from threatmodel.interop.facts import classification, otm_facts, td_facts, tmt_facts
-from threatmodel.interop.otm import otm_export
+from threatmodel.interop.facts import classification, otm_facts, protocol_encrypted, td_facts, tmt_facts
+from threatmodel.interop.otm import guess_component, otm_export
 from threatmodel.interop.threat_dragon import td_export
 from threatmodel.models import ThreatModel
 from threatmodel.native import native_export
@@ -98,6 +98,7 @@ def test_tmt_azure_template_types(world: World) -> None:
     assert elements["Internet"].properties["boundary_type"] == "internet"  # a generic border named Internet
     assert elements["Accounting PostgreSQL"].properties["component"] == "database"
     assert elements["Azure File Storage"].properties["component"] == "object_storage"
+    assert elements["Public API v2"].properties["component"] == "web_service"  # TMT's Web API stencil
     assert elements["Mobile Client"].properties["extra"] == {"Mobile Client Technologies": "Android"}
 
 
@@ -137,6 +138,31 @@ def test_the_tmt_table(kind: str, props: dict[str, str], expected: dict[str, Any
     assert vocabulary.validate_properties(kind, expected) == {}
 
 
+@pytest.mark.parametrize(
+    ("props", "protocol", "expected"),
+    [
+        ({}, "HTTPS", {"encrypted": True}),
+        ({}, "HTTP", {"encrypted": False}),
+        ({"Provides Confidentiality": "Yes"}, "HTTP", {"encrypted": True}),  # the answer wins over the type
+        ({}, "Binary", {}),  # a name that says nothing about encryption
+        ({}, "", {}),
+    ],
+)
+def test_a_tmt_flows_type_says_whether_it_is_encrypted_when_nobody_answered(
+    props: dict[str, str], protocol: str, expected: dict[str, Any]
+) -> None:
+    assert tmt_facts("flow", props, protocol=protocol) == expected
+
+
+@pytest.mark.parametrize(
+    ("protocol", "expected"),
+    [("HTTP/S", True), ("TLS over TCP", True), ("TCP+SSL JSON RPC", True), ("SSH", True), ("http", False),
+     ("UPnP", False), ("AMQP", False), ("AMQPS", True), ("gRPC", None), ("JDBC", None), ("", None), (None, None)],
+)  # fmt: skip
+def test_a_protocol_name_says_encrypted_plain_or_nothing(protocol: object, expected: bool | None) -> None:
+    assert protocol_encrypted(protocol) is expected
+
+
 # --- OWASP Threat Dragon -----------------------------------------------------------------------------------
 
 
@@ -165,14 +191,19 @@ def test_threat_dragon_keeps_out_of_scope_in_its_export(world: World) -> None:
     ("kind", "data", "expected"),
     [
         ("process", {"privilegeLevel": "root", "isWebApplication": True, "handlesCardPayment": False},
-         {"privilege_level": "system", "extra": {"isWebApplication": "true", "privilegeLevel": "root"}}),
+         {"privilege_level": "system", "component": "web_service", "extra": {"isWebApplication": "true", "privilegeLevel": "root"}}),
         ("process", {"privilegeLevel": "executionContext =Limited"}, {"privilege_level": "user",
          "extra": {"privilegeLevel": "executionContext =Limited"}}),
         ("process", {"privilegeLevel": "whatever it is"}, {"extra": {"privilegeLevel": "whatever it is"}}),
         ("external_entity", {"providesAuthentication": True}, {"authenticated": True}),
         ("data_store", {"isSigned": True, "storesInventory": True, "isEncrypted": False}, {"extra": {"isSigned": "true",
          "storesInventory": "true"}}),
-        ("flow", {"outOfScope": False, "reasonOutOfScope": "stale", "protocol": "HTTPS", "isBidirectional": True}, {}),
+        # An unticked "Encrypted" says nothing, but the protocol's name does; a ticked box wins over it.
+        ("flow", {"outOfScope": False, "reasonOutOfScope": "stale", "protocol": "HTTPS", "isBidirectional": True},
+         {"encrypted": True}),
+        ("flow", {"isEncrypted": False, "protocol": "HTTP"}, {"encrypted": False}),
+        ("flow", {"isEncrypted": True, "protocol": "HTTP"}, {"encrypted": True}),
+        ("flow", {"isEncrypted": False, "protocol": "gRPC"}, {}),
         ("flow", {"someNewFlag": "on"}, {"extra": {"someNewFlag": "on"}}),  # a property of a newer Threat Dragon is kept
     ],
 )  # fmt: skip
@@ -223,6 +254,17 @@ def test_otm_from_startleft_reads_tmt_attributes(world: World) -> None:
     assert elements["Mobile Client"].properties["extra"] == {"Mobile Client Technologies": "Android"}
     assert elements["Public API v2"].properties["out_of_scope"] is False
     assert "Web API Technologies" not in elements["Public API v2"].properties.get("extra", {})  # "Select": not answered
+    assert elements["Public API v2"].properties["component"] == "web_service"  # its type key, web-service
+
+
+@pytest.mark.parametrize(
+    ("component_type", "kind", "expected"),
+    [("web-service", "process", "web_service"), ("web-application", "process", "web_service"),
+     ("rest-api", "process", "web_service"), ("android-device-client", "process", None),
+     ("web-service", "data_store", None), ("CD-MICROSOFT-AZURE-DB-POSTGRESQL", "data_store", None)],
+)  # fmt: skip
+def test_an_otm_type_key_that_names_a_web_service_is_one(component_type: str, kind: str, expected: str | None) -> None:
+    assert guess_component(component_type, kind) == expected
 
 
 def test_otm_export_writes_the_kept_facts_as_plain_attributes(world: World) -> None:

@@ -152,7 +152,7 @@ def test_a_foreign_v2_model_is_read_with_geometry_nesting_and_placeholders(world
     placeholders = [e for e in elements.values() if e.name.startswith("Unattached")]
     assert sorted(e.name for e in placeholders) == ["Unattached source of Upload", "Unattached target of Loop"]
     request = Flow.objects.get(threat_model=model, label="Request")
-    assert request.bidirectional and request.protocol == "HTTP" and request.properties == {"public_network": True}
+    assert request.bidirectional and request.protocol == "HTTP" and request.properties == {"public_network": True, "encrypted": False}  # plain HTTP
     threats = {t.title: t for t in Threat.objects.filter(threat_model=model)}
     assert (threats["Integrity loss"].stride, threats["Integrity loss"].status) == ("T", "open")
     assert threats["Integrity loss"].notes == "Mitigation (from Threat Dragon): Sign it"

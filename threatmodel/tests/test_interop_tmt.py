@@ -129,7 +129,7 @@ def test_a_tm7_model_is_imported_with_its_threats(world: World) -> None:
     assert elements["Orders"].parent == elements["Corporate"] and elements["Browser & user"].parent is None
     assert (elements["Web app"].x, elements["Web app"].y) == (50.0, 50.0)
     assert elements["Web app"].properties == {
-        "technology": "Web Application", "out_of_scope": True, "out_of_scope_reason": "vendor runs it",
+        "technology": "Web Application", "component": "web_service", "out_of_scope": True, "out_of_scope_reason": "vendor runs it",
     }  # fmt: skip
     assert "[Out of scope in TMT: vendor runs it]" in elements["Web app"].description
     assert elements["Internet boundary"].kind == "trust_boundary" and not elements["Internet boundary"].children.exists()

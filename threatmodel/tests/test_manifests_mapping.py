@@ -50,6 +50,9 @@ CONTAINER_FACTS: list[tuple[str, str, str, Any]] = [
     ("online-boutique/release/kubernetes-manifests.yaml", "k8s:deployment:default:frontend", "runs_as_root", False),
     ("online-boutique/release/kubernetes-manifests.yaml", "k8s:deployment:default:frontend", "resource_limits", True),
     ("online-boutique/release/kubernetes-manifests.yaml", "k8s:deployment:default:frontend", "image_pinned", False),
+    ("lacework-crypto-miner/k8s-crypto-miner.yaml", "k8s:deployment:default:crypto-miner", "cryptominer", True),
+    ("online-boutique/release/kubernetes-manifests.yaml", "k8s:deployment:default:frontend", "cryptominer", False),
+    ("sock-shop/deploy/kubernetes/complete-demo.yaml", "k8s:deployment:sock-shop:queue-master", "cryptominer", False),
 ]  # fmt: skip
 
 
@@ -82,6 +85,9 @@ RBAC: list[tuple[list[str], str, str, Any]] = [
     (["kubernetes-dashboard/src/deploy/kubernetes-dashboard.yaml"], "k8s:deployment:kube-system:kubernetes-dashboard", "sa_permissions", "cluster_admin"),
     (["kubernetes-dashboard/src/deploy/kubernetes-dashboard.yaml"], "k8s:deployment:kube-system:kubernetes-dashboard", "rbac_wildcard", True),
     (["kubernetes-dashboard/aio/deploy/recommended.yaml"], "k8s:deployment:kubernetes-dashboard:kubernetes-dashboard", "rbac_cluster_admin", False),
+    # The least-privilege control: its own named Secrets and ConfigMap, and the metrics API, are no blast radius.
+    (["kubernetes-dashboard/aio/deploy/recommended.yaml"], "k8s:deployment:kubernetes-dashboard:kubernetes-dashboard", "sa_permissions", "none"),
+    (["kubernetes-dashboard/aio/deploy/recommended.yaml"], "k8s:deployment:kubernetes-dashboard:dashboard-metrics-scraper", "sa_permissions", "none"),
     ([f"{KS}/automount-service-account/test/deployment-pod-false-sa-false/input/deployment.yaml",
       f"{KS}/automount-service-account/test/deployment-pod-false-sa-false/input/serviceaccount.json"],
      "k8s:deployment:kubescape-test:test-deploy", "automount_sa_token", False),
@@ -99,6 +105,49 @@ def test_a_service_accounts_rights_are_resolved_from_its_bindings(
 ) -> None:
     state, _ = state_of("kubernetes", *paths)
     assert props(state, key).get(name, "unknown") == value
+
+
+_SCRAPER = """
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ServiceAccount, metadata: {name: scraper, namespace: mon}}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: scraper}
+  rules:
+  - {apiGroups: [metrics.k8s.io], resources: [pods, nodes], verbs: [get, list, watch]}
+  - {apiGroups: [""], resources: [secrets], resourceNames: [scraper-tls], verbs: [get, update]}
+  EXTRA
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: scraper}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: scraper}
+  subjects: [{kind: ServiceAccount, name: scraper, namespace: mon}]
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: scraper, namespace: mon}
+  spec:
+    selector: {matchLabels: {app: scraper}}
+    template:
+      metadata: {labels: {app: scraper}}
+      spec: {serviceAccountName: scraper, containers: [{name: scraper, image: scraper:1.0}]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "level"),
+    [
+        ("", "none"),  # usage figures and one named Secret: nothing a stolen token maps or reaches
+        ('- {apiGroups: [""], resources: [pods], verbs: [list]}', "read_only"),  # listing pods is discovery
+        ('- {apiGroups: [""], resources: [secrets], verbs: [update]}', "namespaced_write"),
+        # a wildcard on named objects still says rbac_wildcard, so the level agrees with it
+        ('- {apiGroups: [""], resources: [configmaps], resourceNames: [scraper-config], verbs: ["*"]}', "read_only"),
+    ],
+)
+def test_rights_on_named_objects_or_usage_figures_alone_are_no_blast_radius(extra: str, level: str) -> None:
+    state, _ = state_from_text("kubernetes", _SCRAPER.replace("EXTRA", extra))
+    assert props(state, "k8s:deployment:mon:scraper")["sa_permissions"] == level
 
 
 def test_a_token_with_rights_reaches_the_api_server_and_one_without_does_not() -> None:
@@ -190,6 +239,20 @@ COMPOSE: list[tuple[str, str, str, Any]] = [
 def test_a_compose_service_carries_its_facts(path: str, key: str, name: str, value: Any) -> None:
     state, _ = state_of("compose", path)
     assert props(state, key).get(name, "unknown") == value
+
+
+@pytest.mark.parametrize(
+    ("command", "miner"),
+    [
+        ("['./xmrig', '-o', 'pool.supportxmr.com:443']", True),
+        ("'minerd --url stratum+tcp://pool.example:3333'", True),
+        ("['python', 'examiner.py', '--mode', 'minerva']", False),  # words that only contain "miner"
+        ("['nginx', '-g', 'daemon off;']", False),
+    ],
+)
+def test_a_compose_service_that_names_a_miner_runs_one(command: str, miner: bool) -> None:
+    state, _ = state_from_text("compose", f"services:\n  app:\n    image: ubuntu:22.04\n    command: {command}\n")
+    assert props(state, "compose:service:app")["cryptominer"] is miner
 
 
 def test_compose_dependencies_and_environment_names_are_flows() -> None:

@@ -131,9 +131,17 @@ def _security_facts(body: Mapping[str, Any], image: str, environment: Mapping[st
     literal = any(images.credential_value(key, value) for key, value in environment.items())
     props["plaintext_credentials"] = literal
     props["secrets_in_env"] = literal
+    props["cryptominer"] = images.names_a_miner(
+        image, *(str(arg) for key in ("command", "entrypoint") for arg in _words(body.get(key)))
+    )
     if props["host_network"]:
         props["metadata_reachable"] = True
     return props
+
+
+def _words(value: object) -> list[str]:
+    """A compose ``command`` or ``entrypoint``: a string or a list of them."""
+    return [value] if isinstance(value, str) else [str(item) for item in as_items(value)]
 
 
 def _binds(body: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -27,6 +27,15 @@ _CREDENTIAL_VALUE = re.compile(
     r"(AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{30,}|xox[baprs]-[A-Za-z0-9-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY)"
 )
 _PLACEHOLDER = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|changeme|\*+|)$", re.I)
+# A cryptocurrency miner named in an image, a command or its arguments: the miners' own names, the stratum
+# mining protocol, and the proof-of-work algorithms and pool hosts miners are configured with (the signals
+# Falco's and Kubescape's miner rules use). A word match, so "minerva" or "examiner" is not one.
+_MINER = re.compile(
+    r"(?<![a-z0-9])(xmrig|xmr-stak|cpuminer|cgminer|bfgminer|ethminer|t-rex|nbminer|lolminer|phoenixminer|minerd|"
+    r"nanominer|srbminer|teamredminer|gminer|stratum\+(tcp|ssl|tls)|cryptonight|randomx|"
+    r"[a-z0-9.-]*(xmrpool|nanopool|minexmr|supportxmr|hashvault|moneroocean|2miners|f2pool|nicehash)\.[a-z]+)(?![a-z0-9])",
+    re.I,
+)
 
 
 def registry_of(image: str) -> str:
@@ -68,6 +77,11 @@ def store_kind(image: str) -> str:
         if any(word in names for word in words) or words[0] in names:
             return component
     return ""
+
+
+def names_a_miner(*texts: str) -> bool:
+    """Whether an image reference, command or argument names a cryptocurrency miner or a mining pool."""
+    return any(_MINER.search(text) for text in texts)
 
 
 def credential_value(name: str, value: str) -> bool:

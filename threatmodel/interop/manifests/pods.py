@@ -118,6 +118,9 @@ def pod_facts(pod: Mapping[str, Any], annotations: Mapping[str, Any]) -> dict[st
             props["image_registry"] = registry
         props["image_pinned"] = all(images.is_pinned(ref) for ref in refs)
     props.update(env_facts(containers))
+    props["cryptominer"] = images.names_a_miner(
+        *refs, *(str(arg) for c in containers for arg in [*as_items(c.get("command")), *as_items(c.get("args"))])
+    )
     if props["host_network"]:
         props["metadata_reachable"] = True  # the node's own network reaches the instance metadata endpoint
     return props

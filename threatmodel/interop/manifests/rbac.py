@@ -12,7 +12,9 @@ chains of aggregation too; the built-in ``admin``, ``edit`` and ``view`` aggrega
 labelled ``rbac.authorization.k8s.io/aggregate-to-admin`` (``-edit``, ``-view``) as upstream, and
 ``edit`` is in ``admin``, ``view`` in ``edit``. Only the files are read: a service
 account no binding names has no rights here (``none``), which is what an import of the whole
-application says; rights granted elsewhere are the reviewer's to add.
+application says; rights granted elsewhere are the reviewer's to add. Rules only on named objects
+(``resourceNames``) or on usage figures (the metrics APIs) make no blast radius: with nothing else the
+account is ``none`` for ``sa_permissions``, as a least-privilege dashboard or metrics scraper is.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ _AGGREGATE = "rbac.authorization.k8s.io/aggregate-to-"
 # The built-in aggregated roles: the label each one gathers, and the label it carries itself.
 _BUILT_IN_AGGREGATION: dict[str, tuple[str, str]] = {"admin": ("admin", ""), "edit": ("edit", "admin"), "view": ("view", "edit")}
 _READ = {"get", "list", "watch"}
+# API groups that serve only resource-usage figures (CPU and memory per pod or node, custom metrics), not the
+# objects themselves: reading them shows no spec, image, environment or Secret.
+_USAGE_ONLY_GROUPS = {"metrics.k8s.io", "custom.metrics.k8s.io", "external.metrics.k8s.io"}
 _WRITE = {"create", "update", "patch", "delete", "deletecollection", "bind", "escalate", "impersonate", "*"}
 _CREATES_PODS = {("", "pods"), ("", "replicationcontrollers"), ("apps", "deployments"), ("apps", "daemonsets"),
                  ("apps", "statefulsets"), ("apps", "replicasets"), ("batch", "jobs"), ("batch", "cronjobs")}  # fmt: skip
@@ -104,9 +109,13 @@ class Rights:
             or props["rbac_nodes_proxy"]
         ):
             props["sa_permissions"] = "namespaced_write"
-        elif rules:
+        elif any(_reaches_objects(rule) for rule in rules) or any(
+            value is True for name, value in props.items() if name.startswith("rbac_")
+        ):
             props["sa_permissions"] = "read_only"
         else:
+            # No binding, or only rules on named objects (a dashboard reading its own certificate Secret) and on
+            # usage figures (a metrics scraper): a stolen token of this account maps and reaches nothing more.
             props["sa_permissions"] = "none"
         return props
 
@@ -117,6 +126,12 @@ class Rights:
 
 def _texts(value: object) -> list[str]:
     return [str(item) for item in as_items(value)]
+
+
+def _reaches_objects(rule: Rule) -> bool:
+    """The rule grants something on a kind of object as a whole, not only named objects or usage figures."""
+    groups = set(_texts(rule.get("apiGroups")))
+    return bool(_texts(rule.get("verbs"))) and not _texts(rule.get("resourceNames")) and not (groups and groups <= _USAGE_ONLY_GROUPS)
 
 
 def _is_all(rule: Rule) -> bool:

@@ -42,7 +42,7 @@ MANAGED = frozenset(
      "read_only_root_fs", "run_as_non_root", "seccomp_profile", "apparmor_profile", "image_pinned", "exposure",
      "rbac_secrets_read", "rbac_pods_exec", "rbac_create_pods", "rbac_escalate", "rbac_nodes_proxy", "rbac_wildcard",
      "rbac_cluster_admin", "pod_security_level", "boundary_type", "public_network", "extra", "stores_credentials",
-     "encrypted", "authenticated", "carries_credentials"}
+     "encrypted", "authenticated", "carries_credentials", "cryptominer"}
 )  # fmt: skip
 # Of those, the ones a person may well set on a flow or store where the files say nothing.
 _FILLED_BY_PEOPLE = frozenset(
