@@ -288,6 +288,13 @@ class _SyncChangesSerializer(serializers.Serializer[Any]):
     kept = _SyncKeptSerializer(help_text="What the files do not own and stays as people drew it (after the change).")
 
 
+class _SyncReopenedSerializer(serializers.Serializer[Any]):
+    mitigation = serializers.CharField(help_text="Its reference (MIT-3).")
+    title = serializers.CharField()
+    because = serializers.ListField(child=serializers.CharField(), help_text="The new findings that break it: title, subject, rule.")
+    threats_reopened = serializers.IntegerField(required=False, help_text="How many mitigated threats it answered are open again (applied only).")
+
+
 class ManifestSyncResultSerializer(serializers.Serializer[Any]):
     dry_run = serializers.BooleanField()
     base_version = serializers.IntegerField(help_text="The diagram version compared against.")
@@ -296,3 +303,8 @@ class ManifestSyncResultSerializer(serializers.Serializer[Any]):
     warnings = serializers.ListField(child=serializers.CharField())
     ops = serializers.ListField(child=serializers.DictField(), help_text="The operations, as POST .../ops/ takes them.")
     result = OpsResultSerializer(required=False, help_text="The applied batch (not on a dry run).")
+    reopened = _SyncReopenedSerializer(
+        many=True,
+        help_text="Verified mitigations the files break (a rule their control prevents now fires): reopened with their threats when "
+        "applied, listed on a dry run as what applying would reopen.",
+    )

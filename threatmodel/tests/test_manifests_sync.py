@@ -17,8 +17,9 @@ from dfd.models import Diagram, Element, Flow
 from stride.models import Threat
 from threatmodel.analysis import threat_model_analyse
 from threatmodel.diagrams import diagram_change
-from threatmodel.models import ThreatModel
+from threatmodel.models import AuditEvent, Control, Mitigation, MitigationStatus, ThreatMitigation, ThreatModel
 from threatmodel.tests.manifest_helpers import corpus
+from threatmodel.workflow.controls import controls_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +185,70 @@ def test_a_namespace_grows_to_hold_new_workloads(world: World) -> None:
     assert namespace.key not in {item["key"] for item in body["changes"]["elements"]["changed"]}  # a size is not a fact
     moves = [op for op in body["ops"] if op["op"] == "move_element" and op["key"] == namespace.key]
     assert moves and moves[0]["height"] > (namespace.height or 0)
+
+
+def _verified_guard(world: World, diagram: Diagram, key: str) -> tuple[Mitigation, Threat]:
+    """A verified 'no privileged pods' mitigation (DEP-03) that answers a mitigated threat on ``key``."""
+    controls_sync()
+    threat = Threat.objects.filter(threat_model_id=diagram.threat_model_id, element_key=key, flow_key="").exclude(status="obsolete").first()
+    assert threat is not None
+    threat.status = "mitigated"
+    threat.save(update_fields=["status"])
+    item = Mitigation.objects.create(
+        threat_model_id=diagram.threat_model_id, ref="MIT-7", title="Admission refuses privileged pods",
+        control=Control.objects.get(control_id="DEP-03"), status=MitigationStatus.VERIFIED,
+        implemented_by=world.users["owner"], verified_by=world.users["reviewer"],
+    )  # fmt: skip
+    ThreatMitigation.objects.create(threat=threat, mitigation=item)
+    return item, threat
+
+
+def test_a_re_import_that_breaks_a_verified_mitigation_reopens_it_and_its_threats(
+    world: World, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    world.users["owner"].email = "owner@example.com"
+    world.users["owner"].save()
+    diagram, raw = imported(world)
+    threat_model_analyse(model_id=diagram.threat_model_id, actor=None)
+    privileged = raw.replace(b"readOnlyRootFilesystem: true", b"readOnlyRootFilesystem: true\n            privileged: true", 1)
+    key = sync(world, diagram, privileged).json()["changes"]["elements"]["changed"][0]["key"]
+    item, threat = _verified_guard(world, diagram, key)
+    # The dry run says what applying would reopen, and writes nothing.
+    preview = sync(world, diagram, privileged).json()
+    (would,) = preview["reopened"]
+    assert would["mitigation"] == "MIT-7" and "threats_reopened" not in would
+    assert any("(K8S-001)" in line for line in would["because"])
+    item.refresh_from_db()
+    assert item.status == MitigationStatus.VERIFIED
+    with django_capture_on_commit_callbacks(execute=True):
+        applied = sync(world, diagram, privileged, dry_run="false", base_version=diagram.version)
+    assert applied.status_code == 200, applied.content[:500]
+    (done,) = applied.json()["reopened"]
+    assert done["mitigation"] == "MIT-7" and done["threats_reopened"] == 1
+    item.refresh_from_db()
+    threat.refresh_from_db()
+    assert item.status == MitigationStatus.IMPLEMENTED and item.verified_by is None
+    assert threat.status == "open"
+    event = AuditEvent.objects.filter(action="mitigation.reopen", object_id=str(item.pk)).get()
+    assert event.after["manifest_drift"]["files"] == ["kubernetes-manifests.yaml"]
+    assert AuditEvent.objects.filter(action="threat.status", object_id=str(threat.pk), after__reason__icontains="re-imported manifests").exists()
+    (mail,) = mailoutbox
+    assert "MIT-7 broken by the re-imported manifests" in mail.subject and "K8S-001" in mail.body
+
+
+def test_a_re_import_that_breaks_nothing_a_mitigation_claims_leaves_it_verified(world: World) -> None:
+    diagram, raw = imported(world)
+    threat_model_analyse(model_id=diagram.threat_model_id, actor=None)
+    privileged = raw.replace(b"readOnlyRootFilesystem: true", b"readOnlyRootFilesystem: true\n            privileged: true", 1)
+    changed_key = sync(world, diagram, privileged).json()["changes"]["elements"]["changed"][0]["key"]
+    other = Element.objects.filter(diagram=diagram, kind="process").exclude(key=changed_key).order_by("key").first()
+    assert other is not None
+    item, _ = _verified_guard(world, diagram, other.key)  # it answers a threat elsewhere, of another rule
+    # A read-only root filesystem turned off is not what "no privileged pods" prevents either.
+    writable = raw.replace(b"readOnlyRootFilesystem: true", b"readOnlyRootFilesystem: false", 1)
+    for files in (privileged, writable):
+        assert sync(world, diagram, files).json()["reopened"] == []
+    applied = sync(world, diagram, privileged, dry_run="false", base_version=diagram.version)
+    assert applied.status_code == 200 and applied.json()["reopened"] == []
+    item.refresh_from_db()
+    assert item.status == MitigationStatus.VERIFIED

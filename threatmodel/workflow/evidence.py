@@ -186,32 +186,49 @@ def _on_failure(
     keys = ", ".join(sorted({r.key for r in failed}))[:500]
     if mitigation.status != MitigationStatus.VERIFIED:
         return {"did": "unchanged", "reason": f"{len(failed)} result(s) of {keys} fail; it is {mitigation.status}, not verified, so nothing is reopened"}
+    threats = reopen_mitigation(actor, mitigation, fact={"evidence_report": _report_fact(report, file, failed)},
+                                why=f"{mitigation.ref} fails in the {FORMAT_NAMES[report.format]} {file!r} ({keys})")  # fmt: skip
+    reopened.append((mitigation, failed, threats))
+    return {"did": "reopened", "reason": f"{len(failed)} result(s) of {keys} fail; {len(threats)} threat(s) open again"}
+
+
+def reopen_mitigation(actor: User, mitigation: Mitigation, *, fact: dict[str, Any], why: str) -> list[Threat]:
+    """Send a verified mitigation back to implemented (to be verified anew) and reopen the mitigated
+    threats it answers, each with an audit entry; ``fact`` is what showed it failing, ``why`` the
+    threats' reason. The caller holds the model's lock and notifies after the commit."""
     mitigation.status = MitigationStatus.IMPLEMENTED
     mitigation.verified_by, mitigation.verified_at = None, None
     mitigation.save()
     audit(actor=actor, action="mitigation.reopen", obj=mitigation, before={"status": MitigationStatus.VERIFIED},
-          after={"status": mitigation.status, "evidence_report": _report_fact(report, file, failed)})  # fmt: skip
+          after={"status": mitigation.status, **fact})  # fmt: skip
     linked = ThreatMitigation.objects.filter(mitigation=mitigation).values_list("threat_id", flat=True)
     threats = list(Threat.objects.select_for_update().filter(pk__in=list(linked), status=ThreatStatus.MITIGATED).order_by("id"))
     for threat in threats:
         threat.status = ThreatStatus.OPEN
         threat.save(update_fields=["status", "updated_at"])
         audit(actor=actor, action="threat.status", obj=threat, before={"status": ThreatStatus.MITIGATED},
-              after={"status": ThreatStatus.OPEN, "reason": f"{mitigation.ref} fails in the {FORMAT_NAMES[report.format]} {file!r} ({keys})"})  # fmt: skip
-    reopened.append((mitigation, failed, threats))
-    return {"did": "reopened", "reason": f"{len(failed)} result(s) of {keys} fail; {len(threats)} threat(s) open again"}
+              after={"status": ThreatStatus.OPEN, "reason": why})  # fmt: skip
+    return threats
+
+
+def mail_reopened(model: ThreatModel, mitigation: Mitigation, *, subject: str, body: str) -> None:
+    """E-mail a reopened mitigation's owner, or the team's owners when it has none (after the commit);
+    a mail outage is logged, never raised: the change is already committed."""
+    owner = mitigation.owner
+    recipients = [owner.email] if owner is not None and owner.email else sorted(
+        e for e in Membership.objects.filter(team_id=model.team_id, role=Role.OWNER).values_list("user__email", flat=True) if e
+    )
+    if not recipients:
+        return
+    try:
+        EmailMessage(f"[{model.name}] {subject}", body, None, recipients).send()
+    except Exception:
+        log.exception("Could not send the reopening notice of mitigation %s", mitigation.pk)
 
 
 def _notify(model: ThreatModel, report: Report, file: str, reopened: list[tuple[Mitigation, list[Result], list[Threat]]]) -> None:
     """E-mail each reopened mitigation's owner, or the team's owners when it has none (after the commit)."""
-    team_owners = sorted(
-        e for e in Membership.objects.filter(team_id=model.team_id, role=Role.OWNER).values_list("user__email", flat=True) if e
-    )
     for mitigation, failed, threats in reopened:
-        owner = mitigation.owner
-        recipients = [owner.email] if owner is not None and owner.email else team_owners
-        if not recipients:
-            continue
         lines = "\n".join(f"- {r.key} ({r.status}) on {', '.join(r.subjects[:5]) or 'the report'}: {r.message[:200]}" for r in failed[:20])
         body = (
             f"The {FORMAT_NAMES[report.format]} {file!r} (source {report.source}, generated {report.generated_at or 'no time given'}) "
@@ -219,7 +236,4 @@ def _notify(model: ThreatModel, report: Report, file: str, reopened: list[tuple[
             f"{mitigation.ref} is implemented again, to be verified anew; {len(threats)} threat(s) it answered are open again.\n"
             f"Threat model id {model.pk}.\n"
         )
-        try:
-            EmailMessage(f"[{model.name}] {mitigation.ref} fails in {file}", body, None, recipients).send()
-        except Exception:  # the change is committed; a mail outage must not turn it into an error
-            log.exception("Could not send the evidence notice of mitigation %s", mitigation.pk)
+        mail_reopened(model, mitigation, subject=f"{mitigation.ref} fails in {file}", body=body)

@@ -2667,6 +2667,8 @@ export interface components {
             }[];
             /** @description The applied batch (not on a dry run). */
             result?: components["schemas"]["OpsResult"];
+            /** @description Verified mitigations the files break (a rule their control prevents now fires): reopened with their threats when applied, listed on a dry run as what applying would reopen. */
+            reopened: components["schemas"]["_SyncReopened"][];
         };
         Me: {
             id: number;
@@ -3953,6 +3955,15 @@ export interface components {
         _SyncKept: {
             elements: components["schemas"]["_SyncElement"][];
             flows: components["schemas"]["_SyncFlow"][];
+        };
+        _SyncReopened: {
+            /** @description Its reference (MIT-3). */
+            mitigation: string;
+            title: string;
+            /** @description The new findings that break it: title, subject, rule. */
+            because: string[];
+            /** @description How many mitigated threats it answered are open again (applied only). */
+            threats_reopened?: number;
         };
     };
     responses: never;

@@ -10,8 +10,7 @@ import {
   staleText,
   suggestedFormat,
   valueText,
-  type DriftChanges,
-} from './manifests'
+  type DriftChanges, reopenedLines } from './manifests'
 import { draw, vocab } from './test-helpers'
 
 const formats = [
@@ -174,6 +173,14 @@ describe('after the apply', () => {
       'Re-imported the manifests: 2 changes applied, diagram version 6. The threats are being analysed.',
     )
     expect(appliedNotice({ version: 6, applied: 0 })).toBe('Re-imported: nothing changed (version 6).')
+  })
+
+  it('names the verified mitigations the files broke', () => {
+    const reopened = [{ mitigation: 'MIT-7', title: 'No privileged pods', because: ['A privileged container can break out on frontend (K8S-001)'], threats_reopened: 1 }]
+    expect(appliedNotice({ version: 4, applied: 1, analysis: { status: 'done', new: 3 } }, reopened)).toBe(
+      'Re-imported the manifests: 1 change applied, diagram version 4. 3 new threats. Reopened MIT-7: the files break this verified mitigation.',
+    )
+    expect(reopenedLines([{ ...reopened[0]!, because: ['a', 'b', 'c', 'd'] }])).toEqual(['MIT-7 No privileged pods — a; b; c; …'])
   })
 
   it('words a stale preview with the version the diagram is at now', () => {

@@ -213,18 +213,34 @@ export interface AppliedLike {
   analysis?: { status: string; new?: number; obsolete?: number }
 }
 
+export interface ReopenedLike {
+  mitigation: string
+  title: string
+  because: readonly string[]
+  threats_reopened?: number
+}
+
+/** "MIT-7 Admission refuses privileged pods" and the findings that break it, for the preview's warning. */
+export function reopenedLines(reopened: readonly ReopenedLike[]): string[] {
+  return reopened.map((r) => `${r.mitigation} ${r.title} — ${r.because.slice(0, 3).join('; ')}${r.because.length > 3 ? '; …' : ''}`)
+}
+
 /** What an applied re-import did, for the notice shown after the diagram reloads. */
-export function appliedNotice(result: AppliedLike): string {
+export function appliedNotice(result: AppliedLike, reopened: readonly ReopenedLike[] = []): string {
   if (result.applied === 0) return `Re-imported: nothing changed (version ${result.version}).`
   const base = `Re-imported the manifests: ${result.applied} change${result.applied === 1 ? '' : 's'} applied, diagram version ${result.version}.`
+  const broken =
+    reopened.length === 0
+      ? ''
+      : ` Reopened ${reopened.map((r) => r.mitigation).join(', ')}: the files break ${reopened.length === 1 ? 'this verified mitigation' : 'these verified mitigations'}.`
   const analysis = result.analysis
-  if (!analysis) return base
-  if (analysis.status !== 'done') return `${base} The threats are being analysed.`
+  if (!analysis) return base + broken
+  if (analysis.status !== 'done') return `${base} The threats are being analysed.${broken}`
   const newOnes = analysis.new ?? 0
   const gone = analysis.obsolete ?? 0
   const threatParts = [`${newOnes} new threat${newOnes === 1 ? '' : 's'}`]
   if (gone > 0) threatParts.push(`${gone} obsolete`)
-  return `${base} ${threatParts.join(', ')}.`
+  return `${base} ${threatParts.join(', ')}.${broken}`
 }
 
 /** A 409 on apply: the diagram moved on since the preview; the words say so and what to do. */

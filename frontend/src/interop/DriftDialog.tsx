@@ -8,14 +8,14 @@ import { useMemo, useState } from 'react'
 import { ApiError } from '../api/client'
 import { interopApi, type ManifestSyncResult } from '../api/interop'
 import { refusalOf } from '../core/interop'
-import { diagramManifestFormat, driftCounts, driftPreview, staleText, type ManifestFormat } from '../core/manifests'
+import { diagramManifestFormat, driftCounts, driftPreview, reopenedLines, staleText, type ManifestFormat } from '../core/manifests'
 import type { DiagramState } from '../core/types'
 import { Field } from '../components/Field'
 import { Modal } from '../workflow/Modal'
 import { DriftList } from './DriftList'
 import { Refusal } from './Refusal'
 
-export type AppliedSync = NonNullable<ManifestSyncResult['result']>
+export type AppliedSync = NonNullable<ManifestSyncResult['result']> & { reopened: ManifestSyncResult['reopened'] }
 
 interface Props {
   diagramId: number
@@ -51,7 +51,7 @@ export function DriftDialog({ diagramId, state, unsaved, labelOf, onClose, onApp
         setStale(null)
       } else if (answer) {
         const applied = await interopApi.syncFromManifests(diagramId, { files, format, baseVersion: answer.base_version })
-        if (applied.result) onApplied(applied.result)
+        if (applied.result) onApplied({ ...applied.result, reopened: applied.reopened })
       }
     } catch (error) {
       if (which === 'apply' && answer && error instanceof ApiError && error.status === 409) setStale(staleText(answer.base_version, error.extra.current_version))
@@ -87,6 +87,22 @@ export function DriftDialog({ diagramId, state, unsaved, labelOf, onClose, onApp
               <summary>{answer.warnings.length} warning{answer.warnings.length === 1 ? '' : 's'}</summary>
               <ul>{answer.warnings.map((warning, i) => <li key={i}>{warning}</li>)}</ul>
             </details>
+          )}
+          {answer.reopened.length > 0 && (
+            <div className="drift-reopens" role="alert">
+              <p>
+                <strong>
+                  Applying reopens {answer.reopened.length === 1 ? 'a verified mitigation' : `${answer.reopened.length} verified mitigations`}
+                </strong>
+                : the files declare what {answer.reopened.length === 1 ? 'it is' : 'they are'} meant to prevent, so {answer.reopened.length === 1 ? 'it goes' : 'they go'} back
+                to implemented and {answer.reopened.length === 1 ? 'its' : 'their'} mitigated threats open again.
+              </p>
+              <ul>
+                {reopenedLines(answer.reopened).map((line) => (
+                  <li key={line}>{line}</li>
+                ))}
+              </ul>
+            </div>
           )}
           <DriftList preview={preview} />
         </div>

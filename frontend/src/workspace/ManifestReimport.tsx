@@ -37,7 +37,7 @@ export function ManifestReimport({ session, vocab, onApplied }: Props) {
             onClose={() => setOpen(false)}
             onApplied={(result) => {
               setOpen(false)
-              onApplied(appliedNotice(result))
+              onApplied(appliedNotice(result, result.reopened))
             }}
           />,
           document.body,

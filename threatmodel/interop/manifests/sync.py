@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+
 from common.errors import ValidationFailed
 from dfd.models import Diagram
 from dfd.ops import DiagramState, ElementState, FlowState, ops_between
@@ -28,6 +30,8 @@ from threatmodel.interop.manifests.formats import wanted_state
 from threatmodel.interop.registry import IMPORTS
 from threatmodel.interop.sources import SourceFile
 from threatmodel.permissions import require_role
+from threatmodel.workflow.common import lock_model
+from threatmodel.workflow.drift import mitigations_broken, reopen_broken
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -57,10 +61,13 @@ class SyncOutcome:
     warnings: list[str]
     base_version: int
     applied: dict[str, Any] | None = None  # the write's answer (version, analysis…) when not a dry run
+    # verified mitigations the new state breaks: reopened when applied, would be on a dry run
+    reopened: list[dict[str, Any]] | None = None
 
     def as_dict(self, *, dry_run: bool) -> dict[str, Any]:
         body: dict[str, Any] = {"dry_run": dry_run, "base_version": self.base_version, "operations": len(self.ops),
-                                "changes": self.changes, "warnings": self.warnings, "ops": self.ops}  # fmt: skip
+                                "changes": self.changes, "warnings": self.warnings, "ops": self.ops,
+                                "reopened": self.reopened or []}  # fmt: skip
         if self.applied is not None:
             body["result"] = self.applied
         return body
@@ -170,8 +177,11 @@ def diagram_sync_from_manifests(
     target = reconcile(current, wanted, FORMATS[fmt])
     ops = ops_between(current, target)
     changes = {**changes_between(current, target), "kept": kept_by_people(target, FORMATS[fmt])}
+    names = {key: element.name for key, element in target.elements.items()}
+    names.update({key: flow.label or key for key, flow in target.flows.items()})
     if dry_run:
-        return SyncOutcome(ops, changes, warnings, diagram.version)
+        would = [item.as_dict(names) for item in mitigations_broken(diagram.threat_model, current, target)] if ops else []
+        return SyncOutcome(ops, changes, warnings, diagram.version, reopened=would)
     if base_version is None:
         raise ValidationFailed(
             "base_version is required to apply.",
@@ -183,5 +193,9 @@ def diagram_sync_from_manifests(
         unchanged = {"diagram": diagram.pk, "version": diagram.version, "threat_model_version": diagram.threat_model.version,
                      "applied": 0, "deleted_flows": [], "reparented": []}  # fmt: skip
         return SyncOutcome(ops, changes, warnings, base_version, unchanged)
-    change = diagram_change(actor=actor, diagram_id=diagram.pk, base_version=base_version, ops=ops)
-    return SyncOutcome(ops, changes, warnings, base_version, change.as_dict())
+    with transaction.atomic():  # the change and the reopenings it causes, or neither
+        change = diagram_change(actor=actor, diagram_id=diagram.pk, base_version=base_version, ops=ops)
+        model = lock_model(diagram.threat_model_id)
+        broken = mitigations_broken(model, current, target)
+        reopened = reopen_broken(actor=actor, model=model, broken=broken, files=[f.name for f in files if f.name], names=names)
+    return SyncOutcome(ops, changes, warnings, base_version, change.as_dict(), reopened)

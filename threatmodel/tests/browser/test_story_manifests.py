@@ -20,10 +20,11 @@ from stride.models import Threat
 from threatmodel.diagrams import diagram_change
 from threatmodel.interop.imports import import_model
 from threatmodel.interop.sources import SourceFile
-from threatmodel.models import ThreatModel
+from threatmodel.models import Control, Mitigation, MitigationStatus, ThreatMitigation, ThreatModel
 from threatmodel.tests.browser.conftest import Workshop, sign_in
 from threatmodel.tests.browser.drawing import boundary, box_of, connect, drop_stencil, node, rename_selected, wait_saved
 from threatmodel.tests.shared_data import DATA, MISSING
+from threatmodel.workflow.controls import controls_sync
 
 pytestmark = pytest.mark.browser
 
@@ -102,6 +103,17 @@ def test_manifests_become_a_model_and_a_reimport_shows_the_drift(page: Page, wor
     before = set(live.values_list("fingerprint", flat=True))
     frontend_before = set(live.filter(element_key=FRONTEND).values_list("title", flat=True))
 
+    # Ben verified a "no privileged pods" admission control for the frontend's threats: the privileged copy breaks it.
+    controls_sync()
+    answered = live.filter(element_key=FRONTEND, flow_key="").order_by("id").first()
+    assert answered is not None
+    Threat.objects.filter(pk=answered.pk).update(status="mitigated")
+    guard = Mitigation.objects.create(
+        threat_model=model, ref="MIT-7", title="Admission refuses privileged pods", control=Control.objects.get(control_id="DEP-03"),
+        status=MitigationStatus.VERIFIED, implemented_by=workshop.users["ana"], verified_by=workshop.users["ben"],
+    )  # fmt: skip
+    ThreatMitigation.objects.create(threat=answered, mitigation=guard)
+
     # A broken copy first: refused with its file, its document and the field, and nothing written.
     diagram = Diagram.objects.get(threat_model=model)
     version = diagram.version
@@ -134,14 +146,21 @@ def test_manifests_become_a_model_and_a_reimport_shows_the_drift(page: Page, wor
     expect(kept.locator("summary")).to_have_text("Kept as drawn (not from the files): 1 element, 1 flow")
     kept.locator("summary").click()
     expect(kept.locator("li")).to_have_text(["Shop clerk — external entity", "Shop clerk → frontend (Deployment)"])
+    reopens = answer.locator(".drift-reopens")
+    expect(reopens).to_contain_text("Applying reopens a verified mitigation")
+    expect(reopens.locator("li")).to_contain_text(re.compile(r"^MIT-7 Admission refuses privileged pods — .*\(K8S-001\)"))
     expect(drift.get_by_role("button", name="Apply (1 operation)")).to_be_enabled()
     assert Diagram.objects.get(pk=diagram.pk).version == version  # a preview writes nothing
+    assert Mitigation.objects.get(pk=guard.pk).status == MitigationStatus.VERIFIED
     shot(page, "manifests-5-preview")
 
     drift.get_by_role("button", name="Apply (1 operation)").click()
     expect(drift).to_be_hidden()
     expect(page.locator(".notice-banner")).to_contain_text(re.compile(r"Re-imported the manifests: 1 change applied, diagram version \d+\. \d+ new threats?"))
+    expect(page.locator(".notice-banner")).to_contain_text("Reopened MIT-7: the files break this verified mitigation.")
     assert Element.objects.get(diagram=diagram, key=FRONTEND).properties["privileged"] is True
+    assert Mitigation.objects.get(pk=guard.pk).status == MitigationStatus.IMPLEMENTED
+    assert Threat.objects.get(pk=answered.pk).status == "open"
     live = Threat.objects.filter(threat_model=model).exclude(status="obsolete")
     new = live.exclude(fingerprint__in=before)
     assert new.filter(element_key=FRONTEND).exists()
