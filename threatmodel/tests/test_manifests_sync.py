@@ -230,7 +230,7 @@ def test_a_re_import_that_breaks_a_verified_mitigation_reopens_it_and_its_threat
     assert item.status == MitigationStatus.IMPLEMENTED and item.verified_by is None
     assert threat.status == "open"
     event = AuditEvent.objects.filter(action="mitigation.reopen", object_id=str(item.pk)).get()
-    assert event.after["manifest_drift"]["files"] == ["kubernetes-manifests.yaml"]
+    assert event.after is not None and event.after["manifest_drift"]["files"] == ["kubernetes-manifests.yaml"]
     assert AuditEvent.objects.filter(action="threat.status", object_id=str(threat.pk), after__reason__icontains="re-imported manifests").exists()
     (mail,) = mailoutbox
     assert "MIT-7 broken by the re-imported manifests" in mail.subject and "K8S-001" in mail.body
