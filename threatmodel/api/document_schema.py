@@ -56,33 +56,66 @@ class DocumentDiagramSerializer(serializers.Serializer[Any]):
     flows = DocumentFlowSerializer
 
 
-class DocumentThreatSerializer(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    fingerprint = serializers.CharField()
-    rule_id = serializers.CharField(allow_blank=True)
+class DocumentThreatRuleSerializer(serializers.Serializer[Any]):
+    """What the threats of one rule share (a rule has a second entry when some of its threats differ)."""
+
+    rule_id = serializers.CharField(allow_blank=True, help_text="Empty for a manual threat.")
     origin = serializers.CharField()
     stride = serializers.CharField()
-    element = serializers.CharField(allow_null=True)
-    flow = serializers.CharField(allow_null=True)
     title = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
-    explanation = serializers.DictField()
-    confirmed = serializers.BooleanField(help_text="False while a rule's finding waits on unanswered properties.")
-    questions = serializers.ListField(
-        child=serializers.CharField(), help_text="What would settle an unconfirmed threat; empty when confirmed."
-    )
     techniques = serializers.ListField(child=serializers.CharField())
-    status = serializers.CharField()
-    likelihood = serializers.IntegerField(allow_null=True)
-    impact = serializers.IntegerField(allow_null=True)
-    owner = serializers.CharField(allow_null=True)
-    notes = serializers.CharField(allow_blank=True)
-    rationale = serializers.CharField(allow_blank=True)
-    triaged = serializers.BooleanField()
-    duplicate_of = serializers.CharField(allow_null=True)
     suggested_likelihood = serializers.IntegerField(allow_null=True, help_text="The rule's default, until someone rates it.")
     suggested_impact = serializers.IntegerField(allow_null=True, help_text="The rule's default, until someone rates it.")
-    status_before_obsolete = serializers.CharField(allow_null=True)
+
+
+class DocumentUnconfirmedSerializer(serializers.Serializer[Any]):
+    rows = serializers.ListField(child=serializers.IntegerField(), help_text="Positions of the findings that wait on answers.")
+    questions = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="For each of those positions, its questions (positions in `texts`).",
+    )
+    assumed = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="For each of those positions, the properties its explanation assumed (`target.validates_input`; positions in `texts`).",
+    )
+
+
+class DocumentPathsSerializer(serializers.Serializer[Any]):
+    rows = serializers.ListField(child=serializers.IntegerField(), help_text="Positions of graph-walk findings.")
+    keys = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="The element and flow keys on each one's path."
+    )
+
+
+class DocumentFingerprintsSerializer(serializers.Serializer[Any]):
+    rows = serializers.ListField(child=serializers.IntegerField())
+    values = serializers.ListField(child=serializers.CharField())
+
+
+class DocumentThreatsSerializer(serializers.Serializer[Any]):
+    """The threats as parallel columns, one position per threat, ordered by fingerprint (obsolete ones included)."""
+
+    rules = DocumentThreatRuleSerializer(many=True)
+    texts = serializers.ListField(child=serializers.CharField(), help_text="Strings that `unconfirmed` refers to by position.")
+    id = serializers.ListField(child=serializers.IntegerField())
+    rule = serializers.ListField(child=serializers.IntegerField(), help_text="Position in `rules`.")
+    element = serializers.ListField(child=serializers.CharField(allow_null=True))
+    flow = serializers.ListField(child=serializers.CharField(allow_null=True))
+    statuses = serializers.ListField(child=serializers.CharField(), help_text="The statuses that `status` refers to by position.")
+    status = serializers.ListField(child=serializers.IntegerField(), help_text="Position in `statuses`.")
+    likelihood = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+    impact = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+    triaged = serializers.ListField(child=serializers.IntegerField(), help_text="Positions of the threats kept at triage.")
+    rated = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Positions of the threats a person rated (likelihood, impact and a rationale)."
+    )
+    duplicate = serializers.ListField(child=serializers.IntegerField(), help_text="Positions of the threats marked duplicates.")
+    unconfirmed = DocumentUnconfirmedSerializer()
+    paths = DocumentPathsSerializer()
+    fingerprints = DocumentFingerprintsSerializer(
+        help_text="Fingerprints other than `rule_id@element[@flow]` (manual threats), by position."
+    )
 
 
 class DocumentCoverageNoteSerializer(serializers.Serializer[Any]):
@@ -103,5 +136,5 @@ class DocumentSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField()
     vocabulary_version = serializers.IntegerField()
     diagrams = DocumentDiagramSerializer(many=True)
-    threats = DocumentThreatSerializer(many=True)
+    threats = DocumentThreatsSerializer()
     coverage_notes = DocumentCoverageNoteSerializer(many=True)

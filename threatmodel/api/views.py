@@ -12,8 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
+from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -62,6 +63,7 @@ from threatmodel.api.serializers import (
 )
 from threatmodel.api.uploads import uploaded_files
 from threatmodel.choices import Role
+from threatmodel.document_threats import document_etag
 from threatmodel.interop.import_jobs import import_queue
 from threatmodel.interop.imports import import_model
 from threatmodel.interop.registry import EXPORTS, IMPORTS
@@ -294,11 +296,32 @@ class ThreatModelViewSet(viewsets.ModelViewSet[ThreatModel]):
 
     @extend_schema(
         summary="The whole model in one response: diagrams, elements, flows, threats",
-        responses={200: DocumentSerializer, **errors(404)},
+        description=(
+            "The threats come as columns: what a rule's threats share once in `threats.rules`, and per threat "
+            "only its id, rule entry, subject, status and levels (`GET /api/v1/threats/{id}/` has a threat's full "
+            "record). The answer carries an ETag naming this state of the model; send it back in `If-None-Match` "
+            "and an unchanged document is answered 304 without a body."
+        ),
+        responses={
+            200: DocumentSerializer,
+            304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
+            **errors(404),
+        },
     )
     @action(detail=True, methods=["get"])
-    def document(self, request: Request, pk: str | None = None) -> Response:
-        return Response(native.document_build(self.get_object()))
+    def document(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        # The model is looked up (and an outsider answered 404) before the ETag is compared.
+        model = self.get_object()
+        etag = document_etag(
+            model_id=model.pk, version=model.version, updated_at=model.updated_at, team_id=model.team_id, stage=model.stage
+        )
+        unchanged = get_conditional_response(request, etag=etag)
+        if unchanged is not None:
+            unchanged["ETag"] = etag
+            return unchanged
+        response = Response(native.document_build(model))
+        response["ETag"] = etag
+        return response
 
     @extend_schema(
         summary="Export the model",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from conftest import World
 from dfd.models import Diagram
 from stride.models import Technique, Threat
 from threatmodel.diagrams import diagram_change
+from threatmodel.document_threats import threat_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +52,8 @@ def test_the_document_holds_everything(world: World, threat: Threat) -> None:
     assert diagram["version"] == world.diagram.version
     assert [e["key"] for e in diagram["elements"]] == ["tb-app", "tb-inet", "db", "user", "web"]
     assert {f["key"]: (f["source"], f["target"]) for f in diagram["flows"]} == {"f1": ("user", "web"), "f2": ("web", "db")}
-    assert doc["threats"][0]["techniques"] == ["T1611"] and doc["threats"][0]["element"] == "web"
+    [row] = threat_rows(doc["threats"])
+    assert row["techniques"] == ["T1611"] and row["element"] == "web"
 
 
 def test_the_query_count_does_not_grow_with_the_model(world: World) -> None:
@@ -59,7 +62,7 @@ def test_the_query_count_does_not_grow_with_the_model(world: World) -> None:
     large, doc = count_queries(world)
     assert large == small
     assert sum(len(d["elements"]) for d in doc["diagrams"]) == 5 + 301
-    assert len(doc["threats"]) == 200
+    assert len(doc["threats"]["id"]) == 200
 
 
 @pytest.mark.parametrize("url", ["/api/v1/threat-models/", "/api/v1/diagrams/", "/api/v1/elements/", "/api/v1/flows/",
@@ -75,3 +78,42 @@ def test_list_endpoints_do_not_issue_a_query_per_row(world: World, url: str) -> 
         response = client.get(url)
     assert response.status_code == 200
     assert len(ctx.captured_queries) == small, [q["sql"][:120] for q in ctx.captured_queries]
+
+
+def test_a_rule_s_text_is_sent_once_and_each_threat_carries_only_what_differs(world: World) -> None:
+    from threatmodel.analysis import threat_model_analyse
+
+    threat_model_analyse(model_id=world.model.pk)
+    editor = world.client("editor")
+    manual = editor.post("/api/v1/threats/", {"threat_model": world.model.pk, "stride": "S", "title": "Phished operator",
+                                              "element": "user", "techniques": ["T1078"]}, format="json").json()
+    _, doc = count_queries(world)
+    columns = doc["threats"]
+    stored = Threat.objects.filter(threat_model=world.model)
+    assert len(columns["id"]) == stored.count()
+    assert all(len(columns[name]) == len(columns["id"]) for name in ("rule", "element", "flow", "status", "likelihood", "impact"))
+    assert len({(r["rule_id"], r["title"]) for r in columns["rules"]}) == len(columns["rules"]) < len(columns["id"])
+    rows = {row["id"]: row for row in threat_rows(columns)}
+    for threat in stored:
+        row = rows[threat.pk]
+        assert (row["fingerprint"], row["rule_id"], row["stride"], row["title"], row["status"]) == (
+            threat.fingerprint, threat.rule_id, threat.stride, threat.title, threat.status)
+        assert (row["element"], row["flow"], row["confirmed"], row["questions"]) == (
+            threat.element_key or None, threat.flow_key or None, threat.confirmed, threat.questions)
+        assert row["assumed"] == sorted((threat.explanation or {}).get("assumed", {}))
+    assert rows[manual["id"]]["techniques"] == ["T1078"] and rows[manual["id"]]["origin"] == "manual"
+    # What only an opened threat shows is left to its full record.
+    assert "explanation" not in json.dumps(doc) and "rationale" not in columns["rules"][0]
+
+
+def test_a_person_s_work_on_a_threat_is_in_the_document(world: World, threat: Threat) -> None:
+    other = Threat.objects.create(threat_model=world.model, fingerprint="TEST-1@db", rule_id="TEST-1", origin="rule", stride="E",
+                                  element_key="db", title=threat.title, triaged=True, rationale="Reachable", likelihood=2, impact=2,
+                                  duplicate_of=threat, confirmed=False, questions=["Is it?"], explanation={"assumed": {"target.x": False}})
+    _, doc = count_queries(world)
+    rows = {row["id"]: row for row in threat_rows(doc["threats"])}
+    assert (rows[other.pk]["triaged"], rows[other.pk]["rated"], rows[other.pk]["duplicate"]) == (True, True, True)
+    assert (rows[threat.pk]["triaged"], rows[threat.pk]["rated"], rows[threat.pk]["duplicate"]) == (False, False, False)
+    assert rows[other.pk]["questions"] == ["Is it?"] and rows[other.pk]["assumed"] == ["target.x"]
+    # The unconfirmed one claims none of the rule's techniques, so it has an entry of its own.
+    assert rows[other.pk]["techniques"] == [] and rows[threat.pk]["techniques"] == ["T1611"]

@@ -14,6 +14,7 @@ from django.conf import settings
 from conftest import World
 from dfd.models import Element, Flow
 from stride.models import Technique, Threat
+from threatmodel.document_threats import threat_rows
 from threatmodel.models import ThreatModel
 from threatmodel.native import native_export
 
@@ -66,7 +67,7 @@ def test_an_unconfirmed_threat_keeps_its_questions_through_export_and_import(wor
     second = world.client("viewer").get(f"/api/v1/threat-models/{copied.threat_model_id}/export/?format=json")
     assert json.loads(second.content) == json.loads(first.content)
     document = world.client("viewer").get(f"/api/v1/threat-models/{world.model.pk}/document/").json()
-    in_document = next(row for row in document["threats"] if row["fingerprint"] == threat.fingerprint)
+    in_document = next(row for row in threat_rows(document["threats"]) if row["fingerprint"] == threat.fingerprint)
     assert in_document["confirmed"] is False and in_document["questions"] == threat.questions
 
 

@@ -1205,7 +1205,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The whole model in one response: diagrams, elements, flows, threats */
+        /**
+         * The whole model in one response: diagrams, elements, flows, threats
+         * @description The threats come as columns: what a rule's threats share once in `threats.rules`, and per threat only its id, rule entry, subject, status and levels (`GET /api/v1/threats/{id}/` has a threat's full record). The answer carries an ETag naming this state of the model; send it back in `If-None-Match` and an unchanged document is answered 304 without a body.
+         */
         get: operations["threat_models_document_retrieve"];
         put?: never;
         post?: never;
@@ -2189,7 +2192,7 @@ export interface components {
             version: number;
             vocabulary_version: number;
             diagrams: components["schemas"]["DocumentDiagram"][];
-            threats: components["schemas"]["DocumentThreat"][];
+            threats: components["schemas"]["DocumentThreats"];
             coverage_notes: components["schemas"]["DocumentCoverageNote"][];
         };
         DocumentCoverageNote: {
@@ -2242,6 +2245,10 @@ export interface components {
          * @enum {string}
          */
         DocumentElementKindEnum: "external_entity" | "process" | "data_store" | "trust_boundary";
+        DocumentFingerprints: {
+            rows: number[];
+            values: string[];
+        };
         DocumentFlow: {
             key: string;
             source: string;
@@ -2254,37 +2261,60 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        DocumentThreat: {
-            id: number;
-            fingerprint: string;
+        DocumentPaths: {
+            /** @description Positions of graph-walk findings. */
+            rows: number[];
+            /** @description The element and flow keys on each one's path. */
+            keys: string[][];
+        };
+        /** @description What the threats of one rule share (a rule has a second entry when some of its threats differ). */
+        DocumentThreatRule: {
+            /** @description Empty for a manual threat. */
             rule_id: string;
             origin: string;
             stride: string;
-            element: string | null;
-            flow: string | null;
             title: string;
             description: string;
-            explanation: {
-                [key: string]: unknown;
-            };
-            /** @description False while a rule's finding waits on unanswered properties. */
-            confirmed: boolean;
-            /** @description What would settle an unconfirmed threat; empty when confirmed. */
-            questions: string[];
             techniques: string[];
-            status: string;
-            likelihood: number | null;
-            impact: number | null;
-            owner: string | null;
-            notes: string;
-            rationale: string;
-            triaged: boolean;
-            duplicate_of: string | null;
             /** @description The rule's default, until someone rates it. */
             suggested_likelihood: number | null;
             /** @description The rule's default, until someone rates it. */
             suggested_impact: number | null;
-            status_before_obsolete: string | null;
+        };
+        /** @description The threats as parallel columns, one position per threat, ordered by fingerprint (obsolete ones included). */
+        DocumentThreats: {
+            rules: components["schemas"]["DocumentThreatRule"][];
+            /** @description Strings that `unconfirmed` refers to by position. */
+            texts: string[];
+            id: number[];
+            /** @description Position in `rules`. */
+            rule: number[];
+            element: (string | null)[];
+            flow: (string | null)[];
+            /** @description The statuses that `status` refers to by position. */
+            statuses: string[];
+            /** @description Position in `statuses`. */
+            status: number[];
+            likelihood: (number | null)[];
+            impact: (number | null)[];
+            /** @description Positions of the threats kept at triage. */
+            triaged: number[];
+            /** @description Positions of the threats a person rated (likelihood, impact and a rationale). */
+            rated: number[];
+            /** @description Positions of the threats marked duplicates. */
+            duplicate: number[];
+            unconfirmed: components["schemas"]["DocumentUnconfirmed"];
+            paths: components["schemas"]["DocumentPaths"];
+            /** @description Fingerprints other than `rule_id@element[@flow]` (manual threats), by position. */
+            fingerprints: components["schemas"]["DocumentFingerprints"];
+        };
+        DocumentUnconfirmed: {
+            /** @description Positions of the findings that wait on answers. */
+            rows: number[];
+            /** @description For each of those positions, its questions (positions in `texts`). */
+            questions: number[][];
+            /** @description For each of those positions, the properties its explanation assumed (`target.validates_input`; positions in `texts`). */
+            assumed: number[][];
         };
         Element: {
             readonly id: number;
@@ -9733,6 +9763,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Document"];
                 };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request; details name each field at fault */
             400: {

@@ -61,3 +61,8 @@ export function threatSource(threatModelId: number): ThreatSource {
     analysisSettled: () => analysisSettled(threatModelId),
   }
 }
+
+/** One threat's full record (`GET /threats/{id}/`): what the document leaves out, such as the engine's reasons. */
+export async function loadThreat(threatId: number): Promise<EditorThreat> {
+  return threatFromApi(await get<ApiThreat>(`/threats/${threatId}/`))
+}

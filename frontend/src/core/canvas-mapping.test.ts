@@ -2,6 +2,7 @@ import { CanvasMapper, type Decorations } from './canvas-mapping'
 import { diagramState } from './mapping'
 import { applyOps } from './ops'
 import { draw, SMALL } from './test-helpers'
+import { documentThreats } from './test-threats'
 import type { DocumentModel } from './types'
 
 const none: Decorations = { selection: new Set(), openThreats: new Map(), highlighted: new Set(), errors: new Set() }
@@ -9,7 +10,7 @@ const none: Decorations = { selection: new Set(), openThreats: new Map(), highli
 describe('document → canvas', () => {
   const doc: DocumentModel = {
     id: 1, team: 1, name: 'M', description: '', scope: '', assumptions: '', stage: 'design', version: 3, vocabulary_version: 1,
-    threats: [], coverage_notes: [],
+    threats: documentThreats([]), coverage_notes: [],
     diagrams: [
       {
         id: 10, name: 'L0', level: 'level_0', order: 0, version: 2,

@@ -1,4 +1,4 @@
-import { apiThreat, documentThreat, editorThreat } from './test-threats'
+import { apiThreat, documentThreat, documentThreats, editorThreat } from './test-threats'
 import { analysisQueued, followUp, ThreatSync, type AnalysisChanges, type SavedBatch, type ThreatSource } from './threat-sync'
 import type { EditorThreat } from './threats'
 import type { DocumentModel } from './types'
@@ -49,7 +49,7 @@ function setUp(version = 4, threats: Partial<EditorThreat>[] = [{ id: 1, title: 
   const doc: DocumentModel = {
     id: 1, team: 1, name: 'M', description: '', scope: '', assumptions: '', stage: 'break', version, vocabulary_version: 1,
     coverage_notes: [], diagrams: [{ id: 10, name: 'L0', level: 'level_0', order: 0, version: 2, elements: [], flows: [] }],
-    threats: threats.map((t) => documentThreat({ id: t.id ?? 1, fingerprint: `R@${t.id}`, title: t.title ?? 'T' })),
+    threats: documentThreats(threats.map((t) => documentThreat({ id: t.id ?? 1, fingerprint: `R@${t.id}`, title: t.title ?? 'T' }))),
   }
   store.dispatch({ type: 'loaded', doc, vocab: {} as VocabularyIndex, diagramId: null })
   const source = new FakeSource()

@@ -28,8 +28,11 @@ export interface EditorThreat {
   /** Marked a duplicate of another threat (the workflow then leaves it out). */
   duplicate: boolean
   ruleId: string
-  /** Why the engine raised it, in words (the rule's conditions that matched). */
-  matched: string[]
+  /**
+   * Why the engine raised it, in words (the rule's conditions that matched); null until the
+   * threat's full record is read (the document leaves it out; `GET /threats/{id}/` has it).
+   */
+  matched: string[] | null
   /** Keys of the elements and flows on the threat's path, for graph-walk rules. */
   path: string[]
   /** False while a rule's finding waits on unanswered properties (`questions` says what would settle it). */
@@ -146,8 +149,13 @@ export function asksFromExplanation(explanation: unknown, confirmed: boolean): T
   if (confirmed || !explanation || typeof explanation !== 'object') return []
   const assumed = (explanation as Record<string, unknown>).assumed
   if (!assumed || typeof assumed !== 'object' || Array.isArray(assumed)) return []
+  return asksFromAssumed(Object.keys(assumed))
+}
+
+/** Assumed property paths (`target.validates_input`, `privileged`) as the asks of a finding, in path order. */
+export function asksFromAssumed(paths: readonly string[]): ThreatAsk[] {
   const asks: ThreatAsk[] = []
-  for (const path of Object.keys(assumed).sort()) {
+  for (const path of [...paths].sort()) {
     const dot = path.indexOf('.')
     const end = dot < 0 ? '' : path.slice(0, dot)
     const property = dot < 0 ? path : path.slice(dot + 1)

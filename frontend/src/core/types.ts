@@ -10,7 +10,7 @@ export type DocumentModel = components['schemas']['Document']
 export type DocumentDiagram = components['schemas']['DocumentDiagram']
 export type DocumentElement = components['schemas']['DocumentElement']
 export type DocumentFlow = components['schemas']['DocumentFlow']
-export type DocumentThreat = components['schemas']['DocumentThreat']
+export type DocumentThreats = components['schemas']['DocumentThreats']
 export type Vocabulary = components['schemas']['Vocabulary']
 export type VocabularyProperty = components['schemas']['VocabularyProperty']
 

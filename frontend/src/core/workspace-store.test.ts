@@ -1,5 +1,5 @@
 import type { GateReport, HeatMap } from '../api/workflow'
-import { documentThreat, editorThreat } from './test-threats'
+import { documentThreat, documentThreats, editorThreat } from './test-threats'
 import type { DocumentModel } from './types'
 import type { VocabularyIndex } from './validation'
 import { initialWorkspace, policyOf, reduce, roleOf, stageOf, WorkspaceStore, type WorkspaceAction, type WorkspaceState } from './workspace-store'
@@ -14,10 +14,10 @@ function doc(over: Partial<DocumentModel> = {}): DocumentModel {
       { id: 10, name: 'Context', level: 'context', order: 0, version: 2, elements: [], flows: [] },
       { id: 11, name: 'Level 0', level: 'level_0', order: 1, version: 5, elements: [], flows: [] },
     ],
-    threats: [
+    threats: documentThreats([
       documentThreat({ id: 1, fingerprint: 'R@web', title: 'Tamper' }),
-      documentThreat({ id: 2, fingerprint: 'Q@web', title: 'Gone', status: 'obsolete', status_before_obsolete: 'open' }),
-    ],
+      documentThreat({ id: 2, fingerprint: 'Q@web', title: 'Gone', status: 'obsolete' }),
+    ]),
     ...over,
   }
 }

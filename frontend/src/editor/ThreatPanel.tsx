@@ -17,6 +17,7 @@ import { BulkBar } from '../workflow/BulkBar'
 import { QuestionAnswer, type AnswerQuestion } from '../workflow/QuestionAnswer'
 import type { Question } from '../core/questions'
 import type { BulkKind } from '../core/bulk'
+import { useThreatReasons } from './useThreatReasons'
 
 interface Props {
   threats: readonly EditorThreat[] | null
@@ -75,6 +76,8 @@ export const ThreatPanel = memo(function ThreatPanel({
   const visible = shown.length > limit ? shown.slice(0, limit) : shown
   const picked = useMemo(() => shown.filter((threat) => checked.has(threat.id)), [shown, checked])
   const unconfirmed = useMemo(() => shown.filter((threat) => !threat.confirmed).length, [shown])
+  const opened = useMemo(() => threats?.find((threat) => threat.id === activeThreat) ?? null, [threats, activeThreat])
+  const reasons = useThreatReasons(opened)
   const heading = filter
     ? 'Threats in the heat-map filter'
     : scope === 'model' || selection.size === 0
@@ -205,10 +208,10 @@ export const ThreatPanel = memo(function ThreatPanel({
                       ))}
                       <span className="threat-target">{where.length === 0 ? 'on another diagram' : `on ${targetName(state, threat)}`}</span>
                     </span>
-                    {on && threat.matched.length > 0 && (
+                    {on && reasons.length > 0 && (
                       <span className="threat-why">
                         <span className="sr-only">Why: </span>
-                        {threat.matched.join('; ')}
+                        {reasons.join('; ')}
                       </span>
                     )}
                   </span>
