@@ -17,6 +17,8 @@ class FakeRoom {
   received: Record<string, unknown>[] = []
   restBatches: number[] = []
   restFails: TransportError[] = []
+  lock: Record<string, unknown> | null = null
+  clockSeconds: () => number = () => 0
   private nextUser = 1
 
   open = (user: { id: number; name: string; canEdit?: boolean }) => (): SocketLike => {
@@ -83,7 +85,18 @@ class FakeRoom {
       const batches = this.log.filter((row) => row.version > from).map((row) => ({ version: row.version, records: row.records }))
       socket.push({ type: 'catch_up', diagram: 1, from, to: this.version, batches })
     } else if (message.type === 'presence') {
+      socket.presence = message
       for (const other of this.sockets) if (other !== socket && other.readyState === 1) other.push({ ...message, participant: socket.who() })
+    } else if (message.type === 'follow_me') {
+      const { type: _type, ...presence } = socket.presence
+      this.broadcast({ type: 'follow', presenter: socket.who(), ...presence })
+    } else if (message.type === 'lock') {
+      // The server's clock is the test clock, in seconds.
+      this.lock = { by: socket.who(), until: this.clockSeconds() + (message.seconds as number), reason: message.reason }
+      this.broadcast({ type: 'lock', lock: this.lock })
+    } else if (message.type === 'unlock') {
+      this.lock = null
+      this.broadcast({ type: 'lock', lock: null })
     }
   }
 
@@ -124,6 +137,7 @@ class FakeRoom {
 class FakeSocket implements SocketLike {
   readyState = 0
   inbox: Record<string, unknown>[] = []
+  presence: Record<string, unknown> = {}
   onopen: ((event: unknown) => void) | null = null
   onmessage: ((event: { data: unknown }) => void) | null = null
   onclose: ((event: { code: number }) => void) | null = null
@@ -143,7 +157,7 @@ class FakeSocket implements SocketLike {
   /** The server accepts the socket: welcome to this one, joined to the others. */
   accept(): void {
     this.readyState = 1
-    this.push({ type: 'welcome', you: this.who(), can_edit: this.canEdit, diagrams: [{ id: 1, version: this.room.version }] })
+    this.push({ type: 'welcome', you: this.who(), can_edit: this.canEdit, diagrams: [{ id: 1, version: this.room.version }], lock: this.room.lock })
     for (const other of this.room.sockets) {
       if (other !== this && other.readyState === 1) {
         other.push({ type: 'joined', participant: this.who() })
@@ -430,6 +444,66 @@ describe('LiveRoom', () => {
     ana.room.stop()
     server.deliver()
     expect(ben.room.getSnapshot().peers).toEqual([])
+  })
+})
+
+describe('LiveRoom follow and lock', () => {
+  it('a presenter asks everyone to follow; who accepts follows their view until they leave', async () => {
+    const server = new FakeRoom()
+    const clock = new Clock()
+    const ana = participant(server, clock, 'ana')
+    const ben = participant(server, clock, 'ben')
+    await quiet(server, clock)
+    ana.room.setPresence({ diagram: 1, viewport: { x: 10, y: 20, zoom: 1.5 } })
+    await clock.advance(100)
+    expect(ana.room.askToFollow()).toBe(true)
+    server.deliver()
+    expect(ana.room.getSnapshot().followRequest).toBeNull() // not asked to follow oneself
+    const asked = ben.room.getSnapshot().followRequest
+    expect(asked?.presenter.name).toBe('ana')
+    const anaId = asked?.presenter.id ?? -1
+    expect(ben.room.getSnapshot().peers.find((p) => p.participant.id === anaId)?.viewport).toEqual({ x: 10, y: 20, zoom: 1.5 })
+    ben.room.follow(anaId)
+    expect(ben.room.getSnapshot()).toMatchObject({ following: anaId, followRequest: null })
+    ana.room.stop()
+    server.deliver()
+    expect(ben.room.getSnapshot().following).toBeNull()
+  })
+
+  it('not now leaves the request unanswered and follows nobody', async () => {
+    const server = new FakeRoom()
+    const clock = new Clock()
+    const ana = participant(server, clock, 'ana')
+    const ben = participant(server, clock, 'ben')
+    await quiet(server, clock)
+    ana.room.askToFollow()
+    server.deliver()
+    ben.room.dismissFollow()
+    expect(ben.room.getSnapshot()).toMatchObject({ following: null, followRequest: null })
+  })
+
+  it('a lock reaches everyone, a latecomer learns it on joining, and it ends by itself or on unlock', async () => {
+    const server = new FakeRoom()
+    const clock = new Clock()
+    server.clockSeconds = () => clock.now / 1000
+    const ana = participant(server, clock, 'ana')
+    const ben = participant(server, clock, 'ben')
+    await quiet(server, clock)
+    ana.room.lockRoom(60, 'look at the ingress')
+    server.deliver()
+    expect(ben.room.getSnapshot().lock).toMatchObject({ by: { name: 'ana' }, reason: 'look at the ingress' })
+    const cleo = participant(server, clock, 'cleo')
+    server.deliver()
+    expect(cleo.room.getSnapshot().lock?.reason).toBe('look at the ingress')
+    await clock.advance(60_000)
+    expect(ben.room.getSnapshot().lock).toBeNull()
+    expect(cleo.room.getSnapshot().lock).toBeNull()
+    ana.room.lockRoom(30, '')
+    server.deliver()
+    expect(ben.room.getSnapshot().lock).not.toBeNull()
+    ana.room.unlockRoom()
+    server.deliver()
+    expect(ben.room.getSnapshot().lock).toBeNull()
   })
 })
 

@@ -64,6 +64,20 @@ export interface Peer extends Presence {
 
 export type RoomStatus = 'connecting' | 'open' | 'offline' | 'refused'
 
+/** A facilitator's short lock ("everyone look here"): the others' editing pauses until it ends. */
+export interface RoomLock {
+  by: Participant
+  /** When it ends, in seconds since the epoch (the server's clock). */
+  until: number
+  reason: string
+}
+
+/** A presenter asked everyone to follow their view. */
+export interface FollowRequest {
+  presenter: Participant
+  at: number
+}
+
 export interface RoomSnapshot {
   status: RoomStatus
   me: Participant | null
@@ -72,6 +86,12 @@ export interface RoomSnapshot {
   peers: readonly Peer[]
   /** The last thing the room refused that was no batch (a throttled presence…), for the curious. */
   lastRefusal: string | null
+  /** The lock in force, if any (an ended one is dropped). */
+  lock: RoomLock | null
+  /** Whose view this browser follows (their viewport and diagram), by user id. */
+  following: number | null
+  /** The presenter's last ask to follow them, until answered. */
+  followRequest: FollowRequest | null
 }
 
 export interface RoomOptions {
@@ -128,6 +148,10 @@ export class LiveRoom {
   private canEdit = false
   private peers = new Map<number, Peer>()
   private lastRefusal: string | null = null
+  private lock: RoomLock | null = null
+  private lockHandle: unknown = null
+  private following: number | null = null
+  private followRequest: FollowRequest | null = null
   private attempts = 0
   private reconnectHandle: unknown = null
   private stopped = false
@@ -179,8 +203,10 @@ export class LiveRoom {
     this.stopped = true
     if (this.reconnectHandle !== null) this.cancel(this.reconnectHandle)
     if (this.presenceHandle !== null) this.cancel(this.presenceHandle)
+    if (this.lockHandle !== null) this.cancel(this.lockHandle)
     this.reconnectHandle = null
     this.presenceHandle = null
+    this.lockHandle = null
     for (const session of this.sessions.values()) session.attachLive(null)
     const socket = this.socket
     this.socket = null
@@ -197,6 +223,38 @@ export class LiveRoom {
       this.resume(session)
       session.attachLive(this.link)
     }
+  }
+
+  /** Follow a participant's view (null: stop following). Following someone answers their ask. */
+  follow(participant: number | null): void {
+    this.following = participant
+    this.followRequest = null
+    this.emit()
+  }
+
+  /** Leave the presenter's ask unanswered (the banner goes). */
+  dismissFollow(): void {
+    this.followRequest = null
+    this.emit()
+  }
+
+  /** Ask everyone in the room to follow this browser's view (editors and owners). */
+  askToFollow(): boolean {
+    return this.send({ type: 'follow_me' })
+  }
+
+  /** Pause everyone else's editing for ``seconds`` ("everyone look here"). */
+  lockRoom(seconds: number, reason: string): boolean {
+    return this.send({ type: 'lock', seconds, reason })
+  }
+
+  unlockRoom(): boolean {
+    return this.send({ type: 'unlock' })
+  }
+
+  /** The lock as it stands now: null once its time is up, even before the server says so. */
+  lockNow(): RoomLock | null {
+    return this.lock && this.lock.until * 1000 > this.now() ? this.lock : null
   }
 
   setPresence(next: Partial<Presence>): void {
@@ -337,6 +395,10 @@ export class LiveRoom {
         return this.peerSeen(message)
       case 'left':
         return this.peerLeft(message)
+      case 'lock':
+        return this.setLock((message.lock as RoomLock | null | undefined) ?? null)
+      case 'follow':
+        return this.asked(message)
       default:
         return
     }
@@ -347,6 +409,7 @@ export class LiveRoom {
     this.attempts = 0
     this.me = (message.you as Participant | undefined) ?? null
     this.canEdit = message.can_edit === true
+    this.setLock((message.lock as RoomLock | null | undefined) ?? null, false)
     const versions = new Map<number, number>()
     for (const row of (message.diagrams as { id: number; version: number }[] | undefined) ?? []) versions.set(row.id, row.version)
     for (const session of this.sessions.values()) {
@@ -464,12 +527,40 @@ export class LiveRoom {
     this.emit()
   }
 
+  private setLock(lock: RoomLock | null, emit = true): void {
+    if (this.lockHandle !== null) this.cancel(this.lockHandle)
+    this.lockHandle = null
+    this.lock = lock
+    if (lock) {
+      // Drop it when its time is up: nobody has to unlock for the others to edit again.
+      const left = lock.until * 1000 - this.now()
+      this.lockHandle = this.schedule(() => {
+        this.lockHandle = null
+        this.lock = null
+        this.emit()
+      }, Math.max(0, left))
+    }
+    if (emit) this.emit()
+  }
+
+  private asked(message: Message): void {
+    const presenter = message.presenter as Participant | undefined
+    if (!presenter) return
+    this.peerSeen({ ...message, participant: presenter })
+    if (presenter.id === this.me?.id) return
+    if (this.following === presenter.id) return
+    this.followRequest = { presenter, at: this.now() }
+    this.emit()
+  }
+
   private peerLeft(message: Message): void {
     const participant = message.participant as Participant | undefined
     if (!participant || !this.peers.has(participant.id)) return
     const peers = new Map(this.peers)
     peers.delete(participant.id)
     this.peers = peers
+    if (this.following === participant.id) this.following = null
+    if (this.followRequest?.presenter.id === participant.id) this.followRequest = null
     this.emit()
   }
 
@@ -494,7 +585,16 @@ export class LiveRoom {
   }
 
   private makeSnapshot(): RoomSnapshot {
-    return { status: this.status, me: this.me, canEdit: this.canEdit, peers: [...this.peers.values()], lastRefusal: this.lastRefusal }
+    return {
+      status: this.status,
+      me: this.me,
+      canEdit: this.canEdit,
+      peers: [...this.peers.values()],
+      lastRefusal: this.lastRefusal,
+      lock: this.lockNow(),
+      following: this.following,
+      followRequest: this.followRequest,
+    }
   }
 }
 

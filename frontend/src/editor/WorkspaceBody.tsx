@@ -32,7 +32,7 @@ import { exportPng, exportSvg } from './export-image'
 import { HelpPanel } from './HelpPanel'
 import { Notices } from './Notices'
 import { Palette } from './Palette'
-import { PeerOverlay } from './Presence'
+import { PeerOverlay, useLockedByOther } from './Presence'
 import { PropertyPanel } from './PropertyPanel'
 import { QuestionsPanel } from './QuestionsPanel'
 import { SaveStatus } from './SaveStatus'
@@ -92,7 +92,9 @@ const EMPTY: ReadonlySet<string> = new Set()
 export function WorkspaceBody({ session, doc, vocab, threats, threatError, analysing, canWrite, tabs, wf, room }: BodyProps) {
   const snapshot = useSession(session)
   const { state } = snapshot
-  const readOnly = !canWrite || snapshot.readOnly
+  // A facilitator's pause ('everyone look here') holds the others' editing until it ends.
+  const lockedByOther = useLockedByOther(room)
+  const readOnly = !canWrite || snapshot.readOnly || lockedByOther
   const flow = useReactFlow<ElementNode, FlowEdge>()
   const [selection, setSelection] = useState<ReadonlySet<string>>(EMPTY)
   const [highlight, setHighlight] = useState<ReadonlySet<string>>(EMPTY)

@@ -22,7 +22,7 @@ import { StageBar } from '../workflow/StageBar'
 import { useWorkflow } from '../workflow/useWorkflow'
 import { ManifestReimport } from '../workspace/ManifestReimport'
 import { ModelTools } from '../workspace/ModelTools'
-import { PresenceBar } from '../editor/Presence'
+import { PresenceBar, RoomBanner } from '../editor/Presence'
 import { RoomTools } from '../room/RoomTools'
 import { useDiagramSessions } from '../workspace/useDiagramSessions'
 import { useLiveRoom } from '../workspace/useLiveRoom'
@@ -173,6 +173,7 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
         }}
       />
       <WorkspaceNotices loadError={state.loadError} notice={state.notice} onDismiss={dismissNotice} />
+      <RoomBanner room={room} />
       <ReactFlowProvider key={state.active ?? 0}>
         {session ? (
           <WorkspaceBody

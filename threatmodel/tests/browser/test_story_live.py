@@ -10,6 +10,7 @@ sees everything live but whose page sends no edit.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -162,3 +163,56 @@ def test_a_viewer_joining_late_sees_edits_live_but_sends_none(page: Page, browse
     expect(ana.locator('.peer-selection[data-key]').filter(has=ana.locator(".peer-tag", has_text="VV"))).to_be_visible()
     shot(vic, "live-03-viewer-sees-the-rename")
     vic.context.close()
+
+
+def _transform(page: Page) -> str:
+    return str(page.locator(".react-flow__viewport").get_attribute("style") or "")
+
+
+def test_the_presenter_is_followed_and_pauses_the_others_editing(page: Page, browser: Browser, room: dict[str, Any], shot: Any) -> None:
+    ana = page
+    open_model(ana, room["url"], "demo", DEMO_PASSWORD)
+    bea = open_browser_page(browser)
+    open_model(bea, room["url"], "bea")
+    expect(people(ana).get_by_label("Bea Berger, editor")).to_be_visible()
+
+    # Ana asks the room to follow her; Bea accepts, and Bea's canvas takes Ana's viewport as Ana zooms.
+    people(ana).get_by_role("button", name="Ask all to follow me").click()
+    ask = bea.locator(".room-banner.is-ask")
+    expect(ask).to_contain_text("Demo architect asks everyone to follow their view.")
+    expect(ana.locator(".room-banner.is-ask")).to_have_count(0)  # not asked to follow oneself
+    ask.get_by_role("button", name="Follow Demo architect").click()
+    expect(bea.locator(".room-banner.is-following")).to_contain_text("Following Demo architect's view.")
+    expect(people(bea).get_by_label("Demo architect, owner")).to_have_attribute("aria-pressed", "true")
+    ana.locator(".react-flow__controls-zoomin").click()
+    ana.locator(".react-flow__controls-zoomin").click()
+    expect(bea.locator(".react-flow__viewport")).to_have_attribute("style", _transform(ana), timeout=10_000)
+    shot(bea, "live-04-following-the-presenter")
+
+    # Ana pauses editing: Bea sees who and how long, and cannot change the diagram until it ends.
+    people(ana).get_by_role("button", name="Pause editing").click()
+    expect(ana.locator(".room-banner.is-lock")).to_contain_text("You paused editing for everyone else")
+    lock = bea.locator(".room-banner.is-lock")
+    expect(lock).to_contain_text(re.compile(r"Demo architect paused editing for everyone: Everyone look here — \d+ s left\."))
+    expect(bea.locator('[data-stencil="process"]')).to_be_disabled()
+    node(bea, "Orders service").click()
+    bea.keyboard.press("Delete")
+    expect(node(bea, "Orders service")).to_be_visible()
+    expect(ana.locator('[data-stencil="process"]')).to_be_enabled()  # the presenter keeps editing
+    shot(bea, "live-05-paused-by-the-presenter")
+
+    # Selecting keeps following; panning by hand on the empty canvas stops it; resuming lets Bea edit again.
+    expect(bea.locator(".room-banner.is-following")).to_be_visible()
+    pane = bea.locator(".react-flow__pane").bounding_box()
+    assert pane is not None
+    bea.mouse.move(pane["x"] + pane["width"] / 2, pane["y"] + 8)  # the strip above the drawing is empty
+    bea.mouse.down()
+    bea.mouse.move(pane["x"] + pane["width"] / 2 + 60, pane["y"] + 30, steps=5)
+    bea.mouse.up()
+    expect(bea.locator(".room-banner.is-following")).to_have_count(0)
+    expect(people(bea).get_by_label("Demo architect, owner")).to_have_attribute("aria-pressed", "false")
+    lock.get_by_role("button", name="Resume editing").click()
+    expect(bea.locator(".room-banner.is-lock")).to_have_count(0)
+    expect(ana.locator(".room-banner.is-lock")).to_have_count(0)
+    expect(bea.locator('[data-stencil="process"]')).to_be_enabled()
+    bea.context.close()
