@@ -20,12 +20,20 @@ ATT&CK technique, and its suggested likelihood is one level lower (never below 1
 so it scores below the same threat confirmed. Answering the question either confirms it (same
 fingerprint: triage survives) or makes it go away. Nothing is asked in a cell a person recorded
 as considered.
+
+What a finding says is a function of its rule and of what the rule can read: its subject (with the
+flow's ends and the boundaries either sits in or crosses) or, for a graph walk, the whole graph.
+``input_signatures`` condenses that into one short signature per finding, so the sync can tell that a threat's
+text cannot have changed without building its explanation.
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
 import itertools
+import json
+import operator
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
 from typing import Any
@@ -139,6 +147,78 @@ class Finding:
         return f"<Finding {self.fingerprint}>"
 
 
+def _sign(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+_WALKS = ('"reachable_from"', '"path_to"')
+
+
+def rule_signature(rule: Rule) -> tuple[str, bool]:
+    """What of ``rule`` shows in its findings (title, levels, techniques, condition), condensed; and
+    whether it walks the graph (then what it reads is the whole graph)."""
+    source = json.dumps(rule.condition.source, sort_keys=True, default=str)
+    text = repr((rule.id, rule.title, rule.stride, rule.layer, rule.targets, rule.likelihood, rule.impact,
+                 rule.techniques, [r.path for r in rule.requires], source))  # fmt: skip
+    return _sign(text), any(word in source for word in _WALKS)
+
+
+_NODE_STATE = operator.attrgetter(*(f.name for f in fields(Node) if f.name != "props"))
+_EDGE_STATE = operator.attrgetter(*(f.name for f in fields(Edge) if f.name not in ("props", "source", "target")))
+
+
+def _state(subject: Node | Edge, boundaries: Mapping[str, Node], memo: dict[int, str]) -> str:
+    """A node's or flow's signature: all its fields, its ends' and the boundaries it sits in or crosses."""
+    found = memo.get(id(subject))
+    if found is not None:
+        return found
+    # Property names are unique, so sorting the items compares names only.
+    props = sorted(subject.props.items())
+    if isinstance(subject, Edge):
+        ends = (_state(subject.source, boundaries, memo), _state(subject.target, boundaries, memo))
+        crossed = [_state(boundaries[k], boundaries, memo) for k in (*subject.leaves, *subject.enters) if k in boundaries]
+        text = repr((_EDGE_STATE(subject), props, ends, crossed))
+    else:
+        inside = [_state(boundaries[k], boundaries, memo) for k in subject.ancestors if k in boundaries and k != subject.key]
+        text = repr((_NODE_STATE(subject), props, inside if subject.kind != "trust_boundary" else ()))
+    found = memo[id(subject)] = _sign(text)
+    return found
+
+
+def input_signatures(findings: Iterable[Finding], salt: str = "") -> Iterator[str]:
+    """For each finding, a signature of its rule and of everything the rule reads on it (``salt``
+    mixed in): where it is equal, the finding's text is equal. One hash per finding; the subjects'
+    and rules' own signatures are worked out once."""
+    rules: dict[int, tuple[Any, bool]] = {}
+    memos: dict[int, dict[int, str]] = {}
+    graphs: dict[int, bytes] = {}
+    for finding in findings:
+        rule, subject, ctx = finding._rule, finding._subject, finding._context
+        entry = rules.get(id(rule))
+        if entry is None:
+            signature, walks = rule_signature(rule)
+            entry = rules[id(rule)] = (hashlib.blake2b((salt + signature).encode(), digest_size=8), walks)
+        memo = memos.get(id(ctx))
+        if memo is None:
+            memo = memos[id(ctx)] = {}
+        if entry[1]:
+            # A graph walk reads any element or flow on its path: its findings depend on the whole graph.
+            graph_signature = graphs.get(id(ctx))
+            if graph_signature is None:
+                graph = ctx.graph
+                every: list[Node | Edge] = [*graph.boundaries.values(), *graph.nodes.values(), *graph.edges.values()]
+                graph_signature = graphs[id(ctx)] = _sign("".join(sorted(_state(s, graph.boundaries, memo) for s in every))).encode()
+            read = graph_signature
+        else:
+            found = memo.get(id(subject))
+            read = (found if found is not None else _state(subject, ctx.graph.boundaries, memo)).encode()
+        hasher = entry[0].copy()
+        hasher.update(read)
+        if finding.questions:
+            hasher.update(repr(finding.questions).encode())
+        yield hasher.hexdigest()
+
+
 def fingerprint(rule_id: str, element_key: str, flow_key: str = "") -> str:
     return f"{rule_id}@{element_key}@{flow_key}" if flow_key else f"{rule_id}@{element_key}"
 
@@ -196,14 +276,15 @@ _NODE_FIELDS = tuple(f.name for f in fields(Node))
 _EDGE_FIELDS = tuple(f.name for f in fields(Edge))
 
 
+_NODE_ALL = operator.attrgetter(*_NODE_FIELDS)
+_EDGE_ALL = operator.attrgetter(*_EDGE_FIELDS)
+
+
 def _clone(subject: Any, props: Mapping[str, Any]) -> Any:
     """A shallow copy of a node or flow with other properties (``dataclasses.replace`` is several
-    times slower, and this runs once per answer tried)."""
-    cls = type(subject)
-    copy = object.__new__(cls)
-    for name in _NODE_FIELDS if cls is Node else _EDGE_FIELDS:
-        object.__setattr__(copy, name, getattr(subject, name))
-    object.__setattr__(copy, "props", props)
+    times slower, and this runs once per subject asked about)."""
+    copy = Node(*_NODE_ALL(subject)) if type(subject) is Node else Edge(*_EDGE_ALL(subject))
+    copy.props = props
     return copy
 
 
@@ -237,10 +318,19 @@ def _ask(rule: Rule, subject: Node | Edge, ctx: Context) -> tuple[tuple[str, ...
     if not open_ones:
         return None
     test = rule.condition.test
-    if len(open_ones) == 1:  # the common case, without building answer mappings
+    if len(open_ones) == 1:  # the common case: one copy, its one property set to each answer in turn
         only = open_ones[0]
+        if only.end:
+            candidate = _clone(subject, subject.props)
+            end = getattr(subject, only.end)
+            props = dict(end.props)
+            setattr(candidate, only.end, _clone(end, props))
+        else:
+            props = dict(subject.props)
+            candidate = _clone(subject, props)
+        name = only.name
         for value in only.values:
-            candidate = _with(subject, {only: value})
+            props[name] = value
             if test(candidate, ctx):
                 return (question(only, subject),), candidate
         return None
