@@ -182,18 +182,9 @@ def _heatmap(register: list[RegisterRow], residual: bool, policy: Policy) -> lis
 
 
 def _bands(register: list[RegisterRow]) -> list[tuple[str, str, int, int, int]]:
-    inherent: Counter[str] = Counter()
-    projected: Counter[str] = Counter()
-    residual: Counter[str] = Counter()
-    for row in register:
-        if row.status in NOT_LIVE:
-            continue
-        inherent[row.risk.inherent_band or "unrated"] += 1
-        projected[row.risk.projected_band or "unrated"] += 1
-        residual[row.risk.band or "unrated"] += 1
-    labels = {**data.BAND_LABELS, "unrated": "Not rated yet"}
+    counts = review.band_counts(register, NOT_LIVE)
     return [
-        (band, labels[band], inherent[band], projected[band], residual[band])
+        (band, review.BAND_NAMES[band], counts["inherent"][band], counts["projected"][band], counts["residual"][band])
         for band in ("unacceptable", "tolerable", "broadly_acceptable", "unrated")
     ]
 

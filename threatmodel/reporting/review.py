@@ -87,15 +87,25 @@ class Summary:
     mitigations_by_status: list[tuple[str, int]]
 
 
-def _posture(register: list[RegisterRow], not_live: tuple[str, ...]) -> list[BandPosture]:
-    inherent: Counter[str] = Counter()
-    residual: Counter[str] = Counter()
+def band_counts(register: list[RegisterRow], not_live: tuple[str, ...]) -> dict[str, Counter[str]]:
+    """Live threats per band: before mitigation (inherent), as planned (projected), after verified ones (residual)."""
+    counts: dict[str, Counter[str]] = {"inherent": Counter(), "projected": Counter(), "residual": Counter()}
     for row in register:
         if row.status in not_live:
             continue
-        inherent[row.risk.inherent_band or "unrated"] += 1
-        residual[row.risk.band or "unrated"] += 1
-    labels = {**data.BAND_LABELS, "unrated": "Not rated yet"}
+        counts["inherent"][row.risk.inherent_band or "unrated"] += 1
+        counts["projected"][row.risk.projected_band or "unrated"] += 1
+        counts["residual"][row.risk.band or "unrated"] += 1
+    return counts
+
+
+BAND_NAMES = {**data.BAND_LABELS, "unrated": "Not rated yet"}
+
+
+def _posture(register: list[RegisterRow], not_live: tuple[str, ...]) -> list[BandPosture]:
+    counts = band_counts(register, not_live)
+    inherent, residual = counts["inherent"], counts["residual"]
+    labels = BAND_NAMES
     return [BandPosture(band, labels[band], inherent[band], residual[band]) for band in BANDS]
 
 
