@@ -107,6 +107,7 @@ def template_save(*, actor: User, model: ThreatModel, name: str, description: st
     if not name:
         raise ValidationFailed("Name the template.", details=[{"path": "name", "message": "is required"}])
     document = native_export(model)
+    document.pop("comments", None)  # a workshop's discussion is about its model, not a pattern to start from
     if len(json.dumps(document).encode()) > settings.THREATMODEL_IMPORT_MAX_BYTES:
         raise PayloadTooLarge("The model is larger than the import limit, so it could not be started from.",
                               limit=settings.THREATMODEL_IMPORT_MAX_BYTES)

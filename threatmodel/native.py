@@ -342,6 +342,7 @@ def native_import_data(
         members=members,
         team_policy=(current_policy.as_policy() if current_policy else DEFAULT_POLICY).thresholds(),
         warnings=threats.warnings,
+        subjects={op["key"] for _, ops, _ in plans for op in ops if isinstance(op.get("key"), str)},
     )
     if check.errors:
         raise ValidationFailed(f"The file has {len(check.errors)} problem(s); nothing was imported.", details=check.errors)
@@ -356,9 +357,9 @@ def native_import_data(
         _create_diagrams(model, plans, actor)
         by_fingerprint = threats.create(model)
         CoverageNote.objects.bulk_create([CoverageNote(threat_model=model, **note) for note in notes], batch_size=1000)
-        workflow_create(model, workflow, by_fingerprint)
+        workflow_create(model, workflow, by_fingerprint, members)
         model.refresh_from_db()
-        counts = {"diagrams": len(plans), "threats": len(threats.rows), "mitigations": len(workflow.mitigations)}
+        counts = {"diagrams": len(plans), "threats": len(threats.rows), "mitigations": len(workflow.mitigations), "comments": len(workflow.comments)}
         audit(actor=actor, action="threat_model.import", obj=model, after={"format": source_format, **counts, "decisions": len(workflow.decisions)})
         return model, warnings
 

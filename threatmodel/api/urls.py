@@ -6,6 +6,7 @@ from dfd.api.views import ElementViewSet, FlowViewSet, VocabularyViewSet
 from library.api.views import TemplateViewSet, ThreatModelFromTemplateViewSet
 from stride.api.views import RuleViewSet, TacticViewSet, TechniqueViewSet
 from threatmodel.api.assumption_views import AssumptionViewSet
+from threatmodel.api.comment_views import CommentViewSet, ThreatModelCommentViewSet
 from threatmodel.api.diagram_views import DiagramViewSet
 from threatmodel.api.formats import FormatViewSet
 from threatmodel.api.import_jobs import ImportJobViewSet
@@ -75,6 +76,9 @@ router.register(r"threat-models/(?P<threat_model_pk>[0-9]+)/reports", ThreatMode
 # Pipelines (issue 15): the gate against a model (/threat-models/{id}/check/), its runs, and the guardrails
 router.register("threat-models", ThreatModelPipelineViewSet, basename="threat-model-pipeline")
 router.register(r"threat-models/(?P<threat_model_pk>[0-9]+)/checks", ThreatModelCheckRunViewSet, basename="threat-model-check")
+# Workshop comments (issue 14): listed and written under their model, edited and resolved on their own
+router.register(r"threat-models/(?P<threat_model_pk>[0-9]+)/comments", ThreatModelCommentViewSet, basename="threat-model-comment")
+router.register("comments", CommentViewSet, basename="comment")
 # The team library (issue 17): model templates, and a new model from one (/threat-models/from-template/)
 router.register("templates", TemplateViewSet, basename="template")
 

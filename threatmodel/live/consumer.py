@@ -188,3 +188,6 @@ class ModelRoom(AsyncJsonWebsocketConsumer):
 
     async def room_applied(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])
+
+    async def room_comment(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["payload"])

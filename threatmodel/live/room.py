@@ -163,6 +163,24 @@ def publish_applied(
     transaction.on_commit(send)
 
 
+def publish_comment(*, model_id: int, action: str, comment: dict[str, Any], author: User) -> None:
+    """Tell the model's room that a comment was created, edited, resolved, reopened or deleted,
+    once it is committed (told, never asked, as ``publish_applied``)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    me = participant(author.pk, author.get_username(), author.get_full_name(), role_in(author, _team(model_id)) or "")
+    event = {"type": "room.comment", "payload": plain({"type": "comment", "action": action, "comment": comment, "author": me})}
+
+    def send() -> None:
+        try:
+            async_to_sync(layer.group_send)(group_name(model_id), event)
+        except Exception:  # the layer's transport (Redis) failing must not fail a committed request
+            log.warning("could not tell the live room of model %s about a comment", model_id, exc_info=True)
+
+    transaction.on_commit(send)
+
+
 def _team(model_id: int) -> int:
     return ThreatModel.objects.values_list("team_id", flat=True).get(pk=model_id)
 

@@ -3,6 +3,7 @@
 from threatmodel.models.assumptions import Assumption, AssumptionStatus
 from threatmodel.models.audit import AuditEvent
 from threatmodel.models.checks import CheckResult, CheckRun
+from threatmodel.models.comments import Comment
 from threatmodel.models.controls import Control, ControlLayer, ControlPhase
 from threatmodel.models.imports import ImportJob, ImportJobFile, ImportStatus
 from threatmodel.models.reports import Report
@@ -35,6 +36,7 @@ __all__ = [
     "BandChange",
     "CheckResult",
     "CheckRun",
+    "Comment",
     "Control",
     "ControlLayer",
     "ControlPhase",

@@ -26,6 +26,7 @@ from schemathesis.core.result import Err, Ok
 
 from conftest import World
 from library.templates import template_save
+from threatmodel.comments import comment_create
 from threatmodel.services import api_token_create
 from threatmodel.tests.helpers import acceptance, add_threat, mitigation
 from threatmodel.workflow.snapshots import snapshot_create
@@ -74,6 +75,7 @@ def fuzz_world(world: World) -> Iterator[dict[str, Any]]:
         "teams": world.team.pk,
         "memberships": world.team.memberships.get(user=world.users["viewer"]).pk,
         "templates": template_save(actor=world.users["owner"], model=world.model, name="fuzz").pk,
+        "comments": comment_create(actor=world.users["owner"], threat_model=world.model, body="fuzz @editor", subject_key="web").pk,
     }
     try:
         yield {"ids": ids, "tokens": tokens}

@@ -359,6 +359,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("assumption", "partial_update"): Row(Call("patch", lambda w, p: _assumption_url(w), lambda w, p: {"text": "Reworded"}), WRITE),
     ("assumption", "destroy"): Row(Call("delete", lambda w, p: _assumption_url(w)), DELETE_AS_EDITOR),
     ("assumption", "falsify"): Row(Call("post", lambda w, p: _assumption_url(w, "falsify/"), lambda w, p: {"reason": "pen test"}), WRITE),
+    # --- workshop comments: reviewers and above comment; only the author edits; the author or an owner deletes
+    ("threat-model-comment", "list"): Row(Call("get", lambda w, p: (_comment_url(w), model_url("comments/")(w, p))[1]), READ_MEMBERS),
+    ("threat-model-comment", "create"): Row(
+        Call("post", model_url("comments/"), lambda w, p: {"body": "Behind the WAF? @editor", "subject_key": "web"}),
+        codes(201, 201, 201, 403, 404),
+    ),
+    ("comment", "retrieve"): Row(Call("get", lambda w, p: _comment_url(w)), READ_MEMBERS),
+    ("comment", "partial_update"): Row(
+        Call("patch", lambda w, p: _comment_url(w), lambda w, p: {"body": "Reworded"}), codes(200, 403, 403, 403, 404)
+    ),
+    ("comment", "destroy"): Row(Call("delete", lambda w, p: _comment_url(w)), codes(204, 403, 403, 403, 404)),
+    ("comment", "resolve"): Row(Call("post", lambda w, p: _comment_url(w, "resolve/"), lambda w, p: {}), codes(200, 200, 200, 403, 404)),
     # The catalogue and the risk scales hold no team data: every signed-in user reads them.
     ("control", "list"): Row(Call("get", lambda w, p: _controls("/api/v1/controls/")), same(200)),
     ("control", "retrieve"): Row(Call("get", lambda w, p: _controls("/api/v1/controls/RTC-11/")), same(200)),
@@ -406,6 +418,14 @@ def _assumption_url(w: World, suffix: str = "") -> str:
     assumption = Assumption.objects.create(threat_model=w.model, text="Only the gateway is exposed")
     assumption.threats.add(the_threat(w))
     return f"/api/v1/assumptions/{assumption.pk}/{suffix}"
+
+
+def _comment_url(w: World, suffix: str = "") -> str:
+    """A thread the owner started (so only the owner may edit it, and only the owner delete it)."""
+    from threatmodel.models import Comment
+
+    comment = Comment.objects.create(threat_model=w.model, subject_key="web", body="Is the web tier behind the WAF?", author=w.users["owner"])
+    return f"/api/v1/comments/{comment.pk}/{suffix}"
 
 
 def _decision_url(w: World, suffix: str = "", *, pending: bool = False) -> str:

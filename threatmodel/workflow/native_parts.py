@@ -1,10 +1,14 @@
-"""The workflow's part of the native JSON format: risk policy, mitigations and decisions.
+"""The workflow's part of the native JSON format: risk policy, mitigations, decisions and the
+workshop's comments.
 
 ``native.native_export`` appends what ``workflow_export`` returns; ``native.native_import`` asks
 ``workflow_check`` to validate the same keys (collecting path-named errors with the importer's
 checker) and ``workflow_create`` to write them once the threats exist. Like the rest of the format:
 no database ids, no timestamps, people by username, threats by fingerprint, a stable order
-(mitigations by reference, decisions by threat and then in the order they were taken).
+(mitigations by reference, decisions by threat and then in the order they were taken, comment
+threads and their replies in the order they were written). Comments keep their times — when
+something was said is part of what was said — and their mentions are read again from the body
+against the importing team.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from stride.models import AttackMitigation, Threat
+from threatmodel.mentions import mentioned_names
 from threatmodel.models import (
+    Comment,
     Control,
     Decision,
     DecisionKind,
@@ -35,6 +41,8 @@ if TYPE_CHECKING:
 
 MAX_MITIGATIONS = 100_000
 MAX_DECISIONS = 100_000
+MAX_COMMENTS = 100_000
+MAX_COMMENT_BODY = 5_000
 REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,15}$")
 POLICY_FIELDS = ("unacceptable_at", "acceptable_max", "impact_floor", "acceptance_max_days", "exception_max_days")
 
@@ -93,6 +101,7 @@ def workflow_export(model: ThreatModel) -> dict[str, Any]:
     )
     return {
         "risk_policy": {"version": policy.version, **policy.thresholds()},
+        "comments": _comments_export(model),
         "mitigations": [
             {
                 "ref": row["ref"],
@@ -140,6 +149,7 @@ class WorkflowPlan:
 
     mitigations: list[tuple[dict[str, Any], list[str], list[str]]] = field(default_factory=list)
     decisions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    comments: list[tuple[str | None, dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
 
 
 def workflow_check(
@@ -150,13 +160,16 @@ def workflow_check(
     members: Mapping[str, int],
     team_policy: Mapping[str, int],
     warnings: list[str],
+    subjects: set[str] | None = None,
 ) -> WorkflowPlan:
-    """Check the risk policy, mitigations and decisions of a native document (errors go to ``check``)."""
+    """Check the risk policy, mitigations, decisions and comments of a native document (errors go to
+    ``check``); ``subjects`` are the element and flow keys of the file, which comments may be on."""
     _check_policy(root, check, team_policy, warnings)
     people = _People(check, members, warnings)
     return WorkflowPlan(
         mitigations=_check_mitigations(root, check, fingerprints, people),
         decisions=_check_decisions(root, check, fingerprints, people),
+        comments=_check_comments(root, check, fingerprints, subjects or set(), people),
     )
 
 
@@ -336,8 +349,11 @@ def _check_policy(root: Mapping[str, Any], check: _Checker, team_policy: Mapping
             )
 
 
-def workflow_create(model: ThreatModel, plan: WorkflowPlan, threats: Mapping[str, Threat]) -> None:
-    """Write the checked workflow data of an import (bulk statements, in file order)."""
+def workflow_create(
+    model: ThreatModel, plan: WorkflowPlan, threats: Mapping[str, Threat], members: Mapping[str, int] | None = None
+) -> None:
+    """Write the checked workflow data of an import (bulk statements, in file order); ``members``
+    (username to id) are who the comments' mentions may name."""
     created = Mitigation.objects.bulk_create(
         [Mitigation(threat_model=model, **fields) for fields, _, _ in plan.mitigations], batch_size=1000
     )
@@ -360,5 +376,136 @@ def workflow_create(model: ThreatModel, plan: WorkflowPlan, threats: Mapping[str
     )
     Decision.objects.bulk_create(
         [Decision(threat_model=model, threat=threats[fingerprint], **fields) for fingerprint, fields in plan.decisions],
+        batch_size=1000,
+    )
+    _comments_create(model, plan, threats, members or {})
+
+
+# --- comments ---------------------------------------------------------------------------------------
+
+
+def _comment_out(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "author": row["author__username"],
+        "body": row["body"],
+        "created_at": row["created_at"].isoformat(),
+        "edited_at": row["edited_at"].isoformat() if row["edited_at"] else None,
+    }
+
+
+def _comments_export(model: ThreatModel) -> list[dict[str, Any]]:
+    """Threads in the order they were started, each with its subject, resolution and replies (one query)."""
+    rows = list(
+        Comment.objects.filter(threat_model=model)
+        .order_by("created_at", "id")
+        .values(
+            "id", "parent_id", "threat__fingerprint", "subject_key", "author__username", "body", "created_at", "edited_at",
+            "resolved", "resolved_by__username", "resolved_at",
+        )
+    )
+    replies: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row["parent_id"] is not None:
+            replies[row["parent_id"]].append(_comment_out(row))
+    return [
+        {
+            "threat": row["threat__fingerprint"],
+            "subject": row["subject_key"] or None,
+            **_comment_out(row),
+            "resolved": row["resolved"],
+            "resolved_by": row["resolved_by__username"],
+            "resolved_at": row["resolved_at"].isoformat() if row["resolved_at"] else None,
+            "replies": replies[row["id"]],
+        }
+        for row in rows
+        if row["parent_id"] is None
+    ]
+
+
+def _moment(check: _Checker, item: Mapping[str, Any], name: str, path: str, *, required: bool) -> datetime | None:
+    value = item.get(name)
+    if value is None and not required:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = None
+    if parsed is None:
+        check.fail(f"{path}.{name}", "must be a date and time with its offset (ISO 8601)" + ("" if required else ", or null"))
+    return parsed
+
+
+def _comment_fields(check: _Checker, item: Mapping[str, Any], path: str, people: _People) -> dict[str, Any]:
+    return {
+        "author_id": people.of(item, "author", path),
+        "body": check.text(item, "body", path, MAX_COMMENT_BODY, required=True),
+        "created_at": _moment(check, item, "created_at", path, required=True),
+        "edited_at": _moment(check, item, "edited_at", path, required=False),
+    }
+
+
+def _check_comments(
+    root: Mapping[str, Any], check: _Checker, fingerprints: set[str], subjects: set[str], people: _People
+) -> list[tuple[str | None, dict[str, Any], list[dict[str, Any]]]]:
+    """Each thread as (its threat's fingerprint or None, its fields, its replies' fields)."""
+    plans: list[tuple[str | None, dict[str, Any], list[dict[str, Any]]]] = []
+    items = check.lst(root.get("comments", []), "comments", MAX_COMMENTS)
+    replies_left = MAX_COMMENTS - len(items)
+    for c_index, raw in enumerate(items):
+        path = f"comments[{c_index}]"
+        item = check.obj(raw, path)
+        if item is None:
+            continue
+        threat, subject = item.get("threat"), item.get("subject")
+        if (threat is None) == (subject is None):
+            check.fail(path, "must name exactly one of threat (a fingerprint) and subject (an element or flow key)")
+        elif threat is not None and (not isinstance(threat, str) or threat not in fingerprints):
+            check.fail(f"{path}.threat", "must be the fingerprint of a threat in this file")
+        elif subject is not None and (not isinstance(subject, str) or subject not in subjects):
+            check.fail(f"{path}.subject", "must be the key of an element or flow in this file")
+        resolved = check.boolean(item, "resolved", path)
+        fields = {
+            **_comment_fields(check, item, path, people),
+            "subject_key": subject if isinstance(subject, str) else "",
+            "resolved": resolved,
+            "resolved_by_id": people.of(item, "resolved_by", path) if resolved else None,
+            "resolved_at": _moment(check, item, "resolved_at", path, required=False) if resolved else None,
+        }
+        replies = []
+        for r_index, raw_reply in enumerate(check.lst(item.get("replies", []), f"{path}.replies", max(replies_left, 0))):
+            r_path = f"{path}.replies[{r_index}]"
+            reply = check.obj(raw_reply, r_path)
+            if reply is not None:
+                replies.append(_comment_fields(check, reply, r_path, people))
+        replies_left -= len(replies)
+        plans.append((threat if isinstance(threat, str) else None, fields, replies))
+    return plans
+
+
+def _comments_create(model: ThreatModel, plan: WorkflowPlan, threats: Mapping[str, Threat], members: Mapping[str, int]) -> None:
+    by_name = {name.lower(): user_id for name, user_id in members.items()}
+    threads = Comment.objects.bulk_create(
+        [
+            Comment(threat_model=model, threat=threats[fingerprint] if fingerprint else None, **fields)
+            for fingerprint, fields, _ in plan.comments
+        ],
+        batch_size=1000,
+    )
+    replies = Comment.objects.bulk_create(
+        [
+            Comment(threat_model=model, parent=thread, threat=thread.threat, subject_key=thread.subject_key, **fields)
+            for thread, (_, _, thread_replies) in zip(threads, plan.comments, strict=True)
+            for fields in thread_replies
+        ],
+        batch_size=1000,
+    )
+    Comment.mentions.through.objects.bulk_create(
+        [
+            Comment.mentions.through(comment_id=comment.pk, user_id=user_id)
+            for comment in [*threads, *replies]
+            for user_id in dict.fromkeys(by_name[name.lower()] for name in mentioned_names(comment.body) if name.lower() in by_name)
+        ],
         batch_size=1000,
     )

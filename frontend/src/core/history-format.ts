@@ -38,6 +38,11 @@ const ACTION_WORDS: Record<string, string> = {
   'snapshot.create': 'saved a version',
   'band_change.acknowledge': 'acknowledged a band change',
   'risk_policy.change': 'changed the risk policy',
+  'comment.create': 'commented',
+  'comment.edit': 'edited a comment',
+  'comment.delete': 'deleted a comment',
+  'comment.resolve': 'resolved a comment thread',
+  'comment.reopen': 'reopened a comment thread',
 }
 
 export function actionWords(action: string): string {

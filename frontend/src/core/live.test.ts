@@ -548,3 +548,22 @@ describe('LiveRoom on a connection gone quiet', () => {
     expect(server.state.elements.get('web')?.name).toBe('Shop')
   })
 })
+
+describe('LiveRoom news other than batches', () => {
+  it('hands a comment to whoever listens for comments, and to no one after they stop', async () => {
+    const server = new FakeRoom()
+    const clock = new Clock()
+    const ana = participant(server, clock, 'ana')
+    await quiet(server, clock)
+    const heard: unknown[] = []
+    const stop = ana.room.onEvent('comment', (message) => heard.push(message.action))
+    ana.socket().push({ type: 'comment', action: 'created', comment: { id: 1 } })
+    ana.socket().push({ type: 'something_else' })
+    await quiet(server, clock)
+    expect(heard).toEqual(['created'])
+    stop()
+    ana.socket().push({ type: 'comment', action: 'edited', comment: { id: 1 } })
+    await quiet(server, clock)
+    expect(heard).toEqual(['created'])
+  })
+})

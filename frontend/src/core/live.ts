@@ -13,6 +13,8 @@
  *   it is dropped at once, so the REST path takes the edits meanwhile.
  * - Presence: who is in the room (name, initials, colour), their selection, cursor and viewport,
  *   sent at most every `presenceMs`.
+ * - Other news the room carries (a comment written, edited, resolved or deleted) goes to whoever
+ *   listens for its type (`onEvent`); the room keeps none of it.
  *
  * The socket, the timer and the sessions are injected, so this is tested without a browser or a server.
  */
@@ -161,6 +163,7 @@ export class LiveRoom {
   private lastPresenceAt = -Infinity
   private snapshot: RoomSnapshot
   private readonly listeners = new Set<() => void>()
+  private readonly eventListeners = new Map<string, Set<(message: Readonly<Record<string, unknown>>) => void>>()
   private readonly schedule: (fn: () => void, ms: number) => unknown
   private readonly cancel: (handle: unknown) => void
   private readonly now: () => number
@@ -190,6 +193,14 @@ export class LiveRoom {
   }
 
   getSnapshot = (): RoomSnapshot => this.snapshot
+
+  /** Hear the room's messages of `type` that are no batch or presence (`comment`); returns the unsubscribe. */
+  onEvent(type: string, listener: (message: Readonly<Record<string, unknown>>) => void): () => void {
+    let listeners = this.eventListeners.get(type)
+    if (!listeners) this.eventListeners.set(type, (listeners = new Set()))
+    listeners.add(listener)
+    return () => listeners.delete(listener)
+  }
 
   // --- lifecycle ----------------------------------------------------------------------------
 
@@ -400,6 +411,7 @@ export class LiveRoom {
       case 'follow':
         return this.asked(message)
       default:
+        for (const listener of this.eventListeners.get(String(message.type)) ?? []) listener(message)
         return
     }
   }

@@ -85,6 +85,8 @@ export interface WorkspaceWorkflow {
     unsaved: ReadonlySet<number>
   }
   drawer: ReactNode
+  /** The comments on the one selected element or flow (the workspace renders them; none for a multiple selection). */
+  subjectComments?: (key: string) => ReactNode
 }
 
 const EMPTY: ReadonlySet<string> = new Set()
@@ -406,6 +408,7 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
               onAnswer={wf.questions.answer}
             />
             )}
+            {rightTab === 'properties' && liveSelection.size === 1 && wf.subjectComments?.([...liveSelection][0] ?? '')}
           </div>
           <div role="tabpanel" id="panel-threats" aria-labelledby="tab-threats" hidden={rightTab !== 'threats'}>
             {rightTab === 'threats' && (

@@ -32,6 +32,8 @@ import { useQuestions } from '../workspace/useQuestions'
 import { useThreatSync } from '../workspace/useThreatSync'
 import { AnalysisToast, useGridView, ViewSwitch } from '../workspace/useGridView'
 import { ThreatGrid } from '../workflow/ThreatGrid'
+import { CommentsContext, type CommentsContextValue } from '../workflow/comments-context'
+import { CommentsSection } from '../workflow/CommentsSection'
 import { useWorkspaceActions } from '../workspace/useWorkspaceActions'
 import { useWorkspaceState } from '../workspace/useWorkspaceState'
 import { WorkspaceDialogs, WorkspaceDrawer } from '../workspace/WorkspaceDialogs'
@@ -78,6 +80,11 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
   const dismissNotice = useCallback(() => store.dispatch({ type: 'noticeDismissed' }), [store])
   // The attack path outlined on the canvas (the room's panel sets it; null: none).
   const [pathHighlight, setPathHighlight] = useState<ReadonlySet<string> | null>(null)
+  const memberNames = useMemo(() => state.members.map((m) => m.username), [state.members])
+  const comments: CommentsContextValue = useMemo(
+    () => ({ modelId, username: me.username, role: role ?? null, members: memberNames, room }),
+    [modelId, me.username, role, memberNames, room],
+  )
 
   const { doc, vocab } = state
   if (state.loadError && !doc) return <ModelLoadFailed me={me} message={state.loadError} onSignOut={onSignOut} />
@@ -140,15 +147,22 @@ export function Workspace({ me, modelId, diagramId, onSignOut, notice, onReload 
       </>
     ),
     questions: { lookup, answer, show: showSubject, unsaved: state.unsaved },
+    subjectComments: (key) => (
+      <CommentsContext.Provider value={comments}>
+        <CommentsSection key={key} subject={{ subject: key }} label={nameOf(key)} />
+      </CommentsContext.Provider>
+    ),
     drawer: state.drawer && (
-      <WorkspaceDrawer
-        {...common}
-        username={me.username}
-        nameOf={nameOf}
-        onThreatChanged={threatChanged}
-        onChanged={refreshWorkflow}
-        questions={{ lookup, answer, vocab, canAnswer: canWrite }}
-      />
+      <CommentsContext.Provider value={comments}>
+        <WorkspaceDrawer
+          {...common}
+          username={me.username}
+          nameOf={nameOf}
+          onThreatChanged={threatChanged}
+          onChanged={refreshWorkflow}
+          questions={{ lookup, answer, vocab, canAnswer: canWrite }}
+        />
+      </CommentsContext.Provider>
     ),
   }
   return (

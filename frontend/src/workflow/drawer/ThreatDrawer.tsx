@@ -26,6 +26,7 @@ import type { VocabularyIndex } from '../../core/validation'
 import type { AnswerQuestion } from '../QuestionAnswer'
 import type { Capabilities } from '../../core/workflow'
 import { BandChip } from '../BandChip'
+import { CommentsSection } from '../CommentsSection'
 import { DrawerContext, useDrawer, type DrawerContextValue } from './context'
 import { DecisionSection } from './DecisionSection'
 import { ExplanationSection } from './ExplanationSection'
@@ -237,6 +238,7 @@ function DrawerBody({
           </button>
         </p>
       )}
+      <CommentsSection subject={{ threat: threat.id }} label="this threat" />
       <HistorySection onOpenAudit={onOpenAudit} />
     </div>
   )
