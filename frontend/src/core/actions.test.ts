@@ -6,13 +6,13 @@ import { draw, SMALL } from './test-helpers'
 describe('gestures as operations', () => {
   const state = draw(SMALL) // tb-app at (300,0) 400×300; web (20,30) and db (200,30) inside
 
-  it('adds a stencil inside the boundary under it, with the stencil’s preset properties', () => {
+  it('adds a stencil inside the boundary under it, beside what is there, with the stencil’s preset properties', () => {
     const kubelet = stencil('kubelet')
     if (!kubelet) throw new Error('no kubelet stencil')
     const { key, ops } = addFromStencil(state, kubelet, { x: 400, y: 150 })
     expect(key).toMatch(/^p-[a-z0-9]{8}$/)
     expect(ops).toEqual([
-      { op: 'add_element', key, kind: 'process', name: 'Kubelet', properties: { component: 'kubelet', exposes_k8s_api: true }, parent: 'tb-app', x: 100, y: 150 },
+      { op: 'add_element', key, kind: 'process', name: 'Kubelet', properties: { component: 'kubelet', exposes_k8s_api: true }, parent: 'tb-app', x: 160, y: 150 }, // web's box ends at 140: moved clear of it
     ])
     expect(applyOps(state, ops).errors).toEqual([])
   })

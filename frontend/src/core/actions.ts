@@ -5,6 +5,7 @@
  */
 import { absolutePosition, absoluteRect, containerAt, DEFAULT_SIZE, sizeOf } from './geometry'
 import { addElement, addFlow } from './invert'
+import { placeBox } from './placement'
 import { newKey } from './keys'
 import { isDescendant, type Op } from './ops'
 import type { Stencil } from './stencils'
@@ -12,27 +13,30 @@ import type { DiagramState, Element, Flow } from './types'
 
 const taken = (state: DiagramState) => (key: string) => state.elements.has(key) || state.flows.has(key) || state.keysElsewhere.has(key)
 
-/** A new element from a stencil, its top-left corner at `at` (absolute), inside whatever boundary is there. */
+/**
+ * A new element from a stencil, wanted with its top-left corner at `at` (absolute): it goes into
+ * the boundary under `anchor` (the drop point; its centre when not given), in the nearest free
+ * room there (`core/placement.ts`), and its parent is the boundary that holds its whole box.
+ */
 export function addFromStencil(
   state: DiagramState,
   stencil: Stencil,
   at: { x: number; y: number },
-  boundarySize?: { width: number; height: number },
+  options: { boundarySize?: { width: number; height: number } | undefined; anchor?: { x: number; y: number } | { into: string | null } } = {},
 ): { key: string; ops: Op[] } {
   const key = newKey(stencil.kind, taken(state))
-  const size = stencil.kind === 'trust_boundary' && boundarySize ? boundarySize : DEFAULT_SIZE[stencil.kind]
-  const centre = { x: at.x + size.width / 2, y: at.y + size.height / 2 }
-  const parent = containerAt(state, centre)
-  const origin = parent ? absolutePosition(state, parent) : { x: 0, y: 0 }
+  const size = stencil.kind === 'trust_boundary' && options.boundarySize ? options.boundarySize : DEFAULT_SIZE[stencil.kind]
+  const spot = placeBox(state, size, at, options.anchor)
+  const origin = spot.parent ? absolutePosition(state, spot.parent) : { x: 0, y: 0 }
   const op: Op = {
     op: 'add_element',
     key,
     kind: stencil.kind,
     name: stencil.name,
     properties: { ...stencil.properties },
-    parent,
-    x: Math.round(at.x - origin.x),
-    y: Math.round(at.y - origin.y),
+    parent: spot.parent,
+    x: Math.round(spot.x - origin.x),
+    y: Math.round(spot.y - origin.y),
   }
   if (stencil.kind === 'trust_boundary') {
     op.width = size.width

@@ -10,6 +10,7 @@
  * they fit.
  */
 import { parentsFirst, sizeOf } from './geometry'
+import { flowLabelSpot, ShapeIndex, type LabelSpot } from './label-placement'
 import type { DiagramState, Element, ElementKind, Flow } from './types'
 
 export interface ElementNodeData extends Record<string, unknown> {
@@ -33,7 +34,8 @@ export interface CanvasNode {
   data: ElementNodeData
   ariaLabel: string
   className?: string
-  dragHandle?: string
+  /** Boundaries below everything else, so the shapes and flows inside them stay on top (React Flow stacks nested ones up from here). */
+  zIndex?: number
 }
 
 export interface FlowEdgeData extends Record<string, unknown> {
@@ -41,6 +43,8 @@ export interface FlowEdgeData extends Record<string, unknown> {
   openThreats: number
   openQuestions: number
   highlighted: boolean
+  /** Where its label sits along and across its line, clear of the shapes (`core/label-placement.ts`). */
+  label: LabelSpot
 }
 
 /** One flow as a React Flow edge. */
@@ -79,6 +83,7 @@ interface EdgeEntry {
   threats: number
   questions: number
   highlighted: boolean
+  label: LabelSpot
   edge: CanvasEdge
 }
 
@@ -87,6 +92,10 @@ export class CanvasMapper {
   private edgeCache = new Map<string, EdgeEntry>()
   private orderFor: ReadonlyMap<string, Element> | null = null
   private order: Element[] = []
+  // Label spots depend on where the shapes are: placed again when an element moves, not when
+  // the selection or a decoration changes.
+  private shapesFor: ReadonlyMap<string, Element> | null = null
+  private shapes: ShapeIndex = new ShapeIndex([])
 
   nodes(state: DiagramState, deco: Decorations): CanvasNode[] {
     if (this.orderFor !== state.elements) {
@@ -124,6 +133,11 @@ export class CanvasMapper {
   }
 
   edges(state: DiagramState, deco: Decorations): CanvasEdge[] {
+    const moved = this.shapesFor !== state.elements
+    if (moved) {
+      this.shapes = ShapeIndex.of(state)
+      this.shapesFor = state.elements
+    }
     const next = new Map<string, EdgeEntry>()
     const out: CanvasEdge[] = []
     for (const flow of state.flows.values()) {
@@ -132,18 +146,14 @@ export class CanvasMapper {
       const questions = deco.openQuestions?.get(flow.key) ?? 0
       const highlighted = deco.highlighted.has(flow.key)
       const cached = this.edgeCache.get(flow.key)
+      const same = cached !== undefined && cached.flow === flow && cached.threats === threats && cached.questions === questions
+      const placed = !moved && same ? cached.label : flowLabelSpot(state, flow, this.shapes, threats, questions)
+      const label = cached && placed.t === cached.label.t && placed.offset === cached.label.offset ? cached.label : placed
       let entry: EdgeEntry
-      if (
-        cached &&
-        cached.flow === flow &&
-        cached.selected === selected &&
-        cached.threats === threats &&
-        cached.questions === questions &&
-        cached.highlighted === highlighted
-      ) {
+      if (same && cached.selected === selected && cached.highlighted === highlighted && cached.label === label) {
         entry = cached
       } else {
-        entry = { flow, selected, threats, questions, highlighted, edge: toEdge(flow, selected, threats, questions, highlighted) }
+        entry = { flow, selected, threats, questions, highlighted, label, edge: toEdge(flow, selected, threats, questions, highlighted, label) }
       }
       next.set(flow.key, entry)
       out.push(entry.edge)
@@ -152,6 +162,9 @@ export class CanvasMapper {
     return out
   }
 }
+
+/** Under the flows (z 0) and shapes; nesting adds one per level, far from reaching 0. */
+const BOUNDARY_Z = -1000
 
 function toNode(element: Element, selected: boolean, openThreats: number, openQuestions: number, highlighted: boolean, hasError: boolean): CanvasNode {
   const { width, height } = sizeOf(element)
@@ -166,20 +179,21 @@ function toNode(element: Element, selected: boolean, openThreats: number, openQu
     selected,
     data: { element, openThreats, openQuestions, highlighted, hasError },
     ariaLabel: `${element.name} (${element.kind.replace('_', ' ')})`,
-    // A boundary is grabbed by its frame and title; its inside belongs to the canvas (box
-    // selection, drops), and what it contains comes after it (drawn on top).
-    ...(boundary ? { className: 'dfd-boundary-node', dragHandle: '.dfd-boundary-grip' } : {}),
+    // A boundary is grabbed anywhere on it, body included (Alt-drag still draws a selection box
+    // over it). It is stacked under the shapes and flows, so those inside it stay on top and
+    // clickable; React Flow puts each nested boundary one above its parent.
+    ...(boundary ? { className: 'dfd-boundary-node', zIndex: BOUNDARY_Z } : {}),
   }
 }
 
-function toEdge(flow: Flow, selected: boolean, openThreats: number, openQuestions: number, highlighted: boolean): CanvasEdge {
+function toEdge(flow: Flow, selected: boolean, openThreats: number, openQuestions: number, highlighted: boolean, label: LabelSpot): CanvasEdge {
   return {
     id: flow.key,
     type: 'flow',
     source: flow.source,
     target: flow.target,
     selected,
-    data: { flow, openThreats, openQuestions, highlighted },
+    data: { flow, openThreats, openQuestions, highlighted, label },
     ariaLabel: `Flow ${flow.label || flow.protocol || ''} from ${flow.source} to ${flow.target}`,
   }
 }

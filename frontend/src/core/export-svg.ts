@@ -4,6 +4,7 @@
  * like `<script>` stays text in the file. The PNG export rasterises this same SVG.
  */
 import { absoluteRect, bounds, parentsFirst, type Rect } from './geometry'
+import { labelWidth, placeLabel, ShapeIndex, spotPoint } from './label-placement'
 import type { DiagramState, Element } from './types'
 
 const INK = '#111827'
@@ -44,6 +45,8 @@ export function diagramSvg(state: DiagramState, title: string): { svg: string; w
     const rect = rects.get(element.key)
     if (rect) parts.push(shape(element, rect))
   }
+  // Labels go where no shape covers them, as on the canvas.
+  const shapes = new ShapeIndex([...state.elements.values()].filter((e) => e.kind !== 'trust_boundary').flatMap((e) => rects.get(e.key) ?? []))
   for (const flow of state.flows.values()) {
     const from = rects.get(flow.source)
     const to = rects.get(flow.target)
@@ -55,10 +58,9 @@ export function diagramSvg(state: DiagramState, title: string): { svg: string; w
       `<line x1="${r(a.x)}" y1="${r(a.y)}" x2="${r(b.x)}" y2="${r(b.y)}" stroke="${INK}" stroke-width="1.6" marker-end="url(#arrow)"${flow.bidirectional ? ' marker-start="url(#arrow)"' : ''}/>`,
     )
     if (text) {
-      const mx = (a.x + b.x) / 2
-      const my = (a.y + b.y) / 2
+      const at = spotPoint(a, b, placeLabel(a, b, labelWidth(text), 0, shapes))
       parts.push(
-        `<text x="${r(mx)}" y="${r(my - 6)}" text-anchor="middle" fill="${INK}" stroke="#ffffff" stroke-width="4" paint-order="stroke">${escapeXml(text)}</text>`,
+        `<text x="${r(at.x)}" y="${r(at.y + 5)}" text-anchor="middle" fill="${INK}" stroke="#ffffff" stroke-width="4" paint-order="stroke">${escapeXml(text)}</text>`,
       )
     }
   }

@@ -16,6 +16,7 @@ export type Command =
   | 'zoomIn'
   | 'zoomOut'
   | 'toggleSnap'
+  | 'togglePresent'
   | 'addEntity'
   | 'addProcess'
   | 'addStore'
@@ -41,6 +42,8 @@ const PLAIN: Record<string, Command> = {
   '-': 'zoomOut',
   g: 'toggleSnap',
   G: 'toggleSnap',
+  p: 'togglePresent',
+  P: 'togglePresent',
   '1': 'addEntity',
   '2': 'addProcess',
   '3': 'addStore',
@@ -62,6 +65,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Tab / Shift+Tab', 'Move the focus between elements and flows'],
   ['Enter or Space', 'Select the focused element or flow'],
   ['Shift+click, or drag on the canvas', 'Add to the selection / select with a box'],
+  ['Alt+drag', 'Select with a box that starts over a boundary (a plain drag moves the boundary)'],
   ['Ctrl+A', 'Select everything on the diagram'],
   ['Escape', 'Clear the selection and the threat highlight'],
   ['F2, or double-click', 'Rename the selected element, or label the selected flow, in place'],
@@ -74,5 +78,6 @@ export const SHORTCUTS: [string, string][] = [
   ['+ / -', 'Zoom in / out'],
   ['Space+drag, scroll', 'Pan the canvas'],
   ['G', 'Snap to grid on or off'],
+  ['P', 'Presentation scale on or off: canvas text at least 16 px on screen, at any zoom'],
   ['?', 'Show or hide this help'],
 ]

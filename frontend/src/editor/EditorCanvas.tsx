@@ -16,17 +16,22 @@ import {
   ReactFlow,
   SelectionMode,
   useReactFlow,
+  useStore,
   type Connection,
   type EdgeChange,
   type IsValidConnection,
   type NodeChange,
+  type OnConnectEnd,
   type OnNodeDrag,
+  type ReactFlowState,
 } from '@xyflow/react'
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent, type ReactNode } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent, type ReactNode, type RefObject } from 'react'
 import { addFromStencil, dropOps, nameOf } from '../core/actions'
 import { CanvasMapper, type Decorations } from '../core/canvas-mapping'
 import type { ElementNode, FlowEdge } from './flow-types'
+import { DEFAULT_SIZE } from '../core/geometry'
 import { newKey } from '../core/keys'
+import { shapeAt } from '../core/placement'
 import type { Op } from '../core/ops'
 import { stencil as findStencil } from '../core/stencils'
 import type { DiagramState } from '../core/types'
@@ -61,6 +66,8 @@ export interface EditorCanvasProps {
   state: DiagramState
   decorations: Decorations
   snap: boolean
+  /** Presentation scale: canvas text grows as the view zooms out, to stay 16 px or more on screen. */
+  present?: boolean
   readOnly: boolean
   onSelectionChange: (selection: ReadonlySet<string>) => void
   onEdit: (label: string, ops: Op[]) => string | null
@@ -76,7 +83,7 @@ const KIND_COLOUR: Record<string, string> = {
   trust_boundary: 'transparent',
 }
 
-export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionChange, onEdit, onProblem, overlay: viewportOverlay }: EditorCanvasProps) {
+export function EditorCanvas({ state, decorations, snap, present = false, readOnly, onSelectionChange, onEdit, onProblem, overlay: viewportOverlay }: EditorCanvasProps) {
   renderStats.canvas += 1
   const flow = useReactFlow<ElementNode, FlowEdge>()
   const mapper = useRef(new CanvasMapper()).current
@@ -208,22 +215,43 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
     [],
   )
 
-  const onConnect = useCallback((connection: Connection) => {
+  const connectEnds = useCallback((source: string, target: string) => {
     const { state: current } = live.current
-    const problem = connectionProblem(current, connection.source, connection.target)
+    const problem = connectionProblem(current, source, target)
     if (problem) {
       live.current.onProblem(problem)
       return
     }
     const key = newKey('flow', (k) => current.elements.has(k) || current.flows.has(k) || current.keysElsewhere.has(k))
-    const label = `Add flow ${nameOf(current, connection.source)} → ${nameOf(current, connection.target)}`
-    const failure = live.current.onEdit(label, [{ op: 'add_flow', key, source: connection.source, target: connection.target }])
+    const label = `Add flow ${nameOf(current, source)} → ${nameOf(current, target)}`
+    const failure = live.current.onEdit(label, [{ op: 'add_flow', key, source, target }])
     if (failure) live.current.onProblem(failure)
     else {
       selectionRef.current = new Set([key])
       live.current.onSelectionChange(selectionRef.current)
     }
   }, [])
+
+  const onConnect = useCallback((connection: Connection) => connectEnds(connection.source, connection.target), [connectEnds])
+
+  // A connection let go anywhere on a shape's body, away from its handles, connects to that shape:
+  // React Flow only reports drops near a handle (isValid null otherwise). Flows are drawn border to
+  // border, centre to centre, so which handle it would have been makes no difference.
+  const onConnectEnd: OnConnectEnd = useCallback(
+    (event, connection) => {
+      if (connection.isValid === true || !connection.fromNode || live.current.readOnly) return
+      const pointer = 'changedTouches' in event ? event.changedTouches[0] : event
+      if (!pointer) return
+      const point = flow.screenToFlowPosition({ x: pointer.clientX, y: pointer.clientY })
+      const from = connection.fromNode.id
+      const target = shapeAt(live.current.state, point, from)
+      if (!target) return
+      // The drag's direction is the flow's: from where it started to where it was let go.
+      if (connection.fromHandle?.type === 'target') connectEnds(target, from)
+      else connectEnds(from, target)
+    },
+    [flow, connectEnds],
+  )
 
   const onDragOver = useCallback((event: DragEvent) => {
     if (event.dataTransfer.types.includes(STENCIL_MIME)) {
@@ -240,8 +268,10 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
       event.preventDefault()
       const point = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY })
       const { state: current } = live.current
-      const size = picked.kind === 'trust_boundary' ? { width: 420, height: 280 } : { width: 140, height: 80 }
-      const { key, ops } = addFromStencil(current, picked, { x: Math.round(point.x - size.width / 2), y: Math.round(point.y - size.height / 2) })
+      const size = DEFAULT_SIZE[picked.kind]
+      // Centred on the pointer, in the boundary under it, moved into free room there if need be.
+      const at = { x: Math.round(point.x - size.width / 2), y: Math.round(point.y - size.height / 2) }
+      const { key, ops } = addFromStencil(current, picked, at, { anchor: point })
       const problem = live.current.onEdit(`Add “${picked.name}”`, ops)
       if (problem) live.current.onProblem(problem)
       else {
@@ -317,7 +347,7 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
   const large = state.elements.size > 300
   return (
     <NodeActionsContext.Provider value={nodeActions}>
-      <div className="canvas-wrap" ref={wrapRef} onDragOver={onDragOver} onDrop={onDrop}>
+      <div className={`canvas-wrap${present ? ' is-presenting' : ''}`} ref={wrapRef} onDragOver={onDragOver} onDrop={onDrop}>
         <FlowMarkers />
         <ReactFlow<ElementNode, FlowEdge>
           nodes={nodes}
@@ -329,6 +359,8 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
           onNodeDragStart={onNodeDragStart}
           onNodeDragStop={onNodeDragStop}
           onConnect={onConnect}
+          onConnectEnd={onConnectEnd}
+          connectionRadius={28}
           onNodeDoubleClick={onNodeDoubleClick}
           onEdgeDoubleClick={onEdgeDoubleClick}
           zoomOnDoubleClick={false}
@@ -337,7 +369,8 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
           nodesDraggable={!readOnly}
           nodesConnectable={!readOnly}
           deleteKeyCode={null}
-          selectionKeyCode={null}
+          // Alt-drag draws a selection box anywhere, also over a boundary (whose body drags it).
+          selectionKeyCode="Alt"
           multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
           selectionOnDrag
           selectionMode={SelectionMode.Full}
@@ -368,11 +401,33 @@ export function EditorCanvas({ state, decorations, snap, readOnly, onSelectionCh
             nodeStrokeWidth={3}
           />
           {viewportOverlay}
+          {present && <TextScale wrap={wrapRef} />}
         </ReactFlow>
         {inline && <InlineEditor edit={inline} onCommit={commitInline} onCancel={() => setInline(null)} />}
       </div>
     </NodeActionsContext.Provider>
   )
+}
+
+/** The smallest canvas text (flow labels, 13 px) reaches this many screen pixels in presentation scale. */
+const PRESENT_MIN_PX = 16
+const zoomOf = (s: ReactFlowState) => s.transform[2]
+
+/**
+ * Keeps `--text-scale` on the canvas in step with the zoom. Only this component re-renders on a
+ * zoom; the nodes and flows read the variable in CSS, so none of them re-renders.
+ */
+function TextScale({ wrap }: { wrap: RefObject<HTMLDivElement | null> }) {
+  const zoom = useStore(zoomOf)
+  useEffect(() => {
+    const element = wrap.current
+    if (!element) return
+    element.style.setProperty('--text-scale', String(Math.max(1, PRESENT_MIN_PX / (13 * zoom))))
+    return () => {
+      element.style.removeProperty('--text-scale')
+    }
+  }, [wrap, zoom])
+  return null
 }
 
 function InlineEditor({ edit, onCommit, onCancel }: { edit: InlineEdit; onCommit: (edit: InlineEdit, value: string) => void; onCancel: () => void }) {

@@ -4,14 +4,16 @@
  * other nodes). Each is memoised and reads only its own node's data, so a change to one element
  * re-renders one component.
  */
-import { Handle, NodeResizer, Position, type NodeProps } from '@xyflow/react'
-import { memo, useCallback } from 'react'
+import { Handle, NodeResizer, Position, useStore, type NodeProps, type ReactFlowState } from '@xyflow/react'
+import { memo, useCallback, useState } from 'react'
 import type { ElementNode } from './flow-types'
 import { STENCILS } from '../core/stencils'
 import { useNodeActions } from './node-actions'
 import { renderStats } from './render-stats'
 
 const COMPONENT_LABEL = new Map(STENCILS.filter((s) => s.group === 'cloud-native').map((s) => [s.properties.component, s.label]))
+
+const canEdit = (state: ReactFlowState) => state.nodesDraggable
 
 function Handles() {
   // Loose connection mode: every handle can start or end a flow; the direction is the drag's.
@@ -100,6 +102,8 @@ export const StoreNode = memo(function StoreNode(props: NodeProps<ElementNode>) 
 export const BoundaryNode = memo(function BoundaryNode(props: NodeProps<ElementNode>) {
   renderStats.nodes += 1
   const actions = useNodeActions()
+  const editable = useStore(canEdit)
+  const [hovered, setHovered] = useState(false)
   const { id } = props
   const onResizeStart = useCallback(() => actions.resizeStart(id), [actions, id])
   const onResizeEnd = useCallback(
@@ -107,13 +111,11 @@ export const BoundaryNode = memo(function BoundaryNode(props: NodeProps<ElementN
     [actions, id],
   )
   return (
-    <div className={classes('dfd-boundary', props)} data-key={props.id}>
-      <NodeResizer isVisible={props.selected} minWidth={120} minHeight={80} onResizeStart={onResizeStart} onResizeEnd={onResizeEnd} color="#1d4ed8" />
-      <div className="dfd-boundary-grip dfd-boundary-edge top" />
-      <div className="dfd-boundary-grip dfd-boundary-edge right" />
-      <div className="dfd-boundary-grip dfd-boundary-edge bottom" />
-      <div className="dfd-boundary-grip dfd-boundary-edge left" />
-      <div className="dfd-boundary-grip dfd-boundary-title">
+    <div className={classes('dfd-boundary', props)} data-key={props.id} onMouseEnter={() => setHovered(true)} onMouseLeave={() => setHovered(false)}>
+      {/* Mounted on hover and selection only: each handle follows React Flow's store, and a
+          thousand boundaries' handles would each be asked on every frame of any drag. */}
+      <NodeResizer isVisible={editable && (props.selected || hovered)} minWidth={120} minHeight={80} onResizeStart={onResizeStart} onResizeEnd={onResizeEnd} handleClassName="dfd-resize-handle" lineClassName="dfd-resize-line" />
+      <div className="dfd-boundary-title">
         {props.data.element.name}
         <ThreatBadge count={props.data.openThreats} />
       </div>

@@ -5,41 +5,17 @@
  */
 import { useInternalNode, useStore, type EdgeProps, type InternalNode, type ReactFlowState } from '@xyflow/react'
 import { memo } from 'react'
+import type { Rect } from '../core/geometry'
+import { exitPoint, flowLabelText, labelWidth, spotPoint } from '../core/label-placement'
 import type { FlowEdge } from './flow-types'
 import { renderStats } from './render-stats'
 
-interface Box {
-  x: number
-  y: number
-  width: number
-  height: number
-  round: boolean
-}
-
-function boxOf(node: InternalNode | undefined): Box | null {
+function boxOf(node: InternalNode | undefined): (Rect & { round: boolean }) | null {
   if (!node) return null
   const width = node.measured.width ?? node.width ?? 0
   const height = node.measured.height ?? node.height ?? 0
   const { x, y } = node.internals.positionAbsolute
   return { x, y, width, height, round: node.type === 'process' }
-}
-
-function exitPoint(box: Box, toward: { x: number; y: number }): { x: number; y: number } {
-  const cx = box.x + box.width / 2
-  const cy = box.y + box.height / 2
-  const vx = toward.x - cx
-  const vy = toward.y - cy
-  if (vx === 0 && vy === 0) return { x: cx, y: cy }
-  if (box.round) {
-    const rx = box.width / 2
-    const ry = box.height / 2
-    const s = 1 / Math.sqrt((vx * vx) / (rx * rx) + (vy * vy) / (ry * ry))
-    return { x: cx + vx * s, y: cy + vy * s }
-  }
-  const sx = vx === 0 ? Infinity : box.width / 2 / Math.abs(vx)
-  const sy = vy === 0 ? Infinity : box.height / 2 / Math.abs(vy)
-  const s = Math.min(sx, sy)
-  return { x: cx + vx * s, y: cy + vy * s }
 }
 
 /** Below this zoom labels and arrowheads are unreadable anyway; leaving them out keeps large diagrams fast to paint. */
@@ -57,15 +33,12 @@ export const FlowEdgeView = memo(function FlowEdgeView({ id, source, target, dat
   const path = `M ${a.x},${a.y} L ${b.x},${b.y}`
   const { flow, openThreats, openQuestions, highlighted } = data
   // Arrowheads at both ends say "both ways"; the ⇄ in the label says it again for a glance.
-  const text = `${flow.bidirectional ? '⇄ ' : ''}${flow.label || flow.protocol}`.trim()
+  const text = flowLabelText(flow)
   const tone = highlighted ? 'hl' : selected ? 'sel' : 'ink'
-  const labelWidth = text.length * 7.4 + 14
-  // The label sits on the visible part of the line; when that is shorter than the label, beside
-  // it, so neither end's shape hides the text.
-  const length = Math.hypot(b.x - a.x, b.y - a.y) || 1
-  const aside = text && showLabel && length < labelWidth + 16 ? 18 : 0
-  const mx = (a.x + b.x) / 2 + (aside * -(b.y - a.y)) / length
-  const my = (a.y + b.y) / 2 + (aside * (b.x - a.x)) / length
+  const width = labelWidth(text)
+  // Where no shape covers the label, along or beside its line, placed from the stored diagram
+  // and carried along with the line while an end is dragged.
+  const { x: mx, y: my } = spotPoint(a, b, data.label)
   return (
     <g className={`dfd-flow${selected ? ' is-selected' : ''}${highlighted ? ' is-highlighted' : ''}`} data-key={id}>
       {/* Zoomed far out, arrowheads are a pixel wide and nobody aims at a flow: drawing only the
@@ -77,29 +50,36 @@ export const FlowEdgeView = memo(function FlowEdgeView({ id, source, target, dat
         markerStart={showLabel && flow.bidirectional ? `url(#dfd-arrow-${tone})` : undefined}
       />
       {showLabel && <path d={path} className="react-flow__edge-interaction" fill="none" strokeOpacity={0} strokeWidth={18} />}
-      {text && showLabel && (
-        <g transform={`translate(${mx}, ${my})`} className="dfd-flow-label">
-          <rect x={-labelWidth / 2} y={-11} width={labelWidth} height={22} rx={4} />
-          <text textAnchor="middle" dy={4.5}>
-            {text}
-          </text>
-        </g>
-      )}
-      {openThreats > 0 && (
-        <g transform={`translate(${mx + (text ? labelWidth / 2 + 10 : 0)}, ${my})`} className="dfd-flow-badge">
-          <circle r={10} />
-          <text textAnchor="middle" dy={4}>
-            {openThreats}
-          </text>
-        </g>
-      )}
-      {openQuestions > 0 && (
-        <g transform={`translate(${mx + (text ? labelWidth / 2 + 10 : 0) + (openThreats > 0 ? 24 : 0)}, ${my})`} className="dfd-flow-badge dfd-flow-question">
-          <title>{`${openQuestions} open question${openQuestions === 1 ? '' : 's'}`}</title>
-          <circle r={10} />
-          <text textAnchor="middle" dy={4}>
-            ?{openQuestions}
-          </text>
+      {((text && showLabel) || openThreats > 0 || openQuestions > 0) && (
+        <g transform={`translate(${mx}, ${my})`}>
+          {/* Label and badges scale together about the label's centre in presentation scale (CSS). */}
+          <g className="dfd-flow-scale">
+            {text && showLabel && (
+              <g className="dfd-flow-label">
+                <rect x={-width / 2} y={-11} width={width} height={22} rx={4} />
+                <text textAnchor="middle" dy={4.5}>
+                  {text}
+                </text>
+              </g>
+            )}
+            {openThreats > 0 && (
+              <g transform={`translate(${text ? width / 2 + 10 : 0}, 0)`} className="dfd-flow-badge">
+                <circle r={10} />
+                <text textAnchor="middle" dy={4}>
+                  {openThreats}
+                </text>
+              </g>
+            )}
+            {openQuestions > 0 && (
+              <g transform={`translate(${(text ? width / 2 + 10 : 0) + (openThreats > 0 ? 24 : 0)}, 0)`} className="dfd-flow-badge dfd-flow-question">
+                <title>{`${openQuestions} open question${openQuestions === 1 ? '' : 's'}`}</title>
+                <circle r={10} />
+                <text textAnchor="middle" dy={4}>
+                  ?{openQuestions}
+                </text>
+              </g>
+            )}
+          </g>
         </g>
       )}
     </g>

@@ -5,11 +5,11 @@
  * never touches the nodes themselves; the own cursor and viewport go to the room (throttled there).
  *
  * Following: clicking someone's avatar (or accepting a presenter's ask) makes this canvas take
- * their viewport as it moves; panning or zooming by hand stops it. A facilitator (editor or owner)
+ * their viewport as it moves; a view moved by hand elsewhere stops it. A facilitator (editor or owner)
  * can ask everyone to follow them and pause everyone else's editing for a minute ("look here").
  */
 import { useOnViewportChange, useStore, useReactFlow, ViewportPortal } from '@xyflow/react'
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { absolutePosition, sizeOf } from '../core/geometry'
 import type { LiveRoom, RoomSnapshot } from '../core/live'
 import type { DiagramState } from '../core/types'
@@ -121,7 +121,7 @@ export function RoomBanner({ room }: { room: LiveRoom }) {
       )}
       {followed && (
         <p className="room-banner is-following" role="status" style={{ borderColor: followed.participant.colour }}>
-          Following {followed.participant.name}&apos;s view. Pan or zoom to look around on your own.
+          Following {followed.participant.name}&apos;s view. Scroll or zoom to look around on your own.
           <button type="button" className="small" onClick={() => room.follow(null)}>
             Stop following
           </button>
@@ -147,34 +147,32 @@ export function PeerOverlay({ room, diagramId, state }: { room: LiveRoom; diagra
     if (!dom) return
     const move = (event: PointerEvent) => room.setPresence({ cursor: flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }) })
     const leave = () => room.setPresence({ cursor: null })
-    // Looking around by hand ends following (a drag on the empty pane, the wheel).
-    const own = (event: Event) => {
-      if (room.getSnapshot().following === null) return
-      // A press on the empty pane starts a pan; a press on a node or a handle only selects or draws.
-      if (event.type === 'pointerdown' && !(event.target instanceof Element && event.target.classList.contains('react-flow__pane'))) return
-      room.follow(null)
-    }
     dom.addEventListener('pointermove', move)
     dom.addEventListener('pointerleave', leave)
-    dom.addEventListener('pointerdown', own)
-    dom.addEventListener('wheel', own, { passive: true })
     return () => {
       dom.removeEventListener('pointermove', move)
       dom.removeEventListener('pointerleave', leave)
-      dom.removeEventListener('pointerdown', own)
-      dom.removeEventListener('wheel', own)
     }
   }, [dom, flow, room])
-  // The own viewport goes to the room when it settles, so others can follow it.
-  useOnViewportChange({ onEnd: (viewport) => room.setPresence({ viewport: { x: viewport.x, y: viewport.y, zoom: viewport.zoom } }) })
+  const followed = snapshot.peers.find((peer) => peer.participant.id === snapshot.following)
+  const target = followed && followed.diagram === diagramId ? followed.viewport : null
+  const following = useRef(target)
+  following.current = target
+  // The own viewport goes to the room when it settles, so others can follow it. A view that
+  // settles elsewhere than the followed one was moved by hand: looking around ends following.
+  useOnViewportChange({
+    onEnd: (viewport) => {
+      room.setPresence({ viewport: { x: viewport.x, y: viewport.y, zoom: viewport.zoom } })
+      const goal = following.current
+      if (goal && (Math.abs(goal.x - viewport.x) > 2 || Math.abs(goal.y - viewport.y) > 2 || Math.abs(goal.zoom - viewport.zoom) > 0.01)) room.follow(null)
+    },
+  })
   useEffect(() => {
     const viewport = flow.getViewport()
     room.setPresence({ viewport: { x: viewport.x, y: viewport.y, zoom: viewport.zoom } })
   }, [flow, room, diagramId])
-  const followed = snapshot.peers.find((peer) => peer.participant.id === snapshot.following)
-  const target = followed && followed.diagram === diagramId ? followed.viewport : null
   useEffect(() => {
-    if (target) void flow.setViewport(target, { duration: 200 })
+    if (target) void flow.setViewport(target)
   }, [flow, target])
 
   return (

@@ -11,6 +11,7 @@ import type { Op } from '../core/ops'
 import { KIND_LABEL } from '../core/stencils'
 import type { DiagramState, Element, ExtraFacts, Flow, PropValue, VocabularyProperty } from '../core/types'
 import type { VocabularyIndex } from '../core/validation'
+import { multiSelection, setFlowFieldOps, setPropertyOps, sharedFlowField, sharedProperty, type MultiSelection } from '../core/multi-edit'
 import type { ModelQuestions } from '../core/questions'
 import { QuestionAnswer, type AnswerQuestion } from '../workflow/QuestionAnswer'
 
@@ -61,18 +62,7 @@ function Properties({ state, selection, vocab, fieldErrors, readOnly, onEdit, on
       </div>
     )
   }
-  if (selection.size > 1) {
-    return (
-      <div className="panel-body">
-        <p>{describeKeys(state, selection)} selected.</p>
-        {!readOnly && (
-          <button type="button" className="danger" onClick={onDelete}>
-            Delete selection
-          </button>
-        )}
-      </div>
-    )
-  }
+  if (selection.size > 1) return <MultiProperties state={state} selection={selection} vocab={vocab} readOnly={readOnly} onEdit={onEdit} onDelete={onDelete} />
   const key = [...selection][0] ?? ''
   const errors = new Map(fieldErrors.filter((error) => error.key === key).map((error) => [error.field, error.message]))
   const element = state.elements.get(key)
@@ -153,18 +143,101 @@ function FlowProperties({ flow, vocab, errors, readOnly, onEdit, state }: Sectio
   )
 }
 
+/**
+ * Several items selected: the fields they share, edited for all of them at once — one edit, one
+ * batch (`core/multi-edit.ts`). A field whose items differ says "mixed" until it is set.
+ */
+function MultiProperties({ state, selection, vocab, readOnly, onEdit, onDelete }: Omit<Props, 'fieldErrors' | 'questions' | 'onAnswer'>) {
+  const picked = multiSelection(state, selection, vocab)
+  const what = describeKeys(state, selection)
+  const apply = (label: string, ops: Op[]) => {
+    if (ops.length > 0) onEdit(label, ops)
+  }
+  const { values, mixed } = picked ? sharedValues(state, picked) : { values: {}, mixed: new Set<string>() }
+  const protocol = picked && picked.flows.length > 0 ? sharedFlowField(state, picked, 'protocol') : null
+  const twoWay = picked && picked.flows.length > 0 ? sharedFlowField(state, picked, 'bidirectional') : null
+  const allFlows = picked !== null && picked.elements.length === 0
+  return (
+    <div className="panel-body multi-edit" aria-label={`Properties of ${what}`}>
+      <p>
+        <strong>{what}</strong> selected{picked && picked.specs.length + (allFlows ? 2 : 0) > 0 ? ' — a change here applies to all of them.' : '.'}
+      </p>
+      {picked && allFlows && protocol && twoWay && (
+        <>
+          <TextField
+            label="Protocol"
+            value={protocol.mixed ? '' : String(protocol.value ?? '')}
+            placeholder={protocol.mixed ? 'mixed' : undefined}
+            readOnly={readOnly}
+            onCommit={(value) => apply(`Set protocol of ${what}`, setFlowFieldOps(state, picked, { protocol: value }))}
+          />
+          <Field label="Both ways (bidirectional)">
+            <select
+              value={twoWay.mixed ? MIXED : String(twoWay.value)}
+              disabled={readOnly}
+              className={twoWay.mixed ? 'is-mixed' : ''}
+              onChange={(event) => apply(`Set direction of ${what}`, setFlowFieldOps(state, picked, { bidirectional: event.target.value === 'true' }))}
+            >
+              {twoWay.mixed && (
+                <option value={MIXED} disabled>
+                  — mixed —
+                </option>
+              )}
+              <option value="false">No</option>
+              <option value="true">Yes</option>
+            </select>
+          </Field>
+        </>
+      )}
+      {picked && picked.specs.length > 0 && (
+        <PropertyFields
+          specs={picked.specs}
+          values={values}
+          mixed={mixed}
+          errors={NO_ERRORS}
+          readOnly={readOnly}
+          onChange={(name, value, specLabel) => apply(`Set ${specLabel} of ${what}`, setPropertyOps(state, picked, name, value))}
+        />
+      )}
+      {picked && picked.specs.length === 0 && !allFlows && <p className="muted small-text">These items have no property in common.</p>}
+      {!readOnly && (
+        <button type="button" className="danger" onClick={onDelete}>
+          Delete selection
+        </button>
+      )}
+    </div>
+  )
+}
+
+function sharedValues(state: DiagramState, picked: MultiSelection): { values: Record<string, PropValue>; mixed: Set<string> } {
+  const values: Record<string, PropValue> = {}
+  const mixed = new Set<string>()
+  for (const spec of picked.specs) {
+    const value = sharedProperty(state, picked, spec.name)
+    if (value.mixed) mixed.add(spec.name)
+    else if (value.value !== undefined) values[spec.name] = value.value
+  }
+  return { values, mixed }
+}
+
+const NO_ERRORS: ReadonlyMap<string, string> = new Map()
+const MIXED = '__mixed__'
+
 const GROUP_TITLE: Record<string, string> = { general: 'Security properties', container: 'Container', kubernetes: 'Kubernetes' }
 const NOT_SET = '__not_set__'
 
 function PropertyFields({
   specs,
   values,
+  mixed,
   errors,
   readOnly,
   onChange,
 }: {
   specs: VocabularyProperty[]
   values: Readonly<Record<string, PropValue>>
+  /** Properties whose selected items differ (several selected). */
+  mixed?: ReadonlySet<string>
   errors: ReadonlyMap<string, string>
   readOnly: boolean
   onChange: (name: string, value: PropValue | null, label: string) => void
@@ -178,7 +251,7 @@ function PropertyFields({
         <fieldset key={group} className="prop-group">
           <legend>{GROUP_TITLE[group] ?? group}</legend>
           {list.map((spec) => (
-            <PropertyField key={spec.name} spec={spec} value={values[spec.name]} error={errors.get(`properties.${spec.name}`)} readOnly={readOnly} onChange={onChange} />
+            <PropertyField key={spec.name} spec={spec} value={values[spec.name]} mixed={mixed?.has(spec.name) ?? false} error={errors.get(`properties.${spec.name}`)} readOnly={readOnly} onChange={onChange} />
           ))}
         </fieldset>
       ))}
@@ -189,12 +262,14 @@ function PropertyFields({
 function PropertyField({
   spec,
   value,
+  mixed,
   error,
   readOnly,
   onChange,
 }: {
   spec: VocabularyProperty
   value: PropValue | undefined
+  mixed: boolean
   error: string | undefined
   readOnly: boolean
   onChange: (name: string, value: PropValue | null, label: string) => void
@@ -216,6 +291,7 @@ function PropertyField({
       <TextField
         label={label}
         value={typeof value === 'string' && value !== 'unknown' ? value : ''}
+        placeholder={mixed ? 'mixed' : undefined}
         error={error}
         readOnly={readOnly}
         hint={spec.description}
@@ -223,7 +299,7 @@ function PropertyField({
       />
     )
   }
-  const current = value === undefined ? NOT_SET : String(value)
+  const current = mixed ? MIXED : value === undefined ? NOT_SET : String(value)
   const options: [string, string][] =
     spec.type === 'bool'
       ? [
@@ -237,13 +313,18 @@ function PropertyField({
       <select
         value={current}
         disabled={readOnly}
-        className={current === 'unknown' ? 'is-unknown' : current === NOT_SET ? 'is-unset' : ''}
+        className={mixed ? 'is-mixed' : current === 'unknown' ? 'is-unknown' : current === NOT_SET ? 'is-unset' : ''}
         onChange={(event) => {
           const raw = event.target.value
           const next: PropValue | null = raw === NOT_SET ? null : spec.type === 'bool' && raw !== 'unknown' ? raw === 'true' : raw
           onChange(spec.name, next, spec.label)
         }}
       >
+        {mixed && (
+          <option value={MIXED} disabled>
+            — mixed —
+          </option>
+        )}
         <option value={NOT_SET}>— not set —</option>
         {options.map(([optionValue, optionLabel]) => (
           <option key={optionValue} value={optionValue}>
@@ -283,6 +364,7 @@ function TextField({
   multiline,
   required,
   hint,
+  placeholder,
   onCommit,
 }: {
   label: ReactNode
@@ -292,6 +374,7 @@ function TextField({
   multiline?: boolean
   required?: boolean
   hint?: string
+  placeholder?: string | undefined
   onCommit: (value: string) => void
 }) {
   const id = useId()
@@ -311,6 +394,7 @@ function TextField({
   const common = {
     value: draft,
     readOnly,
+    placeholder,
     onChange: (event: { target: { value: string } }) => setDraft(event.target.value),
     onBlur: commit,
   }

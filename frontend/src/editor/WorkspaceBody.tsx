@@ -11,7 +11,7 @@ import type { Decorations } from '../core/canvas-mapping'
 import type { ElementNode, FlowEdge } from './flow-types'
 import type { DiagramSession } from '../core/diagram-session'
 import type { LiveRoom } from '../core/live'
-import { absolutePosition, sizeOf } from '../core/geometry'
+import { absolutePosition, DEFAULT_SIZE, sizeOf } from '../core/geometry'
 import type { Op } from '../core/ops'
 import { STENCILS, type Stencil } from '../core/stencils'
 import { modelQuestions, questionCounts, threatQuestions, type SubjectLookup } from '../core/questions'
@@ -104,9 +104,9 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
   const [rightTab, setRightTab] = useState<'properties' | 'threats' | 'questions' | 'risk'>('properties')
   const [scope, setScope] = useState<'selection' | 'model'>('selection')
   const [snap, setSnap] = useState(true)
+  const [present, setPresent] = useState(false)
   const [help, setHelp] = useState(false)
   const [problem, setProblem] = useState<string | null>(null)
-  const addCount = useRef(0)
   const diagramName = doc.diagrams.find((d) => d.id === session.diagramId)?.name ?? 'Diagram'
 
   // The selection can hold keys that an undo or a reload removed; show only what exists.
@@ -154,20 +154,24 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
       const only = selected.size === 1 ? current.elements.get([...selected][0] ?? '') : undefined
       let at: { x: number; y: number }
       let size: { width: number; height: number } | undefined
+      let anchor: { x: number; y: number } | { into: string | null }
       if (only?.kind === 'trust_boundary') {
-        // Inside the selected boundary: that is how boundaries nest and elements go in.
+        // Inside the selected boundary: that is how boundaries nest and elements go in. Its first
+        // free spot from the top-left corner.
         const origin = absolutePosition(current, only.key)
         const box = sizeOf(only)
-        const n = [...current.elements.values()].filter((e) => e.parent === only.key).length
-        at = { x: origin.x + 24 + (n % 6) * 28, y: origin.y + 44 + (n % 6) * 20 }
+        at = { x: origin.x + 24, y: origin.y + 44 }
+        anchor = { into: only.key }
         if (stencil.kind === 'trust_boundary') size = { width: Math.max(160, box.width - 60), height: Math.max(110, box.height - 80) }
       } else {
+        // In free room nearest the middle of what is on screen, in the boundary there if any.
         const pane = document.querySelector('.canvas-wrap')?.getBoundingClientRect()
         const centre = pane ? flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 }) : { x: 0, y: 0 }
-        const n = addCount.current++ % 8
-        at = { x: Math.round(centre.x - 70 + n * 24), y: Math.round(centre.y - 40 + n * 24) }
+        const wanted = DEFAULT_SIZE[stencil.kind]
+        at = { x: Math.round(centre.x - wanted.width / 2), y: Math.round(centre.y - wanted.height / 2) }
+        anchor = centre
       }
-      const { key, ops } = addFromStencil(current, stencil, at, size)
+      const { key, ops } = addFromStencil(current, stencil, at, { boundarySize: size, anchor })
       const failure = session.edit(`Add “${stencil.name}”`, ops)
       if (failure) setProblem(failure)
       else setSelection(new Set([key]))
@@ -307,6 +311,7 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
     zoomIn: () => void flow.zoomIn({ duration: 150 }),
     zoomOut: () => void flow.zoomOut({ duration: 150 }),
     toggleSnap: () => setSnap((on) => !on),
+    togglePresent: () => setPresent((on) => !on),
     addEntity: () => addBase(0),
     addProcess: () => addBase(1),
     addStore: () => addBase(2),
@@ -336,6 +341,9 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
         </button>
         <label className="toggle" title="Snap to grid (G)">
           <input type="checkbox" checked={snap} onChange={(event) => setSnap(event.target.checked)} /> Snap to grid
+        </label>
+        <label className="toggle" title="Presentation scale: canvas text at least 16 px on screen (P)">
+          <input type="checkbox" checked={present} onChange={(event) => setPresent(event.target.checked)} /> Presentation scale
         </label>
         <ExportMenu
           modelId={doc.id}
@@ -371,6 +379,7 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
             state={state}
             decorations={decorations}
             snap={snap}
+            present={present}
             readOnly={readOnly}
             onSelectionChange={onSelectionChange}
             onEdit={onEdit}

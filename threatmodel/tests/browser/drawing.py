@@ -80,6 +80,20 @@ def connect(page: Page, source: Locator, source_side: str, target: Locator, targ
     expect(edges).to_have_count(before + 1)
 
 
+def connect_to_body(page: Page, source: Locator, source_side: str, target: Locator) -> None:
+    """Draw a flow from a handle and let go on the middle of the target shape, away from its handles."""
+    edges = page.locator(".react-flow__edge")
+    before = edges.count()
+    sx, sy = settled_centre(page, source.locator(f".react-flow__handle-{source_side}"))
+    tx, ty = settled_centre(page, target)
+    page.mouse.move(sx, sy)
+    page.mouse.down()
+    page.mouse.move((sx + tx) / 2, (sy + ty) / 2, steps=5)
+    page.mouse.move(tx, ty, steps=5)
+    page.mouse.up()
+    expect(edges).to_have_count(before + 1)
+
+
 def drag_by(page: Page, grip: Locator, dx: float, dy: float) -> None:
     x, y = centre(grip)
     page.mouse.move(x, y)
