@@ -1,4 +1,4 @@
-"""What a team keeps in its library: models saved as templates to start new models from."""
+"""What a team keeps in its library: models saved as templates to start new models from, and its own rules."""
 
 from __future__ import annotations
 
@@ -25,3 +25,30 @@ class ModelTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TeamRule(models.Model):
+    """A rule a team wrote, in the shipped rules' schema (``stride/rules/``), with its examples.
+
+    ``version`` counts every change (text, enabled or disabled), so the rule set compiled for a
+    team is cached by its enabled rules' versions. A rule is saved disabled; it is enabled only
+    when it parses and its examples fire and stay quiet where they say (``library.rules``).
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="team_rules")
+    rule_id = models.CharField(max_length=80)
+    title = models.CharField(max_length=120)
+    yaml = models.TextField()
+    enabled = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rule_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["team", "rule_id"], name="team_rule_id_unique_per_team")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}: {self.title}"

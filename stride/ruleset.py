@@ -27,7 +27,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +65,7 @@ class RuleError(ValueError):
         self.file = file
         self.field_path = field_path
         self.message = message
+        self.line: int | None = None  # where in the YAML text, for a rule written in the browser
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class Fixture:
     fires: tuple[str, ...]
     quiet: tuple[str, ...]
     asks: tuple[str, ...] = ()
+    # A team rule's own example diagram (elements and flows), written in the rule instead of a file.
+    inline: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -264,7 +267,17 @@ def _references(data: Mapping[str, Any], file: str) -> tuple[tuple[str, ...], tu
     )
 
 
-def _fixture(data: Mapping[str, Any], file: str, *, asks: bool) -> Fixture:
+def _inline_diagram(raw: Mapping[str, Any], file: str) -> Mapping[str, Any]:
+    if set(raw) - {"elements", "flows"}:
+        raise _fail(file, "fixture.diagram", "an example diagram holds only elements and flows")
+    elements, flows = raw.get("elements") or [], raw.get("flows") or []
+    for name, records in (("elements", elements), ("flows", flows)):
+        if not isinstance(records, list) or not all(isinstance(r, Mapping) and isinstance(r.get("key"), str) for r in records):
+            raise _fail(file, f"fixture.diagram.{name}", "must be a list of mappings, each with a key")
+    return {"elements": elements, "flows": flows}
+
+
+def _fixture(data: Mapping[str, Any], file: str, *, asks: bool, inline: bool = False) -> Fixture:
     fixture_raw = data["fixture"]
     wanted = {"diagram", "fires", "quiet", "asks"} if asks else {"diagram", "fires", "quiet"}
     if not isinstance(fixture_raw, Mapping) or set(fixture_raw) != wanted:
@@ -276,8 +289,12 @@ def _fixture(data: Mapping[str, Any], file: str, *, asks: bool) -> Fixture:
             + (" (asks: where the rule asks, for a rule that requires properties)" if asks else ""),
         )
     diagram = fixture_raw["diagram"]
-    if not isinstance(diagram, str) or not re.match(r"^[a-z0-9-]+$", diagram):
-        raise _fail(file, "fixture.diagram", "must name a file in stride/rules/fixtures/")
+    example = None
+    if inline and isinstance(diagram, Mapping):
+        example, diagram = _inline_diagram(diagram, file), "inline"
+    elif not isinstance(diagram, str) or not re.match(r"^[a-z0-9-]+$", diagram):
+        raise _fail(file, "fixture.diagram", "must name a file in stride/rules/fixtures/"
+                    + (" or be a diagram (elements and flows)" if inline else ""))  # fmt: skip
     fires = _strings(fixture_raw["fires"], file, "fixture.fires")
     quiet = _strings(fixture_raw["quiet"], file, "fixture.quiet")
     if not fires:
@@ -291,7 +308,7 @@ def _fixture(data: Mapping[str, Any], file: str, *, asks: bool) -> Fixture:
         raise _fail(file, "fixture.asks", "must list at least one key where the rule asks its question")
     if set(asking) & (set(fires) | set(quiet)):
         raise _fail(file, "fixture.asks", "a key that asks neither fires nor stays quiet")
-    return Fixture(diagram, fires, quiet, asking)
+    return Fixture(diagram, fires, quiet, asking, example)
 
 
 def _tested(source: Any, end: str = "") -> set[str]:
@@ -364,8 +381,11 @@ def _techniques(data: Mapping[str, Any], file: str, layer: str) -> tuple[str, ..
     return techniques
 
 
-def parse_rule(data: Any, file: str) -> Rule:
-    """Validate one rule's data (already parsed YAML) and compile its condition."""
+def parse_rule(data: Any, file: str, *, inline_fixture: bool = False) -> Rule:
+    """Validate one rule's data (already parsed YAML) and compile its condition.
+
+    ``inline_fixture`` lets the fixture's ``diagram`` be a diagram of its own (a team rule's examples).
+    """
     data = _check_shape(data, file)
     rule_id, title, stride, layer = _identity(data, file)
     targets = _targets(data, file, layer)
@@ -391,7 +411,7 @@ def parse_rule(data: Any, file: str) -> Rule:
         capec=capec,
         description=description,
         mitigation=mitigation,
-        fixture=_fixture(data, file, asks=bool(requires)),
+        fixture=_fixture(data, file, asks=bool(requires), inline=inline_fixture),
         file=file,
         requires=requires,
         relaxed=relaxed,
@@ -564,3 +584,93 @@ def fixture_diagram(name: str) -> dict[str, Any]:
         raise FileNotFoundError(f"no fixture diagram {name!r}")
     data = _parse_yaml(path.read_text(encoding="utf-8"), str(path))
     return {"elements": data.get("elements") or [], "flows": data.get("flows") or []}
+
+
+# --- Team rules: written in the browser, in the same schema ------------------------------------------
+
+TEAM_PREFIX = "TEAM-"
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def team_rule_prefix(slug: str) -> str:
+    """The id prefix of a team's rules (``TEAM-PAYMENTS-``): no shipped id starts with ``TEAM-``."""
+    return TEAM_PREFIX + re.sub(r"[^A-Z0-9]+", "-", slug.upper()).strip("-") + "-"
+
+
+def parse_team_rule(text: str, *, prefix: str) -> Rule:
+    """A team's rule from its YAML text, validated as a shipped rule is, or a RuleError with its ``line``.
+
+    On top of the shipped schema: the id starts with the team's ``prefix``, the rule is ``specific``
+    (the baseline is the library's), YAML aliases are refused (a small text must not expand into a
+    large one), and the fixture's ``diagram`` may be the rule's own example diagram. Whether the
+    examples fire and stay quiet is the engine's to say, so the caller runs them.
+    """
+    try:
+        if len(text.encode()) > MAX_FILE_BYTES:
+            raise _fail("team rule", "$", f"larger than {MAX_FILE_BYTES} bytes")
+        _refuse_aliases(text)
+        data = _parse_yaml(text, "team rule")
+        rule_id = data.get("id") if isinstance(data, Mapping) else None
+        file = f"{rule_id}.yaml" if isinstance(rule_id, str) and ID_RE.match(rule_id) else "team rule"
+        if isinstance(rule_id, str) and not rule_id.startswith(prefix):
+            raise _fail(file, "id", f"a team rule's id starts with {prefix} (e.g. {prefix}001)")
+        rule = parse_rule(data, file, inline_fixture=True)
+        if rule.layer != "specific":
+            raise _fail(file, "layer", "a team rule is specific: the baseline is the shipped library's")
+    except RuleError as exc:
+        exc.line = exc.line or rule_error_line(text, exc.field_path)
+        raise
+    return rule
+
+
+def _refuse_aliases(text: str) -> None:
+    import yaml
+
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.AliasToken | yaml.AnchorToken):
+                raise _fail("team rule", f"line {token.start_mark.line + 1}", "YAML anchors and aliases are not allowed here")
+    except yaml.YAMLError:
+        return  # the parser says what is wrong, with its line
+
+
+def rule_error_line(text: str, field_path: str) -> int | None:
+    """The line of ``text`` (1-based) holding ``field_path`` (``condition.all[0].property.name``), or
+    of its deepest part that exists; ``line N`` paths are already lines."""
+    import yaml
+
+    found = re.match(r"^line (\d+)$", field_path)
+    if found:
+        return int(found.group(1))
+    try:
+        node = yaml.compose(text, Loader=_safe_loader())
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    line: int = node.start_mark.line + 1
+    for key, index in _PATH_PART.findall(field_path):
+        if key and isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+            if match is None:
+                break
+            node = match[1]
+            line = node.start_mark.line + 1 if isinstance(node, yaml.ScalarNode) else match[0].start_mark.line + 1
+        elif index and isinstance(node, yaml.SequenceNode) and int(index) < len(node.value):
+            node = node.value[int(index)]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    if isinstance(node, yaml.MappingNode) and len(node.value) == 1:
+        line = node.value[0][0].start_mark.line + 1  # a condition's one key: "unknown condition" is about it
+    return line
+
+
+def rule_set(rules: Iterable[Rule]) -> RuleSet:
+    """A RuleSet of just these rules (a team rule's examples are run with it alone)."""
+    return _ruleset(list(rules))
+
+
+def with_rules(base: RuleSet, extra: Iterable[Rule]) -> RuleSet:
+    """``base`` and ``extra`` as one RuleSet (an id used twice is a RuleError)."""
+    return _ruleset([*base.rules, *extra])

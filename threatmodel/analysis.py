@@ -21,6 +21,7 @@ from django.utils import timezone
 from common.errors import NotFound
 from dfd.ops import DiagramState
 from dfd.selectors import graph_from_states, model_diagrams
+from library.selectors import team_ruleset
 from stride.api.serializers import ThreatSerializer
 from stride.models import Threat
 from stride.ruleset import RuleSet
@@ -65,7 +66,8 @@ def threat_model_analyse(
         if actor is not None:
             require_role(actor, model.team_id, "write", what="threat model")
         diagram_states = list(states) if states is not None else [s.state for s in model_diagrams(model.pk)]
-        findings = model_findings(model_id=model.pk, graph=graph_from_states(diagram_states), ruleset=ruleset)
+        rules = ruleset or team_ruleset(model.team_id)  # the shipped library and the team's enabled rules
+        findings = model_findings(model_id=model.pk, graph=graph_from_states(diagram_states), ruleset=rules)
         element_ids = {k: el.pk for st in diagram_states for k, el in st.elements.items() if el.pk is not None}
         flow_ids = {k: fl.pk for st in diagram_states for k, fl in st.flows.items() if fl.pk is not None}
         result = threats_sync(

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from common.errors import ValidationFailed
+from library.selectors import team_ruleset
 from stride.models import Threat
-from stride.ruleset import default_rules
 from threatmodel.audit import audit
 from threatmodel.gate.policy import Acceptance, GatePolicy
 from threatmodel.gate.run import GateResult, gate_check
@@ -110,8 +110,9 @@ def check_run(
     if baseline == "model":
         known = set(Threat.objects.filter(threat_model=threat_model).values_list("fingerprint", flat=True))
     policy = model_gate_policy(threat_model, today)
-    result = gate_check(files=files, policy=policy, fmt=fmt, baseline=known, today=today)  # raises on bad input
-    sarif = sarif_log(result, default_rules())
+    rules = team_ruleset(threat_model.team_id)  # the team's enabled rules take part, as in its analyses
+    result = gate_check(files=files, policy=policy, fmt=fmt, baseline=known, today=today, ruleset=rules)  # raises on bad input
+    sarif = sarif_log(result, rules)
     digest = hashlib.sha256(json.dumps(sarif, sort_keys=True).encode()).hexdigest()
     bands: dict[str, int] = {}
     for item in result.checked:

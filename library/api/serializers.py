@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from library.models import TeamRule
 from stride.api.serializers import AnalysisResultSerializer
 from threatmodel.api.serializers import ThreatModelSerializer
 
@@ -34,3 +35,65 @@ class FromTemplateResultSerializer(serializers.Serializer[Any]):
     threat_model = ThreatModelSerializer()
     warnings = serializers.ListField(child=serializers.CharField())
     analysis = AnalysisResultSerializer()
+
+
+class TeamRuleSerializer(serializers.ModelSerializer[Any]):
+    created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True, allow_null=True)
+    updated_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = TeamRule
+        fields = ["id", "team", "rule_id", "title", "yaml", "enabled", "version",
+                  "created_by", "created_at", "updated_by", "updated_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class TeamRuleWriteSerializer(serializers.Serializer[Any]):
+    team = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    yaml = serializers.CharField(max_length=64 * 1024, trim_whitespace=False,
+                                 help_text="The rule in the schema of stride/rules/ (docs/rules.md); its fixture's diagram may be inline")  # fmt: skip
+
+
+class TeamRuleTextSerializer(serializers.Serializer[Any]):
+    yaml = serializers.CharField(max_length=64 * 1024, trim_whitespace=False)
+
+
+class ProblemSerializer(serializers.Serializer[Any]):
+    path = serializers.CharField(help_text="The field at fault (condition.all[0].property.name)")
+    line = serializers.IntegerField(allow_null=True, help_text="The line of the YAML it is on")
+    message = serializers.CharField()
+
+
+class ExamplesSerializer(serializers.Serializer[Any]):
+    fired = serializers.ListField(child=serializers.CharField(), help_text="The fires keys the rule fired on")
+    quiet = serializers.ListField(child=serializers.CharField(), help_text="The quiet keys it stayed quiet on")
+
+
+class PreviewSubjectSerializer(serializers.Serializer[Any]):
+    element_key = serializers.CharField(allow_null=True)
+    flow_key = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    confirmed = serializers.BooleanField()
+
+
+class ModelPreviewSerializer(serializers.Serializer[Any]):
+    threat_model = serializers.IntegerField()
+    name = serializers.CharField()
+    subjects = serializers.IntegerField(help_text="The elements (or flows) of the kinds the rule targets")
+    fires = serializers.IntegerField()
+    asks = serializers.IntegerField(help_text="Findings waiting on a question (the rule's requires)")
+    first = PreviewSubjectSerializer(many=True)
+
+
+class TeamRuleCheckSerializer(serializers.Serializer[Any]):
+    rule_id = serializers.CharField(allow_null=True)
+    valid = serializers.BooleanField(help_text="It parses, and its examples fire and stay quiet where they say: it can be enabled")
+    problems = ProblemSerializer(many=True)
+    examples = ExamplesSerializer()
+    warnings = serializers.ListField(child=serializers.CharField())
+    models = ModelPreviewSerializer(many=True, help_text="What the rule alone would raise on each of the team's models")
+
+
+class TeamRuleAnswerSerializer(serializers.Serializer[Any]):
+    rule = TeamRuleSerializer()
+    check = TeamRuleCheckSerializer()

@@ -1,30 +1,41 @@
-"""The library's endpoints: model templates (list, save, delete) and a new model from a template.
+"""The library's endpoints: model templates (list, save, delete), a new model from a template, and team rules.
 
 Shipped templates are visible to every signed-in user; a team's templates only to its members
 (an outsider gets 404 from a detail route and never sees them listed). Saving and deleting need
 editor or above in the template's team; starting a model needs editor or above in the target team.
+Team rules are read by every member and written (created, changed, enabled, disabled, deleted) by
+editors and owners; a rule's checks and preview are answered with what they found, never written.
 """
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api.requests import acting, validated
 from common.api.schema import errors
-from library import templates
+from library import rules, templates
 from library.api.serializers import (
     FromTemplateResultSerializer,
     FromTemplateSerializer,
+    TeamRuleAnswerSerializer,
+    TeamRuleCheckSerializer,
+    TeamRuleSerializer,
+    TeamRuleTextSerializer,
+    TeamRuleWriteSerializer,
     TemplateSaveSerializer,
     TemplateSerializer,
 )
-from library.models import ModelTemplate
+from library.models import ModelTemplate, TeamRule
 from threatmodel.api.access import visible_model, visible_team
 from threatmodel.api.serializers import ThreatModelSerializer
+from threatmodel.models import Team
 
 
 class TemplateViewSet(viewsets.GenericViewSet[ModelTemplate]):
@@ -80,3 +91,96 @@ class ThreatModelFromTemplateViewSet(viewsets.ViewSet):
             {"threat_model": ThreatModelSerializer(model).data, "warnings": warnings, "analysis": analysis},
             status=status.HTTP_201_CREATED,
         )
+
+
+def _check_answer(check: rules.Check, team: Team | None, *, preview: bool) -> dict[str, Any]:
+    models: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    if preview and check.rule is not None and team is not None:
+        previews, warnings = rules.rule_preview(rule=check.rule, team=team)
+        models = [p.as_dict() for p in previews]
+    return {
+        "rule_id": check.rule.id if check.rule is not None else None,
+        "valid": check.ok,
+        "problems": [p.as_dict() for p in check.problems],
+        "examples": {"fired": check.fired, "quiet": check.quiet},
+        "warnings": warnings,
+        "models": models,
+    }
+
+
+def _answer(row: TeamRule, check: rules.Check | None) -> dict[str, Any]:
+    check = check or rules.rule_check(team=row.team, text=row.yaml)
+    return {"rule": TeamRuleSerializer(row).data, "check": _check_answer(check, row.team, preview=False)}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your teams' own rules (filter with ?team=)"),
+    retrieve=extend_schema(responses={200: TeamRuleSerializer, **errors(404)}),
+    destroy=extend_schema(summary="Delete a team rule (editors); its threats become obsolete", responses={204: None, **errors(403, 404)}),
+)
+class TeamRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[TeamRule]):
+    serializer_class = TeamRuleSerializer
+    filterset_fields = ["team", "enabled"]
+
+    def get_queryset(self) -> QuerySet[TeamRule]:
+        if not self.request.user.is_authenticated:
+            return TeamRule.objects.none()
+        teams = Team.objects.visible_to(self.request.user)
+        return TeamRule.objects.filter(team__in=teams).select_related("team", "created_by", "updated_by")
+
+    @extend_schema(
+        summary="Write a team rule (editors); saved disabled, with what its checks found",
+        request=TeamRuleWriteSerializer,
+        responses={201: TeamRuleAnswerSerializer, **errors(400, 403, 404)},
+    )
+    def create(self, request: Request) -> Response:
+        data = validated(TeamRuleWriteSerializer, request)
+        team = visible_team(request, data["team"])
+        row, check = rules.team_rule_create(actor=acting(request), team=team, text=str(data["yaml"]))
+        return Response(_answer(row, check), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a team rule's text (editors): a new version; an enabled rule's new text must pass its checks",
+        request=TeamRuleTextSerializer,
+        responses={200: TeamRuleAnswerSerializer, **errors(400, 403, 404)},
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        row = self.get_object()
+        data = validated(TeamRuleTextSerializer, request)
+        row, check = rules.team_rule_update(actor=acting(request), row=row, text=str(data["yaml"]))
+        return Response(_answer(row, check))
+
+    def perform_destroy(self, instance: TeamRule) -> None:
+        rules.team_rule_delete(actor=acting(self.request), row=instance)
+
+    @extend_schema(
+        summary="Enable a team rule (editors): only when it validates and its examples pass",
+        request=None,
+        responses={200: TeamRuleAnswerSerializer, **errors(400, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def enable(self, request: Request, pk: str | None = None) -> Response:
+        row, check = rules.team_rule_enable(actor=acting(request), row=self.get_object(), enabled=True)
+        return Response(_answer(row, check))
+
+    @extend_schema(summary="Disable a team rule (editors)", request=None, responses={200: TeamRuleAnswerSerializer, **errors(403, 404)})
+    @action(detail=True, methods=["post"])
+    def disable(self, request: Request, pk: str | None = None) -> Response:
+        row, check = rules.team_rule_enable(actor=acting(request), row=self.get_object(), enabled=False)
+        return Response(_answer(row, check))
+
+    @extend_schema(
+        summary="Check a rule's text and preview it on the team's models, writing nothing (members)",
+        description="The problems name the field and the line of the YAML; `valid` says whether it could be enabled. "
+        "`models` is what the rule alone would raise on each of the team's models; `warnings` says when it would fire "
+        "on more than half of what it targets in every one of them.",
+        request=TeamRuleWriteSerializer,
+        responses={200: TeamRuleCheckSerializer, **errors(400, 404)},
+    )
+    @action(detail=False, methods=["post"])
+    def preview(self, request: Request) -> Response:
+        data = validated(TeamRuleWriteSerializer, request)
+        team = visible_team(request, data["team"])
+        check = rules.rule_check(team=team, text=str(data["yaml"]))
+        return Response(_check_answer(check, team, preview=True))

@@ -3,7 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from dfd.api.views import ElementViewSet, FlowViewSet, VocabularyViewSet
-from library.api.views import TemplateViewSet, ThreatModelFromTemplateViewSet
+from library.api.views import TeamRuleViewSet, TemplateViewSet, ThreatModelFromTemplateViewSet
 from stride.api.views import RuleViewSet, TacticViewSet, TechniqueViewSet
 from threatmodel.api.assumption_views import AssumptionViewSet
 from threatmodel.api.comment_views import CommentViewSet, ThreatModelCommentViewSet
@@ -81,5 +81,6 @@ router.register(r"threat-models/(?P<threat_model_pk>[0-9]+)/comments", ThreatMod
 router.register("comments", CommentViewSet, basename="comment")
 # The team library (issue 17): model templates, and a new model from one (/threat-models/from-template/)
 router.register("templates", TemplateViewSet, basename="template")
+router.register("team-rules", TeamRuleViewSet, basename="team-rule")
 
 urlpatterns = router.urls

@@ -20,7 +20,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD, World
-from library.models import ModelTemplate
+from library.models import ModelTemplate, TeamRule
+from library.tests.test_team_rules_api import ROOT_RULE, STORE_RULE
 from stride.models import CoverageNote, Tactic, Threat
 from threatmodel.api.urls import router
 from threatmodel.models import ApiToken, CheckRun, ImportJob, Invitation, Membership, Report
@@ -107,6 +108,14 @@ def team_template(w: World) -> ModelTemplate:
     if row is None:
         row = ModelTemplate.objects.create(team=w.team, name="Checkout pattern", document=native_export(w.model),
                                            element_count=5, flow_count=2)  # fmt: skip
+    return row
+
+
+def team_rule(w: World) -> TeamRule:
+    """A rule of the world's team, saved disabled (its title lets the outsider check spot it)."""
+    row = TeamRule.objects.filter(team=w.team).first()
+    if row is None:
+        row = TeamRule.objects.create(team=w.team, rule_id="TEAM-PAYMENTS-001", title="Checkout pattern rule", yaml=ROOT_RULE)
     return row
 
 
@@ -206,6 +215,21 @@ MATRIX: dict[tuple[str, str], Row] = {
         Call("post", lambda w, p: "/api/v1/threat-models/from-template/",
              lambda w, p: {"template": str(team_template(w).pk), "team": w.team.pk}),
         CREATE,
+    ),
+    # --- the library: team rules (members read and preview, editors write)
+    ("team-rule", "list"): Row(Call("get", lambda w, p: (team_rule(w), "/api/v1/team-rules/")[1]), same(200), hides_team_objects=True),
+    ("team-rule", "retrieve"): Row(Call("get", lambda w, p: f"/api/v1/team-rules/{team_rule(w).pk}/"), READ_MEMBERS),
+    ("team-rule", "create"): Row(Call("post", lambda w, p: "/api/v1/team-rules/", lambda w, p: {"team": w.team.pk, "yaml": STORE_RULE}), CREATE),
+    ("team-rule", "partial_update"): Row(
+        Call("patch", lambda w, p: f"/api/v1/team-rules/{team_rule(w).pk}/", lambda w, p: {"yaml": ROOT_RULE.replace("impact: 4", "impact: 5")}),
+        WRITE,
+    ),
+    ("team-rule", "destroy"): Row(Call("delete", lambda w, p: f"/api/v1/team-rules/{team_rule(w).pk}/"), DELETE_AS_EDITOR),
+    ("team-rule", "enable"): Row(Call("post", lambda w, p: f"/api/v1/team-rules/{team_rule(w).pk}/enable/"), WRITE),
+    ("team-rule", "disable"): Row(Call("post", lambda w, p: f"/api/v1/team-rules/{team_rule(w).pk}/disable/"), WRITE),
+    ("team-rule", "preview"): Row(
+        Call("post", lambda w, p: "/api/v1/team-rules/preview/", lambda w, p: {"team": w.team.pk, "yaml": ROOT_RULE}),
+        codes(200, 200, 200, 200, 404),
     ),
     # --- PDF reports (any member may ask for one: review boards read)
     ("threat-model-report", "list"): Row(Call("get", model_url("reports/")), READ_MEMBERS),

@@ -8,6 +8,7 @@ import { models, type MeWithTeams, type ThreatModel } from '../api/endpoints'
 import { ExportMenu } from '../interop/ExportMenu'
 import { ImportDialog } from '../interop/ImportDialog'
 import { FromTemplateDialog } from '../interop/TemplateDialog'
+import { TeamRulesDialog } from '../library/TeamRulesDialog'
 import { navigate } from '../router'
 import { AppHeader } from './AppHeader'
 import { Select } from '../components/Select'
@@ -27,6 +28,7 @@ export function ModelList({ me, onSignOut }: { me: MeWithTeams; onSignOut: () =>
   const [reload, setReload] = useState(0)
   const [importing, setImporting] = useState(false)
   const [fromTemplate, setFromTemplate] = useState(false)
+  const [teamRules, setTeamRules] = useState(false)
   const teamName = new Map(me.teams.map((team) => [team.id, team.name]))
   const teamRole = new Map(me.teams.map((team) => [team.id, team.role]))
 
@@ -102,6 +104,13 @@ export function ModelList({ me, onSignOut }: { me: MeWithTeams; onSignOut: () =>
             {error}{' '}
             <button type="button" className="link" onClick={() => setError(null)}>
               Dismiss
+            </button>
+          </p>
+        )}
+        {me.teams.length > 0 && (
+          <p className="library-links">
+            <button type="button" className="link" onClick={() => setTeamRules(true)}>
+              Team rules…
             </button>
           </p>
         )}
@@ -219,6 +228,7 @@ export function ModelList({ me, onSignOut }: { me: MeWithTeams; onSignOut: () =>
         />
       )}
       {fromTemplate && <FromTemplateDialog teams={writableTeams} onClose={() => setFromTemplate(false)} onOpen={(id) => navigate(`/models/${id}/`)} />}
+      {teamRules && <TeamRulesDialog teams={me.teams} onClose={() => setTeamRules(false)} />}
       {confirmDelete && <ConfirmDelete model={confirmDelete} onCancel={() => setConfirmDelete(null)} onConfirm={() => remove(confirmDelete)} />}
     </div>
   )
