@@ -52,3 +52,32 @@ class TeamRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id}: {self.title}"
+
+
+class Component(models.Model):
+    """A selection of a diagram saved to the team's library, to drop into other diagrams.
+
+    ``content`` is plain data, not rows: the elements (kind, name, description, properties, the
+    position relative to the selection's corner — or to the parent when the parent is in it —,
+    size, and the index of the parent within the component), the flows between them (ends as
+    indexes, their fields and properties), and the triage people did on their threats, keyed by
+    rule id, STRIDE category and the subject's index (``library.components`` builds and reads it).
+    Keys are not kept: every drop gets fresh ones.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="components")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    content = models.JSONField()
+    element_count = models.PositiveIntegerField()
+    flow_count = models.PositiveIntegerField()
+    width = models.FloatField(default=0)
+    height = models.FloatField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

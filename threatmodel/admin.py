@@ -12,6 +12,7 @@ from threatmodel.models import (
     AuditEvent,
     BandChange,
     CheckRun,
+    Comment,
     Control,
     Decision,
     ImportJob,
@@ -175,3 +176,11 @@ class ImportJobFileAdmin(ReadOnlyAdmin):
 
 # The admin's sign-in says so when the sign-in lock (threatmodel.signin) refused it.
 admin.site.login_form = AdminSignInForm
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    """Workshop comments change through the API (author-only edits, audit, the live room)."""
+
+    list_display = ["threat_model", "author", "subject_key", "threat", "resolved", "created_at"]
+    list_filter = ["resolved"]

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from library.models import TeamRule
 from stride.api.serializers import AnalysisResultSerializer
-from threatmodel.api.serializers import ThreatModelSerializer
+from threatmodel.api.serializers import OpsResultSerializer, ThreatModelSerializer
 
 
 class TemplateSerializer(serializers.Serializer[Any]):
@@ -97,3 +97,48 @@ class TeamRuleCheckSerializer(serializers.Serializer[Any]):
 class TeamRuleAnswerSerializer(serializers.Serializer[Any]):
     rule = TeamRuleSerializer()
     check = TeamRuleCheckSerializer()
+
+
+class ComponentSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    team = serializers.IntegerField(source="team_id")
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    element_count = serializers.IntegerField()
+    flow_count = serializers.IntegerField()
+    triage_count = serializers.SerializerMethodField(help_text="Threats' triage the component carries to where it is dropped")
+    width = serializers.FloatField(help_text="The size of the component as drawn (its top-level elements' box)")
+    height = serializers.FloatField()
+    created_by = serializers.CharField(source="created_by.username", allow_null=True, default=None)
+    created_at = serializers.DateTimeField()
+
+    def get_triage_count(self, row: Any) -> int:
+        return len((row.content or {}).get("triage") or [])
+
+
+class ComponentSaveSerializer(serializers.Serializer[Any]):
+    diagram = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The diagram the selection is on")
+    elements = serializers.ListField(child=serializers.CharField(max_length=80), max_length=200, help_text="Selected element keys")
+    flows = serializers.ListField(
+        child=serializers.CharField(max_length=80), max_length=400, required=False, default=list,
+        help_text="Selected flow keys; a flow whose ends are not both selected is left out",
+    )  # fmt: skip
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ComponentInsertSerializer(serializers.Serializer[Any]):
+    component = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    x = serializers.FloatField(min_value=-1_000_000, max_value=1_000_000, help_text="Where the component's top-left corner goes")
+    y = serializers.FloatField(min_value=-1_000_000, max_value=1_000_000)
+    # Not "parent": that name is a serializer field's own attribute.
+    boundary = serializers.CharField(max_length=80, required=False, allow_null=True, default=None,
+                                     help_text="The key of a trust boundary to drop it into (x and y are then relative to it)")  # fmt: skip
+    base_version = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The diagram version the client has")
+
+
+class ComponentInsertResultSerializer(OpsResultSerializer):
+    element_keys = serializers.ListField(child=serializers.CharField(), help_text="The new elements' keys, in the component's order")
+    flow_keys = serializers.ListField(child=serializers.CharField())
+    triage_carried = serializers.IntegerField(help_text="New threats that got the triage of the component's source")
+    triage_not_carried = serializers.ListField(child=serializers.CharField(), help_text="Triage left behind, and why")

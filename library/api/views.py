@@ -1,16 +1,19 @@
-"""The library's endpoints: model templates (list, save, delete), a new model from a template, and team rules.
+"""The library's endpoints: model templates (list, save, delete), a new model from a template, team rules;
+components (list, save a selection, delete) and dropping one into a diagram.
 
 Shipped templates are visible to every signed-in user; a team's templates only to its members
 (an outsider gets 404 from a detail route and never sees them listed). Saving and deleting need
 editor or above in the template's team; starting a model needs editor or above in the target team.
 Team rules are read by every member and written (created, changed, enabled, disabled, deleted) by
 editors and owners; a rule's checks and preview are answered with what they found, never written.
+Components are a team's only: members list them, editors save, delete and drop them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -20,8 +23,14 @@ from rest_framework.response import Response
 
 from common.api.requests import acting, validated
 from common.api.schema import errors
-from library import rules, templates
+from common.errors import NotFound
+from dfd.models import Diagram
+from library import components, rules, templates
 from library.api.serializers import (
+    ComponentInsertResultSerializer,
+    ComponentInsertSerializer,
+    ComponentSaveSerializer,
+    ComponentSerializer,
     FromTemplateResultSerializer,
     FromTemplateSerializer,
     TeamRuleAnswerSerializer,
@@ -32,9 +41,10 @@ from library.api.serializers import (
     TemplateSaveSerializer,
     TemplateSerializer,
 )
-from library.models import ModelTemplate, TeamRule
+from library.models import Component, ModelTemplate, TeamRule
 from threatmodel.api.access import visible_model, visible_team
 from threatmodel.api.serializers import ThreatModelSerializer
+from threatmodel.live import room
 from threatmodel.models import Team
 
 
@@ -184,3 +194,81 @@ class TeamRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         team = visible_team(request, data["team"])
         check = rules.rule_check(team=team, text=str(data["yaml"]))
         return Response(_check_answer(check, team, preview=True))
+
+
+class ComponentViewSet(viewsets.GenericViewSet[Component]):
+    serializer_class = ComponentSerializer
+    queryset = Component.objects.none()  # for the schema; the rows come from library.components
+
+    @extend_schema(
+        summary="Your teams' components (the palette lists them beside the built-in stencils)",
+        parameters=[OpenApiParameter("team", int, description="Only this team's")],
+    )
+    def list(self, request: Request) -> Response:
+        team = request.query_params.get("team")
+        rows = components.components_for(acting(request), team=int(team) if team and team.isdigit() and len(team) < 19 else None)
+        if team and not (team.isdigit() and len(team) < 19):
+            rows = rows.none()
+        page = self.paginate_queryset(rows.select_related("created_by"))
+        return self.get_paginated_response(ComponentSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Save a selection of a diagram as a component of its team (editors)",
+        description="The elements (with their nesting when the parent is selected too), the flows between them and "
+        "the triage of their threats. Keys are not kept: every drop gets fresh ones.",
+        request=ComponentSaveSerializer,
+        responses={201: ComponentSerializer, **errors(400, 403, 404)},
+    )
+    def create(self, request: Request) -> Response:
+        data = validated(ComponentSaveSerializer, request)
+        diagram = _visible_diagram(request, data["diagram"])
+        row = components.component_save(actor=acting(request), diagram=diagram, element_keys=list(data["elements"]),
+                                        flow_keys=list(data.get("flows") or []), name=str(data["name"]),
+                                        description=str(data.get("description") or ""))  # fmt: skip
+        return Response(ComponentSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Delete a component (editors)", responses={204: None, **errors(403, 404)})
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        row = components.team_component(acting(request), int(pk) if pk and pk.isdigit() and len(pk) < 19 else None)
+        components.component_delete(actor=acting(request), row=row)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _visible_diagram(request: Request, diagram_id: object) -> Diagram:
+    diagram = None
+    if isinstance(diagram_id, int):
+        diagram = Diagram.objects.visible_to(request.user).select_related("threat_model").filter(pk=diagram_id).first()
+    if diagram is None:
+        raise NotFound("No such diagram.")
+    return diagram
+
+
+class DiagramComponentViewSet(viewsets.GenericViewSet[Diagram]):
+    """Dropping a component, routed under /diagrams/{id}/ beside the diagram itself."""
+
+    serializer_class = ComponentInsertResultSerializer
+
+    def get_queryset(self) -> QuerySet[Diagram]:
+        return Diagram.objects.visible_to(self.request.user).select_related("threat_model")
+
+    @extend_schema(
+        summary="Drop a component of the team into the diagram (one operation batch; editors)",
+        description="The component's elements and flows are added with fresh keys, its top-left corner at (x, y) — "
+        "inside `parent` when given —, through the operations write path: a stale `base_version` is refused with 409. "
+        "After the analysis, the triage the component carries is set on the new threats with the same rule and subject.",
+        request=ComponentInsertSerializer,
+        responses={200: ComponentInsertResultSerializer, **errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="insert-component")
+    def insert_component(self, request: Request, pk: str | None = None) -> Response:
+        diagram = self.get_object()
+        data = validated(ComponentInsertSerializer, request)
+        row = components.team_component(acting(request), data["component"])
+        with transaction.atomic():
+            drop = components.component_insert(actor=acting(request), component=row, diagram=diagram,
+                                               base_version=int(data["base_version"]), x=float(data["x"]),
+                                               y=float(data["y"]), parent=data.get("boundary"))  # fmt: skip
+            answer = drop.as_dict()
+            room.publish_applied(model_id=diagram.threat_model_id, diagram_id=diagram.pk, author=acting(request),
+                                 change=drop.change.as_dict(), records=drop.change.records)  # fmt: skip
+        return Response(answer)

@@ -3,7 +3,13 @@
 from rest_framework.routers import DefaultRouter
 
 from dfd.api.views import ElementViewSet, FlowViewSet, VocabularyViewSet
-from library.api.views import TeamRuleViewSet, TemplateViewSet, ThreatModelFromTemplateViewSet
+from library.api.views import (
+    ComponentViewSet,
+    DiagramComponentViewSet,
+    TeamRuleViewSet,
+    TemplateViewSet,
+    ThreatModelFromTemplateViewSet,
+)
 from stride.api.views import RuleViewSet, TacticViewSet, TechniqueViewSet
 from threatmodel.api.assumption_views import AssumptionViewSet
 from threatmodel.api.comment_views import CommentViewSet, ThreatModelCommentViewSet
@@ -82,5 +88,8 @@ router.register("comments", CommentViewSet, basename="comment")
 # The team library (issue 17): model templates, and a new model from one (/threat-models/from-template/)
 router.register("templates", TemplateViewSet, basename="template")
 router.register("team-rules", TeamRuleViewSet, basename="team-rule")
+# ... and components: a selection saved to the team's library, dropped into a diagram (/diagrams/{id}/insert-component/)
+router.register("components", ComponentViewSet, basename="component")
+router.register("diagrams", DiagramComponentViewSet, basename="diagram-component")
 
 urlpatterns = router.urls

@@ -20,7 +20,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD, World
-from library.models import ModelTemplate, TeamRule
+from library.models import Component, ModelTemplate, TeamRule
 from library.tests.test_team_rules_api import ROOT_RULE, STORE_RULE
 from stride.models import CoverageNote, Tactic, Threat
 from threatmodel.api.urls import router
@@ -116,6 +116,15 @@ def team_rule(w: World) -> TeamRule:
     row = TeamRule.objects.filter(team=w.team).first()
     if row is None:
         row = TeamRule.objects.create(team=w.team, rule_id="TEAM-PAYMENTS-001", title="Checkout pattern rule", yaml=ROOT_RULE)
+    return row
+
+
+def team_component(w: World) -> Component:
+    """A component of the world's team: one process (named so the outsider check can spot it)."""
+    row = Component.objects.filter(team=w.team).first()
+    if row is None:
+        content = {"elements": [{"kind": "process", "name": "Sidecar", "parent": None, "x": 0, "y": 0}], "flows": [], "triage": []}
+        row = Component.objects.create(team=w.team, name="Checkout sidecar", content=content, element_count=1, flow_count=0)
     return row
 
 
@@ -230,6 +239,21 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("team-rule", "preview"): Row(
         Call("post", lambda w, p: "/api/v1/team-rules/preview/", lambda w, p: {"team": w.team.pk, "yaml": ROOT_RULE}),
         codes(200, 200, 200, 200, 404),
+    ),
+    # --- the library: components (a team's, for its members), and dropping one into a diagram
+    ("component", "list"): Row(
+        Call("get", lambda w, p: (team_component(w), "/api/v1/components/")[1]), same(200), hides_team_objects=True
+    ),
+    ("component", "create"): Row(
+        Call("post", lambda w, p: "/api/v1/components/",
+             lambda w, p: {"diagram": w.diagram.pk, "elements": ["web", "db"], "flows": ["f2"], "name": "Saved pair"}),
+        CREATE,
+    ),
+    ("component", "destroy"): Row(Call("delete", lambda w, p: f"/api/v1/components/{team_component(w).pk}/"), DELETE_AS_EDITOR),
+    ("diagram-component", "insert_component"): Row(
+        Call("post", diagram_url("insert-component/"),
+             lambda w, p: {"component": team_component(w).pk, "x": 10, "y": 10, "base_version": w.diagram.version}),
+        WRITE,
     ),
     # --- PDF reports (any member may ask for one: review boards read)
     ("threat-model-report", "list"): Row(Call("get", model_url("reports/")), READ_MEMBERS),

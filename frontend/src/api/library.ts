@@ -1,15 +1,22 @@
-/** The team library: model templates (shipped and saved by a team), a new model from one, and the team's own rules. */
+/** The team library: model templates (shipped and saved by a team), a new model from one, the team's own rules, and components. */
 import { del, get, patch, post } from './client'
 import type { components } from './schema'
 
 export type ModelTemplate = components['schemas']['Template']
 export type FromTemplateResult = components['schemas']['FromTemplateResult']
+export type LibraryComponent = components['schemas']['Component']
+export type ComponentInsertResult = components['schemas']['ComponentInsertResult']
+export type ComponentInsert = components['schemas']['ComponentInsertRequest']
 
 export const libraryApi = {
   templates: () => get<components['schemas']['PaginatedTemplateList']>('/templates/?page_size=200'),
   save: (threatModel: number, name: string, description = '') => post<ModelTemplate>('/templates/', { threat_model: threatModel, name, description }),
   remove: (id: string) => del(`/templates/${encodeURIComponent(id)}/`),
   start: (template: string, team: number, name: string) => post<FromTemplateResult>('/threat-models/from-template/', { template, team, name }),
+  components: (team: number) => get<components['schemas']['PaginatedComponentList']>(`/components/?team=${team}&page_size=200`),
+  saveComponent: (body: components['schemas']['ComponentSaveRequest']) => post<LibraryComponent>('/components/', body),
+  removeComponent: (id: number) => del(`/components/${id}/`),
+  insertComponent: (diagramId: number, body: ComponentInsert) => post<ComponentInsertResult>(`/diagrams/${diagramId}/insert-component/`, body),
 }
 
 export type TeamRule = components['schemas']['TeamRule']

@@ -247,6 +247,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/components/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your teams' components (the palette lists them beside the built-in stencils) */
+        get: operations["components_list"];
+        put?: never;
+        /**
+         * Save a selection of a diagram as a component of its team (editors)
+         * @description The elements (with their nesting when the parent is selected too), the flows between them and the triage of their threats. Keys are not kept: every drop gets fresh ones.
+         */
+        post: operations["components_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/components/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a component (editors) */
+        delete: operations["components_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/controls/": {
         parameters: {
             query?: never;
@@ -418,6 +456,26 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["diagrams_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/diagrams/{id}/insert-component/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Drop a component of the team into the diagram (one operation batch; editors)
+         * @description The component's elements and flows are added with fresh keys, its top-left corner at (x, y) — inside `parent` when given —, through the operations write path: a stale `base_version` is refused with 409. After the analysis, the triage the component carries is set on the new threats with the same rule and subject.
+         */
+        post: operations["diagrams_insert_component_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/diagrams/{id}/ops/": {
@@ -2174,6 +2232,75 @@ export interface components {
              */
             resolved: boolean;
         };
+        Component: {
+            id: number;
+            team: number;
+            name: string;
+            description: string;
+            element_count: number;
+            flow_count: number;
+            /** @description Threats' triage the component carries to where it is dropped */
+            readonly triage_count: number;
+            /**
+             * Format: double
+             * @description The size of the component as drawn (its top-level elements' box)
+             */
+            width: number;
+            /** Format: double */
+            height: number;
+            created_by?: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ComponentInsertRequest: {
+            /** Format: int64 */
+            component: number;
+            /**
+             * Format: double
+             * @description Where the component's top-left corner goes
+             */
+            x: number;
+            /** Format: double */
+            y: number;
+            /** @description The key of a trust boundary to drop it into (x and y are then relative to it) */
+            boundary?: string | null;
+            /**
+             * Format: int64
+             * @description The diagram version the client has
+             */
+            base_version: number;
+        };
+        ComponentInsertResult: {
+            diagram: number;
+            version: number;
+            threat_model_version: number;
+            applied: number;
+            deleted_flows: string[];
+            reparented: string[];
+            /** @description What the threat analysis that follows the batch did. */
+            analysis?: components["schemas"]["AnalysisOutcome"];
+            /** @description The new elements' keys, in the component's order */
+            element_keys: string[];
+            flow_keys: string[];
+            /** @description New threats that got the triage of the component's source */
+            triage_carried: number;
+            /** @description Triage left behind, and why */
+            triage_not_carried: string[];
+        };
+        ComponentSaveRequest: {
+            /**
+             * Format: int64
+             * @description The diagram the selection is on
+             */
+            diagram: number;
+            /** @description Selected element keys */
+            elements: string[];
+            /** @description Selected flow keys; a flow whose ends are not both selected is left out */
+            flows?: string[];
+            name: string;
+            /** @default  */
+            description: string;
+        };
         Control: {
             readonly id: string;
             readonly name: string;
@@ -3166,6 +3293,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Comment"][];
+        };
+        PaginatedComponentList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Component"][];
         };
         PaginatedControlList: {
             /** @example 123 */
@@ -5423,6 +5565,181 @@ export interface operations {
             };
         };
     };
+    components_list: {
+        parameters: {
+            query?: {
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number, from 1; a page past the last is a 404. */
+                page?: number;
+                /** @description Results per page (50 unless given; at most 500). */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                /** @description Only this team's */
+                team?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedComponentList"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    components_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComponentSaveRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ComponentSaveRequest"];
+                "multipart/form-data": components["schemas"]["ComponentSaveRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Component"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    components_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this component. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     controls_list: {
         parameters: {
             query?: {
@@ -6457,6 +6774,79 @@ export interface operations {
             };
             /** @description No such object, or not in one of your teams */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    diagrams_insert_component_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this diagram. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComponentInsertRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ComponentInsertRequest"];
+                "multipart/form-data": components["schemas"]["ComponentInsertRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComponentInsertResult"];
+                };
+            };
+            /** @description Invalid request; details name each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role in the team does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not in one of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (a stale base version carries current_version) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,8 +1,9 @@
 /**
  * The palette: drag a stencil onto the canvas, or click it (or press Enter on it) to add it in
- * the middle of the view — inside the selected boundary when one is selected.
+ * the middle of the view — inside the selected boundary when one is selected. Below the built-in
+ * stencils, `children` (the team's components).
  */
-import { memo, type DragEvent } from 'react'
+import { memo, type DragEvent, type ReactNode } from 'react'
 import { STENCILS, type Stencil } from '../core/stencils'
 import { STENCIL_MIME } from './EditorCanvas'
 
@@ -10,7 +11,7 @@ function Glyph({ kind }: { kind: Stencil['kind'] }) {
   return <span className={`palette-glyph glyph-${kind}`} aria-hidden="true" />
 }
 
-export const Palette = memo(function Palette({ onAdd, disabled }: { onAdd: (stencil: Stencil) => void; disabled: boolean }) {
+export const Palette = memo(function Palette({ onAdd, disabled, children }: { onAdd: (stencil: Stencil) => void; disabled: boolean; children?: ReactNode }) {
   const onDragStart = (event: DragEvent, stencil: Stencil) => {
     event.dataTransfer.setData(STENCIL_MIME, stencil.id)
     event.dataTransfer.effectAllowed = 'copy'
@@ -43,6 +44,7 @@ export const Palette = memo(function Palette({ onAdd, disabled }: { onAdd: (sten
     <nav className="palette" aria-label="Palette">
       {section('base', 'DFD elements')}
       {section('cloud-native', 'Cloud native')}
+      {children}
     </nav>
   )
 })

@@ -26,6 +26,7 @@ import type { BulkKind } from '../core/bulk'
 import { HeatMap } from '../workflow/HeatMap'
 import type { AnswerQuestion } from '../workflow/QuestionAnswer'
 import { ExportMenu } from '../interop/ExportMenu'
+import { ComponentShelf } from '../workspace/ComponentShelf'
 import { clipboard } from './clipboard'
 import { EditorCanvas } from './EditorCanvas'
 import { exportPng, exportSvg } from './export-image'
@@ -131,6 +132,12 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
     [liveSelection, counts, questionBadges, highlight, errorKeys, wf.pathHighlight],
   )
 
+
+  // Made here, not inline, so the palette (memo) still renders only when its own inputs change.
+  const shelf = useMemo(
+    () => <ComponentShelf session={session} team={doc.team} selection={liveSelection} disabled={readOnly} />,
+    [session, doc.team, liveSelection, readOnly],
+  )
 
   useEffect(() => {
     room?.setPresence({ diagram: session.diagramId, selection: [...liveSelection] })
@@ -366,7 +373,9 @@ export function WorkspaceBody({ session, doc, vocab, threats, threatError, analy
         </div>
       ) : (
       <div className={`ws-body${wf.drawer ? ' has-drawer' : ''}`}>
-        <Palette onAdd={addStencil} disabled={readOnly} />
+        <Palette onAdd={addStencil} disabled={readOnly}>
+          {shelf}
+        </Palette>
         <section className="ws-center" aria-label="Diagram">
           {tabs}
           <Notices notices={snapshot.notices} onDismiss={(id) => session.dismissNotice(id)} />
