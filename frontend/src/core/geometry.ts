@@ -60,10 +60,10 @@ export function depthOf(state: DiagramState, key: string): number {
 }
 
 /**
- * The innermost boundary whose area holds the point, ignoring `moving` and what it contains
- * (a boundary cannot be dropped into itself). Null means the canvas itself.
+ * The innermost boundary (deepest, then smallest) whose rectangle passes `holds`, ignoring `moving`
+ * and what it contains (a boundary cannot be dropped into itself). Null means the canvas itself.
  */
-export function containerAt(state: DiagramState, point: { x: number; y: number }, moving?: string): string | null {
+export function innermostBoundary(state: DiagramState, holds: (rect: Rect) => boolean, moving?: string): string | null {
   let best: string | null = null
   let bestDepth = -1
   let bestArea = Infinity
@@ -71,7 +71,7 @@ export function containerAt(state: DiagramState, point: { x: number; y: number }
     if (element.kind !== 'trust_boundary') continue
     if (moving !== undefined && isDescendant(state.elements, element.key, moving)) continue
     const rect = absoluteRect(state, element.key)
-    if (point.x < rect.x || point.y < rect.y || point.x > rect.x + rect.width || point.y > rect.y + rect.height) continue
+    if (!holds(rect)) continue
     const depth = depthOf(state, element.key)
     const area = rect.width * rect.height
     if (depth > bestDepth || (depth === bestDepth && area < bestArea)) {
@@ -81,6 +81,15 @@ export function containerAt(state: DiagramState, point: { x: number; y: number }
     }
   }
   return best
+}
+
+/** The innermost boundary whose area holds the point (see `innermostBoundary`). */
+export function containerAt(state: DiagramState, point: { x: number; y: number }, moving?: string): string | null {
+  return innermostBoundary(
+    state,
+    (rect) => point.x >= rect.x && point.y >= rect.y && point.x <= rect.x + rect.width && point.y <= rect.y + rect.height,
+    moving,
+  )
 }
 
 /** Elements ordered parents first: React Flow needs a parent before its children. */

@@ -8,7 +8,7 @@
  * names the parent: the innermost boundary that holds the whole box, not just its centre.
  * Coordinates here are absolute (canvas) ones; the op gets them relative to the parent.
  */
-import { absoluteRect, containerAt, depthOf } from './geometry'
+import { absoluteRect, containerAt, innermostBoundary } from './geometry'
 import type { Rect } from './geometry'
 import { isDescendant } from './ops'
 import type { DiagramState } from './types'
@@ -28,23 +28,7 @@ const overlaps = (a: Rect, b: Rect, gap = 0): boolean =>
 
 /** The innermost boundary that holds the whole box (null: the canvas), ignoring `moving` and what it contains. */
 export function containerOfBox(state: DiagramState, box: Rect, moving?: string): string | null {
-  let best: string | null = null
-  let bestDepth = -1
-  let bestArea = Infinity
-  for (const element of state.elements.values()) {
-    if (element.kind !== 'trust_boundary') continue
-    if (moving !== undefined && isDescendant(state.elements, element.key, moving)) continue
-    const rect = absoluteRect(state, element.key)
-    if (!contains(rect, box)) continue
-    const depth = depthOf(state, element.key)
-    const area = rect.width * rect.height
-    if (depth > bestDepth || (depth === bestDepth && area < bestArea)) {
-      best = element.key
-      bestDepth = depth
-      bestArea = area
-    }
-  }
-  return best
+  return innermostBoundary(state, (rect) => contains(rect, box), moving)
 }
 
 export interface Placement {
